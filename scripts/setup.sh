@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what Goldsmith needs on Debian 12 (run as root): system tools for building images and
+# the npm dependencies (which also compiles the TypeScript). Safe to run again; skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs qemu-img:qemu-utils zstd:zstd unshare:util-linux tar:tar; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx tsc -p .

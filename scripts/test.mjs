@@ -1,0 +1,21 @@
+// Runs every compiled test file under dist/test with node's built-in runner.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+const filter = process.argv.slice(2);
+const files = walk('dist/test').filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+const r = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 3}`, ...files],
+  { stdio: 'inherit' },
+);
+process.exit(r.status ?? 1);

@@ -1,0 +1,156 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { IntegrityError, InputError, NotFoundError } from '../errors/index.js';
+
+export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
+export function assertDigest(digest: string, where?: string): void {
+  if (!DIGEST_RE.test(digest)) throw new InputError('ARTIFACT_BAD_DIGEST', `not a sha256 digest: ${digest}`, { where });
+}
+
+/** Hash a file by streaming it. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), h);
+  return `sha256:${h.digest('hex')}`;
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Content-addressed blobs on the filesystem, one root per region:
+ *   <root>/<region>/sha256/<ab>/<hex>
+ * Writes go to a temp file in the same directory, are fsynced, then renamed into place, so a crash
+ * never leaves a half-written artifact visible under its digest.
+ */
+export class ArtifactStore {
+  constructor(readonly root: string) {}
+
+  path(region: string, digest: string): string {
+    assertDigest(digest);
+    const hex = digest.slice(7);
+    return join(this.root, region, 'sha256', hex.slice(0, 2), hex);
+  }
+
+  async has(region: string, digest: string): Promise<boolean> {
+    try {
+      await stat(this.path(region, digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Store a file's bytes; returns its digest and size. Idempotent. */
+  async putFile(region: string, src: string): Promise<{ digest: string; size: number }> {
+    const tmpDir = join(this.root, region, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const h = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        createReadStream(src),
+        async function* (source) {
+          for await (const chunk of source as AsyncIterable<Buffer>) {
+            h.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      const digest = `sha256:${h.digest('hex')}`;
+      await this.commit(tmp, region, digest);
+      return { digest, size };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** Store bytes in memory (small artifacts: logs, SBOMs, envelopes). */
+  async putBytes(region: string, bytes: Uint8Array | string): Promise<{ digest: string; size: number }> {
+    const buf = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes);
+    const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
+    if (await this.has(region, digest)) return { digest, size: buf.length };
+    const tmpDir = join(this.root, region, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(buf);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.commit(tmp, region, digest);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return { digest, size: buf.length };
+  }
+
+  private async commit(tmp: string, region: string, digest: string): Promise<void> {
+    const dest = this.path(region, digest);
+    await mkdir(dirname(dest), { recursive: true });
+    await fsyncPath(tmp);
+    await rename(tmp, dest);
+  }
+
+  /** Copy an artifact into another region's store, verifying its digest on the way. */
+  async replicate(digest: string, from: string, to: string): Promise<void> {
+    if (await this.has(to, digest)) return;
+    const src = this.path(from, digest);
+    if (!(await this.has(from, digest))) {
+      throw new NotFoundError('ARTIFACT_NOT_FOUND', `artifact ${digest} is not in region ${from}`, { where: src });
+    }
+    const tmpDir = join(this.root, to, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      await copyFile(src, tmp);
+      const got = await sha256File(tmp);
+      if (got !== digest) {
+        throw new IntegrityError('ARTIFACT_CORRUPT', `artifact in region ${from} does not match its digest ${digest} (got ${got})`, {
+          where: src,
+        });
+      }
+      await this.commit(tmp, to, digest);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** Re-hash a stored artifact; throws IntegrityError when the bytes changed on disk. */
+  async verify(region: string, digest: string): Promise<void> {
+    const got = await sha256File(this.path(region, digest));
+    if (got !== digest) {
+      throw new IntegrityError('ARTIFACT_CORRUPT', `artifact ${digest} in region ${region} was modified (now ${got})`, {
+        where: this.path(region, digest),
+      });
+    }
+  }
+
+  async remove(region: string, digest: string): Promise<void> {
+    await rm(this.path(region, digest), { force: true });
+  }
+
+  async regions(): Promise<string[]> {
+    try {
+      return (await readdir(this.root)).sort();
+    } catch {
+      return [];
+    }
+  }
+}

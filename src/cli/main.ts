@@ -1,0 +1,26 @@
+import { CommanderError } from 'commander';
+import { EXIT_CODES, isGoldsmithError } from '../errors/index.js';
+import { CliContext } from './context.js';
+import { buildProgram } from './program.js';
+
+const ctx = new CliContext();
+const program = buildProgram(ctx);
+const wantsJson = process.argv.includes('--json');
+let code = 0;
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    code = e.exitCode === 0 ? 0 : 64; // EX_USAGE; commander already printed the message
+  } else if (isGoldsmithError(e)) {
+    code = e.exitCode;
+    if (wantsJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+    process.stderr.write(`goldsmith: error ${e.code}: ${e.message}${e.where ? `\n  at ${e.where}` : ''}\n`);
+  } else {
+    code = EXIT_CODES.internal;
+    process.stderr.write(`goldsmith: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+  }
+} finally {
+  await ctx.close().catch(() => {});
+}
+process.exitCode = code || (process.exitCode ?? 0);

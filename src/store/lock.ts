@@ -1,0 +1,88 @@
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { LockedError } from '../errors/index.js';
+
+/** Who holds a data directory. Written to `<dir>/lock` as JSON. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * PGlite does not lock its directory, and two writers silently lose one side's writes. This
+ * exclusive lock file (O_EXCL create) makes a second process fail with an error naming the holder.
+ * A lock left by a dead process on this host is taken over; one from another host is never guessed at.
+ */
+export function acquireDirLock(dir: string): () => void {
+  const path = join(dir, 'lock');
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    command: process.argv.slice(1).join(' ').slice(0, 300),
+    since: new Date().toISOString(),
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o644);
+      writeSync(fd, JSON.stringify(me) + '\n');
+      closeSync(fd);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const h = readHolder(path);
+        if (h && h.pid === me.pid && h.host === me.host) {
+          try {
+            unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
+        }
+        process.off('exit', release);
+      };
+      process.on('exit', release);
+      return release;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = readHolder(path);
+      if (holder && holder.host === me.host && !alive(holder.pid)) {
+        // Stale lock from a dead process on this host: move it aside atomically, then retry.
+        try {
+          renameSync(path, `${path}.stale-${holder.pid}`);
+          unlinkSync(`${path}.stale-${holder.pid}`);
+        } catch {
+          /* another process raced us; retry */
+        }
+        continue;
+      }
+      if (!holder) continue; // being written right now; retry
+      throw new LockedError(
+        'STORE_LOCKED',
+        `data directory ${dir} is in use by process ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.since}); ` +
+          'wait for it to finish, or set GOLDSMITH_DATABASE_URL to share a PostgreSQL store between processes',
+        { where: path, data: { holder } },
+      );
+    }
+  }
+  throw new LockedError('STORE_LOCKED', `could not take the lock on ${dir}`, { where: path });
+}

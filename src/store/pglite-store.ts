@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { ChangeFeed } from './events.js';
+import { acquireDirLock } from './lock.js';
+import { TYPE_PARSERS } from './normalize.js';
+import { toParams } from './params.js';
+import type { ChangeEvent, ChangeListener, Queryable, Store, Tx } from './store.js';
+
+/** Embedded backend: PGlite (Postgres in WASM) in a data directory, guarded by an exclusive lock file. */
+export class PGliteStore implements Store {
+  readonly backend = 'pglite' as const;
+  private feed = new ChangeFeed();
+  private constructor(
+    private db: PGlite,
+    private release: () => void,
+  ) {}
+
+  /** `dir` undefined means in memory (tests); otherwise the directory is created and locked. */
+  static async open(dir?: string): Promise<PGliteStore> {
+    let release = () => {};
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      release = acquireDirLock(dir);
+    }
+    try {
+      const db = await PGlite.create(dir ? `${dir}/pgdata` : 'memory://', { parsers: TYPE_PARSERS });
+      return new PGliteStore(db, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    if (params.length === 0 && sql.includes(';')) {
+      const res = await this.db.exec(sql);
+      return (res.at(-1)?.rows ?? []) as T[];
+    }
+    const res = await this.db.query<T>(sql, toParams(params));
+    return res.rows;
+  }
+
+  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const pending: ChangeEvent[] = [];
+    let written: Awaited<ReturnType<ChangeFeed['write']>> = [];
+    const result = await this.db.transaction(async (t: Transaction) => {
+      const q: Queryable = {
+        query: async <R>(sql: string, params: readonly unknown[] = []) => {
+          if (params.length === 0 && sql.includes(';')) {
+            const res = await t.exec(sql);
+            return (res.at(-1)?.rows ?? []) as R[];
+          }
+          return (await t.query<R>(sql, toParams(params))).rows;
+        },
+      };
+      const value = await fn({ ...q, emit: (e) => void pending.push(e) });
+      written = await this.feed.write(q, pending);
+      return value;
+    });
+    await this.feed.deliver(written);
+    return result;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    return this.feed.on(listener);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } finally {
+      this.release();
+    }
+  }
+}
