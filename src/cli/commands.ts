@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
+import { registerBuild } from './build.js';
 import type { CliContext } from './context.js';
+import { registerDemo } from './demo.js';
+import { registerGallery } from './gallery.js';
+import { registerMarketplace } from './marketplace.js';
+import { registerPolicy } from './policy.js';
+import { registerTemplate } from './template.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerTemplate, registerBuild, registerGallery, registerPolicy];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

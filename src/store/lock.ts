@@ -33,7 +33,14 @@ function readHolder(path: string): LockHolder | undefined {
  * exclusive lock file (O_EXCL create) makes a second process fail with an error naming the holder.
  * A lock left by a dead process on this host is taken over; one from another host is never guessed at.
  */
-export function acquireDirLock(dir: string): () => void {
+export function acquireDirLock(
+  dir: string,
+  what: { noun: string; code: string; hint: string } = {
+    noun: 'data directory',
+    code: 'STORE_LOCKED',
+    hint: 'wait for it to finish, or set GOLDSMITH_DATABASE_URL to share a PostgreSQL store between processes',
+  },
+): () => void {
   const path = join(dir, 'lock');
   const me: LockHolder = {
     pid: process.pid,
@@ -77,12 +84,11 @@ export function acquireDirLock(dir: string): () => void {
       }
       if (!holder) continue; // being written right now; retry
       throw new LockedError(
-        'STORE_LOCKED',
-        `data directory ${dir} is in use by process ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.since}); ` +
-          'wait for it to finish, or set GOLDSMITH_DATABASE_URL to share a PostgreSQL store between processes',
+        what.code,
+        `${what.noun} ${dir} is in use by process ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.since}); ${what.hint}`,
         { where: path, data: { holder } },
       );
     }
   }
-  throw new LockedError('STORE_LOCKED', `could not take the lock on ${dir}`, { where: path });
+  throw new LockedError(what.code, `could not take the lock on ${dir}`, { where: path });
 }

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { ArtifactStore } from '../artifacts/index.js';
+import { CatalogService } from '../catalog/index.js';
+import type { Config } from '../config/index.js';
+import { GalleryService } from '../gallery/index.js';
+import { BuildService } from '../pipeline/build-service.js';
+import { RunStore } from '../pipeline/run-store.js';
+import type { PipelineServices } from '../pipeline/step.js';
+import type { Store } from '../store/index.js';
+
+/** The composition root: real services wired over one store. The CLI and the (later) server both use it. */
+export interface App {
+  config: Config;
+  store: Store;
+  artifacts: ArtifactStore;
+  catalog: CatalogService;
+  gallery: GalleryService;
+  builds: BuildService;
+  clock: () => Date;
+}
+
+export const BUILD_REGION = 'local';
+
+export function createApp(config: Config, store: Store, opts: { clock?: () => Date } = {}): App {
+  const clock = opts.clock ?? (() => new Date());
+  const artifacts = new ArtifactStore(join(config.home, 'artifacts'));
+  const catalog = new CatalogService(store, artifacts, { home: config.home, region: BUILD_REGION });
+  const gallery = new GalleryService(store, artifacts, { clock });
+  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, buildRegion: BUILD_REGION, catalog, gallery, clock };
+  return { config, store, artifacts, catalog, gallery, builds: new BuildService(services, config.home), clock };
+}

@@ -1,0 +1,68 @@
+import type { OsRelease } from '../image/index.js';
+
+/** A catalog reference, as in `az vm image` URNs: publisher:offer:sku:version (version may be "latest"). */
+export interface CatalogRef {
+  publisher: string;
+  offer: string;
+  sku: string;
+  /** Exact version, or "latest" for the highest one. */
+  version: string;
+}
+
+/** How to build a Debian base with mmdebstrap. Normalised recipes have every default filled in. */
+export interface MmdebstrapRecipe {
+  kind: 'mmdebstrap';
+  suite: string;
+  /** mmdebstrap --variant: extract, custom, essential, apt, required, minbase, buildd, important, debootstrap, standard. */
+  variant: string;
+  mirror?: string;
+  /** Extra packages, pinned as name=version or bare names. */
+  packages?: string[];
+  components?: string[];
+  sourceDateEpoch?: number;
+  architecture?: string;
+}
+
+export type NormalizedRecipe = Required<MmdebstrapRecipe>;
+
+export interface AddEntryInput extends Omit<CatalogRef, 'version'> {
+  version: string;
+  recipe: MmdebstrapRecipe;
+}
+
+/** What the base's /etc/os-release says (recorded once the artifact exists). */
+export interface BaseOs {
+  id: string;
+  prettyName: string;
+  versionId?: string;
+}
+
+export function baseOs(os: OsRelease): BaseOs {
+  return { id: os.id, prettyName: os.prettyName, ...(os.versionId ? { versionId: os.versionId } : {}) };
+}
+
+export interface CatalogEntry extends CatalogRef {
+  /** "mmdebstrap" builds from the recipe; "import" was an imported tarball (cannot be rebuilt). */
+  kind: 'mmdebstrap' | 'import';
+  recipe?: NormalizedRecipe;
+  /** sha256 of the canonical JSON of the recipe: the cache key of the built base. */
+  recipeDigest?: string;
+  /** Where an imported entry came from (file name and digest of the original tarball). */
+  source?: { file: string; digest: string; osId?: string };
+  /** The base rootfs .tar.zst, once built or imported. */
+  artifact?: { digest: string; size: number; region: string };
+  os?: BaseOs;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EnsuredArtifact {
+  digest: string;
+  size: number;
+  /** Path of the blob in the artifact store. */
+  path: string;
+  region: string;
+  /** True when an existing artifact was reused instead of building one. */
+  cached: boolean;
+  entry: CatalogEntry;
+}

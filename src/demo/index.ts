@@ -1,0 +1,80 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { App } from '../app/index.js';
+import { isGoldsmithError } from '../errors/index.js';
+import type { PipelineListener } from '../pipeline/events.js';
+import { candidateVersions } from '../pipeline/pins.js';
+import type { RunRecord } from '../pipeline/run-store.js';
+
+/** The demo's sources: examples/demo in the repository. */
+export const DEMO_DIR = fileURLToPath(new URL('../../../examples/demo/', import.meta.url));
+export const DEMO_BASE = { publisher: 'Debian', offer: 'debian-12', sku: 'minbase' };
+const PINNED = ['ca-certificates', 'openssh-server'];
+
+export interface DemoResult {
+  runs: RunRecord[];
+  template: string;
+  reproducible: boolean;
+}
+
+/**
+ * The main job: a Debian 12 minbase catalog entry, two published versions of the hardened golden
+ * image built from one template, and the gallery with latest and aged. `say` narrates.
+ */
+export async function runDemo(app: App, opts: { say: (s: string) => void; onEvent: PipelineListener; today?: Date }): Promise<DemoResult> {
+  const { say } = opts;
+  const today = (opts.today ?? app.clock()).toISOString().slice(0, 10).replace(/-/g, '');
+  say('1/4  base image catalog: Debian 12 minbase built with mmdebstrap');
+  let entry = (await app.catalog.list(DEMO_BASE)).at(-1);
+  if (!entry) {
+    entry = await app.catalog.add({ ...DEMO_BASE, version: `0.${today}.0`, recipe: { kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase' } });
+    say(`     added ${DEMO_BASE.publisher}:${DEMO_BASE.offer}:${DEMO_BASE.sku}:${entry.version}`);
+  }
+  const t0 = Date.now();
+  const base = await app.catalog.ensureArtifact(entry, { onOutput: (l) => opts.onEvent({ type: 'step.output', runId: 'demo', step: 'base', line: l }) });
+  say(`     base rootfs ${base.digest.slice(0, 23)}… ${base.cached ? '(cached)' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
+
+  say('2/4  template: pinning packages to what the mirror offers today');
+  const pins = await candidateVersions(base.path, PINNED);
+  const dir = join(app.config.home, 'demo');
+  await mkdir(dir, { recursive: true });
+  let text = await readFile(join(DEMO_DIR, 'golden-debian12.yaml'), 'utf8');
+  for (const [name, version] of Object.entries(pins)) {
+    text = text.replace(new RegExp(`${name}=\\S+`, 'g'), `${name}=${version}`);
+    if (name === 'openssh-server') text = text.replace(/(package: openssh-server\n\s+version: ).*/, `$1${version}`);
+    say(`     ${name}=${version}`);
+  }
+  for (const f of ['contoso-root-ca.crt', '50-goldsmith-hardening.conf', 'issue.net']) await copyFile(join(DEMO_DIR, f), join(dir, f));
+  const template = join(dir, 'golden-debian12.yaml');
+  await writeFile(template, text);
+  say(`     ${template}`);
+
+  const runs: RunRecord[] = [];
+  for (const n of [1, 2]) {
+    say(`${n + 2}/4  build ${n} of 2: customize → tattoo → validate (with repair) → publish`);
+    const run = await app.builds.start(template, { onEvent: opts.onEvent });
+    runs.push(run);
+    if (run.state !== 'succeeded') {
+      say(`     build ${run.id} ended ${run.state}: ${run.error?.message}; see \`goldsmith build show ${run.id}\``);
+      return { runs, template, reproducible: false };
+    }
+  }
+  const digests = runs.map((r) => (r.outputs['customize'] as { customizedDigest: string }).customizedDigest);
+  const reproducible = digests[0] === digests[1];
+  say(`     customized rootfs of both builds: ${digests[0]!.slice(0, 23)}… ${reproducible ? 'identical (reproducible)' : `differs: ${digests[1]}`}`);
+  return { runs, template, reproducible };
+}
+
+/** Human summary of the gallery after the demo. */
+export async function demoGallerySummary(app: App, gallery: string, image: string): Promise<string> {
+  try {
+    const versions = await app.gallery.listVersions(gallery, image);
+    return versions
+      .map((v) => `  ${v.name.padEnd(8)} ${v.lifecycle.padEnd(11)} ${v.isLatest ? 'latest' : '      '}  ${v.targetRegions.map((r) => `${r.name}×${r.replicaCount}`).join(', ')}  published ${v.publishedDate}`)
+      .join('\n');
+  } catch (e) {
+    if (isGoldsmithError(e)) return `  (${e.message})`;
+    throw e;
+  }
+}

@@ -1,0 +1,14 @@
+export { GalleryService, type GalleryInput, type GalleryServiceOptions } from './gallery-service.js';
+export type { ImageDefinitionInput } from './image-input.js';
+export type { VersionRef } from './lookups.js';
+export type { PublishVersionInput } from './version-publish.js';
+export type { UpdateVersionInput, UpdateVersionResult } from './version-update.js';
+export type { PurgeResult } from './version-delete.js';
+export { replicateArtifacts } from './replication.js';
+export { compareVersions, formatVersion, parseVersion, tryParseVersion, type VersionNumber } from './version-number.js';
+export { nextVersion } from './next-version.js';
+export { eligibleForLatest, latestByRegion, resolveLatest, type LatestCandidate } from './latest.js';
+export { lifecycleState, type LifecycleFacts, type LifecycleState } from './lifecycle.js';
+export { galleryId, imageId, parseVersionId, versionId } from './resource-ids.js';
+export { galleryDocument, imageDocument, versionDocument, GALLERY_TYPE, IMAGE_TYPE, VERSION_TYPE, type ArmDocument } from './arm-documents.js';
+export * from './types.js';

@@ -1,0 +1,70 @@
+import type { Queryable } from '../store/index.js';
+import { eligibleForLatest, latestByRegion, resolveLatest } from './latest.js';
+import { lifecycleState } from './lifecycle.js';
+import type { GalleryVersion, GalleryVersionView, ImageDefinition } from './types.js';
+
+/** Turn stored versions into views: lifecycle from the clock, latest markers from the pure resolver. */
+export function toViews(versions: readonly GalleryVersion[], image: ImageDefinition, now: Date): GalleryVersionView[] {
+  const candidates = versions.map((v) => ({ v, ...candidateOf(v) }));
+  const globalLatest = resolveLatest(candidates);
+  const latestIn = new Map<string, string[]>();
+  for (const [region, c] of latestByRegion(candidates)) {
+    const list = latestIn.get(c.v.id) ?? [];
+    list.push(region);
+    latestIn.set(c.v.id, list);
+  }
+  return versions.map((v) => ({
+    ...v,
+    lifecycle: lifecycleState({ ...v, definitionEndOfLifeDate: image.endOfLifeDate }, now),
+    isLatest: globalLatest?.v.id === v.id,
+    latestIn: latestIn.get(v.id) ?? [],
+  }));
+}
+
+export function candidateOf(v: GalleryVersion) {
+  return {
+    version: v.name,
+    excludeFromLatest: v.excludeFromLatest,
+    deleted: !!v.deletedAt,
+    regions: v.targetRegions.map((t) => ({
+      name: t.name,
+      excludeFromLatest: t.excludeFromLatest,
+      state: v.replicationStatus.find((s) => s.region === t.name)?.state,
+    })),
+  };
+}
+
+/**
+ * The fast path for `latest`: walks the (image_id, major, minor, patch) index from the top and stops
+ * at the first eligible row. Same rule as latest.ts (tests hold the two to the same answers).
+ */
+export async function latestVersionId(q: Queryable, imageId: string, region?: string): Promise<string | undefined> {
+  const rows =
+    region === undefined
+      ? await q.query<{ id: string }>(
+          `SELECT v.id FROM gallery_versions v
+           WHERE v.image_id = $1 AND v.deleted_at IS NULL AND NOT v.exclude_from_latest
+           ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1`,
+          [imageId],
+        )
+      : await q.query<{ id: string }>(
+          `SELECT v.id FROM gallery_versions v
+           WHERE v.image_id = $1 AND v.deleted_at IS NULL AND NOT v.exclude_from_latest
+             AND EXISTS (SELECT 1 FROM gallery_version_regions r
+                         WHERE r.version_id = v.id AND r.region = $2 AND r.state = 'Completed' AND NOT r.exclude_from_latest)
+           ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1`,
+          [imageId, region],
+        );
+  return rows[0]?.id;
+}
+
+/** One version's view without loading its siblings: latest per region via the indexed query. */
+export async function viewOne(q: Queryable, v: GalleryVersion, image: ImageDefinition, now: Date): Promise<GalleryVersionView> {
+  const c = candidateOf(v);
+  const latestIn: string[] = [];
+  for (const t of v.targetRegions) {
+    if (eligibleForLatest(c, t.name) && (await latestVersionId(q, v.imageId, t.name)) === v.id) latestIn.push(t.name);
+  }
+  const isLatest = eligibleForLatest(c) && (await latestVersionId(q, v.imageId)) === v.id;
+  return { ...v, lifecycle: lifecycleState({ ...v, definitionEndOfLifeDate: image.endOfLifeDate }, now), isLatest, latestIn };
+}

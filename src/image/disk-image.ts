@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError } from '../errors/index.js';
+import { assertEpoch } from './rootfs-archive.js';
+import { captureTool, runTool, type OutputListener } from './run-tool.js';
+
+export type DiskFormat = 'raw' | 'qcow2' | 'vhd';
+export const DISK_FORMATS: readonly DiskFormat[] = ['raw', 'qcow2', 'vhd'];
+
+export interface DiskImageOptions {
+  format: DiskFormat;
+  /** Filesystem size; by default the tree's size plus headroom for metadata and first-boot growth. */
+  sizeMiB?: number;
+  sourceDateEpoch: number;
+  /** ext4 volume label (at most 16 bytes). */
+  label?: string;
+  onOutput?: OutputListener;
+}
+
+export interface DiskImage {
+  path: string;
+  format: DiskFormat;
+  sizeMiB: number;
+  /** The ext4 filesystem UUID, derived from the inputs so a rebuild gets the same one. */
+  uuid: string;
+}
+
+/** A UUID (version 4 layout) derived from a seed, so mke2fs gets the same -U and hash_seed every rebuild. */
+export function derivedUuid(seed: string): string {
+  const b = createHash('sha256').update(seed).digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Apparent size of a tree in KiB (du -s -k --apparent-size would hide small-file block overhead, so use allocated blocks). */
+async function treeKiB(dir: string): Promise<number> {
+  const out = await captureTool('du', ['-s', '-k', '-x', dir]);
+  return Number.parseInt(out.split(/\s/)[0] ?? '0', 10);
+}
+
+/** Content plus 30 % and 64 MiB for ext4 metadata, the journal and room to boot; rounded up to 16 MiB. */
+export function autoSizeMiB(contentKiB: number): number {
+  const mib = Math.ceil((contentKiB * 1.3) / 1024) + 64;
+  return Math.ceil(mib / 16) * 16;
+}
+
+/**
+ * Build a disk image holding the rootfs as one ext4 filesystem (no partition table): raw via
+ * `mke2fs -d`, then qcow2 or fixed VHD via `qemu-img convert`. UUID, hash seed and mke2fs's clock
+ * are fixed from the inputs.
+ */
+export async function makeDiskImage(rootfsDir: string, outFile: string, opts: DiskImageOptions): Promise<DiskImage> {
+  if (!DISK_FORMATS.includes(opts.format)) {
+    throw new InputError('IMAGE_BAD_FORMAT', `disk format must be one of ${DISK_FORMATS.join(', ')}, got ${String(opts.format)}`, {
+      where: 'format',
+    });
+  }
+  assertEpoch(opts.sourceDateEpoch, 'sourceDateEpoch');
+  const label = opts.label ?? 'rootfs';
+  if (Buffer.byteLength(label) > 16) throw new InputError('IMAGE_BAD_LABEL', `ext4 label "${label}" is longer than 16 bytes`, { where: 'label' });
+  if (opts.sizeMiB !== undefined && (!Number.isSafeInteger(opts.sizeMiB) || opts.sizeMiB < 8)) {
+    throw new InputError('IMAGE_BAD_SIZE', `sizeMiB must be an integer of at least 8, got ${opts.sizeMiB}`, { where: 'sizeMiB' });
+  }
+  const st = await stat(rootfsDir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new InputError('IMAGE_NOT_A_DIRECTORY', `rootfs directory ${rootfsDir} does not exist`, { where: rootfsDir });
+
+  const sizeMiB = opts.sizeMiB ?? autoSizeMiB(await treeKiB(rootfsDir));
+  const uuid = derivedUuid(`goldsmith-ext4:${label}:${opts.sourceDateEpoch}:${sizeMiB}`);
+  const env = { ...process.env, E2FSPROGS_FAKE_TIME: String(opts.sourceDateEpoch), LC_ALL: 'C' };
+  await mkdir(dirname(outFile), { recursive: true });
+  const raw = opts.format === 'raw' ? outFile : `${outFile}.raw.tmp`;
+  await rm(raw, { force: true });
+  try {
+    await runTool(
+      'mke2fs',
+      ['-q', '-F', '-t', 'ext4', '-d', rootfsDir, '-L', label, '-U', uuid, '-E', `hash_seed=${uuid}`, '-m', '0', raw, `${sizeMiB}M`],
+      { env, onOutput: opts.onOutput },
+    );
+    if (opts.format === 'qcow2') {
+      await runTool('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, outFile], { onOutput: opts.onOutput });
+    } else if (opts.format === 'vhd') {
+      // Azure requires fixed VHDs; force_size keeps the virtual size exactly the raw size instead of CHS-rounding it.
+      await runTool('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', raw, outFile], {
+        onOutput: opts.onOutput,
+      });
+    }
+  } catch (e) {
+    await rm(outFile, { force: true });
+    throw e;
+  } finally {
+    if (raw !== outFile) await rm(raw, { force: true });
+  }
+  return { path: outFile, format: opts.format, sizeMiB, uuid };
+}
+
+/**
+ * What qemu-img sees in an image file: its format and virtual size in bytes. A fixed VHD keeps its
+ * footer at the end, which qemu-img's probe does not look at, so pass format 'vpc' to read one.
+ */
+export async function inspectDiskImage(file: string, format?: 'raw' | 'qcow2' | 'vpc'): Promise<{ format: string; virtualSize: number }> {
+  const args = ['info', '--output=json', ...(format ? ['-f', format] : []), file];
+  const info = JSON.parse(await captureTool('qemu-img', args)) as { format: string; 'virtual-size': number };
+  return { format: info.format, virtualSize: info['virtual-size'] };
+}

@@ -1,0 +1,14 @@
+/** Root filesystem archives and disk images: the I/O edge that runs tar, zstd, mke2fs and qemu-img. */
+export { packRootfs, unpackRootfs, readArchiveOsRelease, reproducibleTarArgs, assertEpoch, ZSTD_LEVEL, type PackOptions } from './rootfs-archive.js';
+export {
+  makeDiskImage,
+  inspectDiskImage,
+  derivedUuid,
+  autoSizeMiB,
+  DISK_FORMATS,
+  type DiskFormat,
+  type DiskImage,
+  type DiskImageOptions,
+} from './disk-image.js';
+export { readOsRelease, parseOsRelease, osReleaseFromFields, type OsRelease } from './os-release.js';
+export { runTool, captureTool, runPipe, type OutputListener, type ToolOptions } from './run-tool.js';

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The fields of os-release(5) Goldsmith reads; all other keys are kept in `fields`. */
+export interface OsRelease {
+  id: string;
+  prettyName: string;
+  versionId?: string;
+  fields: Record<string, string>;
+}
+
+/** Parse os-release(5) text: KEY=value lines, values optionally quoted with shell-style escapes. */
+export function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2]!;
+    const q = v[0];
+    if ((q === '"' || q === "'") && v.endsWith(q) && v.length >= 2) {
+      v = v.slice(1, -1);
+      if (q === '"') v = v.replace(/\\(["\\$`])/g, '$1');
+    }
+    out[m[1]!] = v;
+  }
+  return out;
+}
+
+export function osReleaseFromFields(fields: Record<string, string>): OsRelease {
+  const id = fields.ID ?? 'linux'; // the spec's default
+  return { id, prettyName: fields.PRETTY_NAME ?? fields.NAME ?? id, ...(fields.VERSION_ID ? { versionId: fields.VERSION_ID } : {}), fields };
+}
+
+/**
+ * Read a rootfs's os-release: etc/os-release, else usr/lib/os-release (the spec's fallback).
+ * Returns undefined when neither exists, which callers take to mean "not a root filesystem".
+ */
+export async function readOsRelease(rootfs: string): Promise<OsRelease | undefined> {
+  for (const rel of ['etc/os-release', 'usr/lib/os-release']) {
+    let text: string;
+    try {
+      text = await readFile(join(rootfs, rel), 'utf8');
+    } catch {
+      continue; // a dangling symlink (etc/os-release -> ../usr/lib/os-release) lands here too
+    }
+    return osReleaseFromFields(parseOsRelease(text));
+  }
+  return undefined;
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ConflictError } from '../errors/index.js';
+import { acquireDirLock } from '../store/lock.js';
+import { loadTemplate } from '../template/index.js';
+import type { LoadedTemplate } from '../template/types.js';
+import type { PipelineListener } from './events.js';
+import { PIPELINE } from './registry.js';
+import type { RunKind, RunParams, RunRecord } from './run-store.js';
+import { Runner } from './runner.js';
+import type { PipelineServices, StepDefinition } from './step.js';
+
+export function newRunId(now: Date): string {
+  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `run-${ts}-${randomBytes(3).toString('hex')}`;
+}
+
+const canon = (v: unknown) => JSON.stringify(v, Object.keys(v as object).sort());
+
+/** Use cases of the build pipeline: start a build, resume one, look at runs. Edges (CLI, server) call this. */
+export class BuildService {
+  constructor(
+    private services: PipelineServices,
+    private home: string,
+    private steps: readonly StepDefinition[] = PIPELINE,
+  ) {}
+
+  async start(templateFile: string, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<RunRecord> {
+    const loaded = await loadTemplate(resolve(templateFile));
+    return this.startLoaded(loaded, opts);
+  }
+
+  async startLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<RunRecord> {
+    const id = newRunId(this.services.clock());
+    const workDir = join(this.home, 'runs', id);
+    await mkdir(workDir, { recursive: true });
+    const run = await this.services.runs.create({
+      id,
+      templateName: loaded.template.name,
+      templateFile: loaded.file,
+      templateDigest: loaded.digest,
+      template: loaded.template,
+      kind: opts.kind ?? (opts.params?.emergency ? 'emergency' : 'on-demand'),
+      params: opts.params ?? {},
+      workDir,
+    });
+    return this.execute(run, loaded, opts.onEvent, false);
+  }
+
+  /**
+   * Resume a run that stopped: killed mid-way (continues at the first unfinished step, restoring the
+   * rootfs from the last checkpoint), failed, or needs-repair. The template is read again; when it
+   * changed, the run restarts from customisation on the same base (never rebuilt).
+   */
+  async resume(runId: string, opts: { onEvent?: PipelineListener } = {}): Promise<RunRecord> {
+    let run = await this.services.runs.get(runId);
+    if (run.state === 'succeeded') throw new ConflictError('BUILD_ALREADY_SUCCEEDED', `run ${runId} already succeeded; start a new build`, { where: runId });
+    const loaded = await loadTemplate(run.templateFile);
+    const changed = loaded.digest !== run.templateDigest;
+    if (changed) {
+      for (const key of ['source', 'distribute'] as const) {
+        if (canon(loaded.template[key]) !== canon(run.template[key])) {
+          throw new ConflictError('BUILD_RESUME_TEMPLATE_CHANGED', `the template's ${key} changed since run ${runId} started; start a new build instead`, { where: `${run.templateFile} (/${key})` });
+        }
+      }
+    }
+    if (changed || run.state === 'needs-repair') {
+      run = await this.services.runs.reopen(run, { template: loaded.template, templateDigest: loaded.digest, keepOutputsOf: ['resolve-base'] });
+    } else {
+      run = await this.services.runs.reopen(run, { keepOutputsOf: Object.keys(run.outputs) });
+    }
+    return this.execute(run, loaded, opts.onEvent, true);
+  }
+
+  private async execute(run: RunRecord, loaded: LoadedTemplate, onEvent: PipelineListener | undefined, resumed: boolean): Promise<RunRecord> {
+    // One executor per run, also across processes sharing a PostgreSQL store.
+    const release = acquireDirLock(run.workDir, {
+      noun: 'build run',
+      code: 'BUILD_RUN_BUSY',
+      hint: 'another process is executing this run; wait for it or stop it first',
+    });
+    try {
+      return await new Runner(this.services, this.steps, onEvent).execute(run, loaded, { resumed });
+    } finally {
+      release();
+    }
+  }
+
+  list(opts: { template?: string; state?: string; limit?: number } = {}) {
+    return this.services.runs.list(opts);
+  }
+
+  async show(runId: string) {
+    const run = await this.services.runs.get(runId);
+    return { run, steps: await this.services.runs.steps(runId) };
+  }
+}

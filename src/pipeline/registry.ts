@@ -1,0 +1,15 @@
+import type { StepDefinition } from './step.js';
+import { customize } from './steps/customize.js';
+import { packageImage } from './steps/package.js';
+import { prepare } from './steps/prepare.js';
+import { publish } from './steps/publish.js';
+import { resolveBase } from './steps/resolve-base.js';
+import { tattoo } from './steps/tattoo.js';
+import { validate } from './steps/validate.js';
+
+/**
+ * The pipeline, in order. A new step (the SBOM and attestation steps of the supply-chain work) is
+ * one entry here: `[..., tattoo, sbom, attest, validate, ...]`. Step names are stored with runs:
+ * never rename one.
+ */
+export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, validate, packageImage, publish];

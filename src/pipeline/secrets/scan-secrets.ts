@@ -1,0 +1,196 @@
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { isAllowlisted } from './allowlist.js';
+import { CODE_EXTENSIONS, CODE_SHEBANG, CONTENT_RULES, PREFILTER_TOKENS, PREFILTER_WORDS } from './content-rules.js';
+import { isKnownKeyLocation, pathFindings, SNAKEOIL_KEY, SSH_HOST_KEY } from './path-rules.js';
+
+/** One problem found. Never carries the secret: only where it is and what kind it is. */
+export interface SecretFinding {
+  /** Path inside the image, e.g. /root/.ssh/id_ed25519. */
+  path: string;
+  /** Stable rule id, e.g. 'openssh-private-key'. */
+  rule: string;
+  line?: number;
+  message: string;
+}
+
+export interface ScanOptions {
+  /** Extra image paths (files or directory prefixes) to skip, e.g. from a template's allowlist. */
+  allowPaths?: string[];
+  /** Files larger than this are skipped unless they sit in a known key location. Default 2 MiB. */
+  maxFileBytes?: number;
+  /** Parallel file system operations. Default 32. */
+  concurrency?: number;
+}
+
+export interface ScanStats {
+  filesScanned: number;
+  bytesScanned: number;
+  skippedBinary: number;
+  skippedLarge: number;
+  skippedAllowlisted: number;
+  directories: number;
+  durationMs: number;
+}
+
+const SNIFF = 8192;
+const FIRST_READ = 16384;
+const GENERIC_RULE = 'generic-password-assignment';
+const KEY_RULES = new Set(['openssh-private-key', 'private-key-pem']);
+
+/** Start offsets of the lines that hold a candidate, ascending. */
+function candidateLines(text: string): number[] {
+  const starts = new Set<number>();
+  for (const re of [PREFILTER_TOKENS, PREFILTER_WORDS]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      starts.add(text.lastIndexOf('\n', m.index) + 1);
+      const end = text.indexOf('\n', m.index);
+      if (end < 0) break;
+      re.lastIndex = end; // one visit per line
+    }
+  }
+  for (let i = text.indexOf('://'); i >= 0; i = text.indexOf('://', i + 3)) starts.add(text.lastIndexOf('\n', i) + 1);
+  return [...starts].sort((a, b) => a - b);
+}
+
+/**
+ * Content rules, applied only to the lines the prefilters hit: most text files in an image contain
+ * no candidate at all, and those that do have a handful of candidate lines among thousands.
+ */
+function scanText(text: string, imagePath: string, codeFile: boolean): SecretFinding[] {
+  const out: SecretFinding[] = [];
+  let lineNo = 1;
+  let counted = 0;
+  for (const start of candidateLines(text)) {
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) {
+      lineNo++;
+      counted = i + 1;
+    }
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    if (line.length > 4096 && !line.includes('PRIVATE KEY')) continue; // minified blobs hold no key=value lines
+    const nextEnd = text.indexOf('\n', end + 1);
+    const next = end < text.length ? text.slice(end + 1, nextEnd < 0 ? text.length : nextEnd) : undefined;
+    let specific = false;
+    for (const rule of CONTENT_RULES) {
+      // The generic heuristic is last; a line a specific rule already named is not reported twice.
+      if (specific && rule.id === GENERIC_RULE) continue;
+      const r = rule.pattern.exec(line);
+      if (!r || (rule.accept && !rule.accept(r, { next, codeFile }))) continue;
+      specific = true;
+      out.push({ path: imagePath, rule: rule.id, line: lineNo, message: rule.message });
+    }
+  }
+  return out;
+}
+
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Scan a root filesystem for secrets; findings sorted by path, line, rule. */
+export async function scanSecrets(rootDir: string, opts: ScanOptions = {}): Promise<SecretFinding[]> {
+  return (await scanSecretsDetailed(rootDir, opts)).findings;
+}
+
+export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {}): Promise<{ findings: SecretFinding[]; stats: ScanStats }> {
+  const started = performance.now();
+  const maxBytes = opts.maxFileBytes ?? 2 * 1024 * 1024;
+  const limit = limiter(opts.concurrency ?? 32);
+  const allow = opts.allowPaths ?? [];
+  const findings: SecretFinding[] = [];
+  const stats: ScanStats = { filesScanned: 0, bytesScanned: 0, skippedBinary: 0, skippedLarge: 0, skippedAllowlisted: 0, directories: 0, durationMs: 0 };
+
+  async function scanFile(imagePath: string): Promise<void> {
+    // O_NOFOLLOW: the walker saw a regular file; if it was swapped for a link since, refuse it.
+    const fh = await open(join(rootDir, imagePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+    if (!fh) return;
+    try {
+      // Most files fit in the first read, so a typical file costs open + read + close and no
+      // stat: each is a trip through libuv's thread pool, which dominates the scan time.
+      const head = Buffer.allocUnsafe(FIRST_READ);
+      const { bytesRead } = await fh.read(head, 0, FIRST_READ, 0);
+      let buf = head.subarray(0, bytesRead);
+      const binary = buf.subarray(0, SNIFF).includes(0);
+      let st: Stats | undefined;
+      if (!binary && bytesRead === FIRST_READ) {
+        st = await fh.stat();
+        if (st.size > maxBytes && !isKnownKeyLocation(imagePath)) {
+          stats.skippedLarge++;
+          // Name-based rules still apply: a huge keystore is still a keystore.
+          for (const f of pathFindings(imagePath, st.size, () => undefined)) findings.push({ path: imagePath, ...f });
+          return;
+        }
+        if (st.size > bytesRead) {
+          const rest = Buffer.allocUnsafe(st.size - bytesRead);
+          const r = await fh.read(rest, 0, rest.length, bytesRead);
+          buf = Buffer.concat([buf, rest.subarray(0, r.bytesRead)]);
+        }
+      }
+      // latin1 maps bytes 1:1, so odd encodings never throw and the ASCII rules still match.
+      const text = binary ? undefined : buf.toString('latin1');
+      for (const f of pathFindings(imagePath, buf.length, () => text)) findings.push({ path: imagePath, ...f });
+      if (binary) {
+        stats.skippedBinary++;
+        return;
+      }
+      stats.filesScanned++;
+      stats.bytesScanned += buf.length;
+      const generatedKey = SSH_HOST_KEY.test(imagePath) || imagePath === SNAKEOIL_KEY;
+      const codeFile = CODE_EXTENSIONS.has(extname(imagePath).slice(1).toLowerCase()) || CODE_SHEBANG.test(text!);
+      let foundKey = generatedKey;
+      for (const h of scanText(text!, imagePath, codeFile)) {
+        if (KEY_RULES.has(h.rule)) {
+          foundKey = true;
+          if (generatedKey) continue; // already reported by its path rule
+        }
+        findings.push(h);
+      }
+      if (foundKey) {
+        st ??= await fh.stat();
+        if ((st.mode & 0o077) !== 0) {
+          const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+          findings.push({ path: imagePath, rule: 'private-key-file-mode', message: `private key file ${imagePath} has mode ${mode}: group/other may read it (want 0600)` });
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async function walk(imageDir: string): Promise<void> {
+    stats.directories++;
+    const entries = await limit(() => readdir(join(rootDir, imageDir), { withFileTypes: true })).catch(() => []);
+    const jobs: Promise<void>[] = [];
+    for (const e of entries) {
+      const p = imageDir === '/' ? `/${e.name}` : `${imageDir}/${e.name}`;
+      if (isAllowlisted(e.isDirectory() ? p + '/' : p, allow)) {
+        stats.skippedAllowlisted++;
+        continue;
+      }
+      // Symlinks are never followed: their targets inside the image are scanned where they live.
+      if (e.isDirectory()) jobs.push(walk(p));
+      else if (e.isFile()) jobs.push(limit(() => scanFile(p)));
+    }
+    await Promise.all(jobs);
+  }
+
+  if ((await lstat(rootDir)).isDirectory()) await walk('/');
+  findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)));
+  stats.durationMs = Math.round(performance.now() - started);
+  return { findings, stats };
+}

@@ -1,0 +1,39 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeDiskImage, packRootfs } from '../../image/index.js';
+import type { StepDefinition } from '../step.js';
+import type { ResolveBaseOutputs } from './resolve-base.js';
+
+export interface PackagedArtifact {
+  kind: 'rootfs' | 'raw' | 'qcow2' | 'vhd';
+  digest: string;
+  size: number;
+}
+
+/** Archive the validated rootfs (.tar.zst, always) and the requested disk images into the build region. */
+export const packageImage: StepDefinition = {
+  name: 'package',
+  description: 'archive the rootfs and make disk images',
+  rootfs: 'reads',
+  async run(ctx) {
+    const { sourceDateEpoch, image, version } = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
+    const { artifacts, buildRegion } = ctx.services;
+    const out: PackagedArtifact[] = [];
+    const archive = join(ctx.workDir, 'rootfs.tar.zst');
+    await packRootfs(ctx.rootfs, archive, { sourceDateEpoch });
+    const r = await artifacts.putFile(buildRegion, archive);
+    await rm(archive, { force: true });
+    out.push({ kind: 'rootfs', ...r });
+    ctx.log(`rootfs.tar.zst ${r.digest} (${(r.size / 1e6).toFixed(1)} MB)`);
+    const formats = [...new Set([...(ctx.template.template.distribute.outputs ?? []), ...(ctx.run.params.outputs ?? [])])];
+    for (const format of formats) {
+      const file = join(ctx.workDir, `disk.${format}`);
+      await makeDiskImage(ctx.rootfs, file, { format, sourceDateEpoch, label: `${image}-${version}`.slice(0, 16), onOutput: ctx.log });
+      const d = await artifacts.putFile(buildRegion, file);
+      await rm(file, { force: true });
+      out.push({ kind: format, ...d });
+      ctx.log(`${format} disk image ${d.digest} (${(d.size / 1e6).toFixed(1)} MB)`);
+    }
+    return { outputs: { artifacts: out, rootfsDigest: r.digest } };
+  },
+};

@@ -1,0 +1,1 @@
+export { auditPetImageLifecycle, BUILTIN_DEFINITIONS, cattleRunCurrentImage, restrictImagesToGallery } from './golden-image.js';

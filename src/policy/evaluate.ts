@@ -1,0 +1,209 @@
+import type { EffectName } from './ast.js';
+import type { CompiledPolicy } from './compile.js';
+import { applyAppend, applyModify, detailString, type AppliedOperation } from './apply-effects.js';
+import { run } from './compile-expression.js';
+import { relatedCandidates } from './related.js';
+import { makeEnv, PolicyEvaluationError, type Env } from './runtime.js';
+import { decisiveLeaves, describeLeaf, type TraceNode } from './trace.js';
+import type { EvaluationContext, Resource } from './types.js';
+
+export type ComplianceState = 'Compliant' | 'NonCompliant' | 'Protected' | 'Unknown' | (string & {});
+
+export interface RelatedCheck {
+  type: string;
+  name?: string;
+  candidates: Array<{ id?: string; name?: string; satisfied: boolean; trace: TraceNode[] }>;
+}
+
+export interface PolicyResult {
+  /** Did the `if` condition match the resource. */
+  applicable: boolean;
+  effect: EffectName;
+  /** Compliant / NonCompliant; Protected for denyAction, the manual default state, null when disabled. */
+  complianceState: ComplianceState | null;
+  /** Human-readable reasons, derived from the trace. */
+  readonly reasons: string[];
+  /** The condition tree as evaluated (computed on first access, then kept). */
+  readonly trace: TraceNode[];
+  error?: { message: string; where?: string };
+  modified?: Resource;
+  operations?: AppliedOperation[];
+  conflicts?: string[];
+  related?: RelatedCheck;
+  remediation?: { targetResourceId?: string; deployment?: unknown; roleDefinitionIds?: unknown; existenceScope: string; resourceGroupName?: string };
+  actionNames?: string[];
+}
+
+const DONT_ENFORCE_NOTE = 'Azure treats a failed evaluation as an implicit deny';
+
+function lazy<T extends object>(target: T, key: string, compute: () => unknown): void {
+  let cached: unknown;
+  let done = false;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (!done) {
+        cached = compute();
+        done = true;
+      }
+      return cached;
+    },
+  });
+}
+
+function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext, now: Date): TraceNode[] {
+  const env = makeEnv(resource, { ...ctx, now });
+  const t: TraceNode[] = [];
+  try {
+    p.condition(env, t);
+  } catch {
+    // the failing leaf carries its error in the trace
+  }
+  return t;
+}
+
+function existenceTrace(p: CompiledPolicy, env: Env, r: Resource): { satisfied: boolean; trace: TraceNode[] } {
+  const d = p.details as Extract<CompiledPolicy['details'], { kind: 'existence' }>;
+  if (!d.existenceCondition) return { satisfied: true, trace: [] };
+  const sub: Env = { ...env, resource: r, typeLower: typeof r.type === 'string' ? r.type.toLowerCase() : '', scopes: [] };
+  const trace: TraceNode[] = [];
+  try {
+    return { satisfied: d.existenceCondition(sub, trace), trace };
+  } catch {
+    return { satisfied: false, trace };
+  }
+}
+
+/**
+ * Evaluate one compiled definition against one resource. Never throws for the resource's sake:
+ * an evaluation failure is reported as a NonCompliant implicit deny whose reasons say why.
+ */
+export function evaluate(p: CompiledPolicy, resource: Resource, context: EvaluationContext = {}): PolicyResult {
+  const env = makeEnv(resource, context);
+  const result = { applicable: false, effect: p.effect, complianceState: null } as PolicyResult;
+  const reasons: string[] = [];
+  let traceUsed = true;
+  lazy(result, 'trace', () => traceOf(p, resource, context, env.now));
+  lazy(result, 'reasons', () => {
+    if (!traceUsed) return reasons;
+    const leaves = decisiveLeaves(result.trace).map(describeLeaf);
+    return [...reasons, ...leaves];
+  });
+  let matched: boolean;
+  try {
+    matched = p.condition(env, null);
+  } catch (e) {
+    if (!(e instanceof PolicyEvaluationError)) throw e;
+    if (p.effect === 'disabled') {
+      reasons.push('the effect is disabled, so the rule is not evaluated');
+      return result;
+    }
+    result.applicable = true;
+    result.effect = 'deny';
+    result.complianceState = 'NonCompliant';
+    result.error = { message: e.message, where: e.where };
+    reasons.push(`evaluation failed at ${e.where ?? 'the policy rule'}: ${e.message}; ${DONT_ENFORCE_NOTE} (declared effect: ${p.effect})`);
+    return result;
+  }
+  result.applicable = matched;
+  if (p.effect === 'disabled') {
+    reasons.push('the effect is disabled, so the resource gets no compliance state');
+    return result;
+  }
+  if (!matched) {
+    result.complianceState = 'Compliant';
+    reasons.push('the if condition does not match this resource');
+    return result;
+  }
+  try {
+    applyMatched(p, resource, env, context, result, reasons);
+  } catch (e) {
+    if (!(e instanceof PolicyEvaluationError)) throw e;
+    result.effect = 'deny';
+    result.complianceState = 'NonCompliant';
+    result.error = { message: e.message, where: e.where };
+    reasons.push(`evaluation of the effect details failed: ${e.message}; ${DONT_ENFORCE_NOTE} (declared effect: ${p.effect})`);
+  }
+  return result;
+}
+
+function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: EvaluationContext, result: PolicyResult, reasons: string[]): void {
+  const d = p.details;
+  switch (p.effect) {
+    case 'audit':
+    case 'deny':
+      result.complianceState = 'NonCompliant';
+      reasons.push(`the if condition matches, so the ${p.effect} effect applies`);
+      return;
+    case 'denyAction': {
+      const names = d.kind === 'denyAction' ? d.actionNames : ['delete'];
+      result.actionNames = names;
+      result.complianceState = 'Protected';
+      reasons.push(`the if condition matches: ${names.join(', ')} requests on this resource are denied`);
+      return;
+    }
+    case 'manual':
+      result.complianceState = d.kind === 'manual' ? d.defaultState : 'Unknown';
+      reasons.push('the if condition matches; compliance is attested manually (default state shown)');
+      return;
+    case 'modify': {
+      if (d.kind !== 'modify') return;
+      const m = applyModify(d, resource, env);
+      result.complianceState = 'NonCompliant';
+      result.modified = m.modified;
+      result.operations = m.operations;
+      if (m.conflicts.length) result.conflicts = m.conflicts;
+      reasons.push(`the if condition matches, so modify applies ${m.operations.filter((o) => o.applied).length} of ${m.operations.length} operations`);
+      return;
+    }
+    case 'append': {
+      if (d.kind !== 'append') return;
+      const a = applyAppend(d, resource, env);
+      result.complianceState = 'NonCompliant';
+      result.modified = a.modified;
+      result.operations = a.operations;
+      reasons.push(`the if condition matches, so append adds ${a.operations.length} field(s)`);
+      return;
+    }
+    case 'auditIfNotExists':
+    case 'deployIfNotExists': {
+      if (d.kind !== 'existence') return;
+      const name = detailString(d.name, env);
+      const resourceGroupName = detailString(d.resourceGroupName, env);
+      const candidates = relatedCandidates(resource, context.related ?? [], { type: d.type, name, resourceGroupName, existenceScope: d.existenceScope });
+      let satisfied = false;
+      if (d.existenceCondition) {
+        const cond = d.existenceCondition;
+        for (const r of candidates) {
+          const sub: Env = { ...env, resource: r, typeLower: typeof r.type === 'string' ? r.type.toLowerCase() : '', scopes: [] };
+          if (cond(sub, null)) {
+            satisfied = true;
+            break;
+          }
+        }
+      } else satisfied = candidates.length > 0;
+      result.related = { type: d.type, name, candidates: [] };
+      lazy(result.related, 'candidates', () =>
+        candidates.map((r) => ({ id: r.id, name: r.name, ...existenceTrace(p, env, r) })),
+      );
+      const what = `a related ${d.type}${name ? ` named '${name}'` : ''}`;
+      if (satisfied) {
+        result.complianceState = 'Compliant';
+        reasons.push(`${what} exists${d.existenceCondition ? ' and satisfies the existenceCondition' : ''}`);
+        return;
+      }
+      result.complianceState = 'NonCompliant';
+      reasons.push(candidates.length === 0 ? `no ${what.replace(/^a /, '')} was found` : `${candidates.length} ${what.replace(/^a /, '')} found, but none satisfies the existenceCondition`);
+      if (p.effect === 'deployIfNotExists')
+        result.remediation = {
+          targetResourceId: resource.id,
+          deployment: d.deployment ? run(d.deployment, env) : undefined,
+          roleDefinitionIds: d.roleDefinitionIds,
+          existenceScope: d.existenceScope,
+          resourceGroupName,
+        };
+      return;
+    }
+  }
+}

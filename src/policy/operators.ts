@@ -1,0 +1,90 @@
+import { PolicyEvaluationError } from './runtime.js';
+import { azureCompare, azureDeepEqual, likeRegex, matchRegex, scalarString } from './values.js';
+
+/** Every condition operator, in the casing Azure documents. Keys in definitions match ignoring case. */
+export const OPERATORS = [
+  'equals', 'notEquals', 'like', 'notLike', 'match', 'matchInsensitively', 'notMatch', 'notMatchInsensitively',
+  'contains', 'notContains', 'in', 'notIn', 'containsKey', 'notContainsKey',
+  'less', 'lessOrEquals', 'greater', 'greaterOrEquals', 'exists',
+] as const;
+export type OperatorName = (typeof OPERATORS)[number];
+
+const byLower = new Map<string, OperatorName>(OPERATORS.map((o) => [o.toLowerCase(), o]));
+export function canonicalOperator(key: string): OperatorName | undefined {
+  return byLower.get(key.toLowerCase());
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function asList(op: string, expected: unknown): unknown[] {
+  if (Array.isArray(expected)) return expected;
+  throw new PolicyEvaluationError(`${op}: the value to compare with must be an array, got ${JSON.stringify(expected)}`);
+}
+
+/** `exists` takes a boolean or "true"/"false" in any case (Microsoft's built-ins use "True"). */
+export function parseExistsFlag(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+  return undefined;
+}
+
+function containsOp(actual: unknown, expected: unknown): boolean {
+  if (actual === undefined || actual === null) return false;
+  if (Array.isArray(actual)) return actual.some((x) => azureDeepEqual(x, expected));
+  const a = scalarString(actual);
+  const e = scalarString(expected);
+  if (a === undefined || e === undefined) return false;
+  return a.toLowerCase().includes(e.toLowerCase());
+}
+
+function containsKeyOp(actual: unknown, expected: unknown): boolean {
+  if (!isObj(actual)) return false;
+  const k = scalarString(expected);
+  if (k === undefined) return false;
+  if (k in actual) return true;
+  const kl = k.toLowerCase();
+  for (const x of Object.keys(actual)) if (x.toLowerCase() === kl) return true;
+  return false;
+}
+
+function patternOp(actual: unknown, expected: unknown, re: (p: string) => RegExp): boolean {
+  const a = scalarString(actual);
+  const p = scalarString(expected);
+  if (a === undefined || p === undefined) return false;
+  return re(p).test(a);
+}
+
+export type OperatorFn = (actual: unknown, expected: unknown) => boolean;
+
+/** The operator's semantics over one actual value (elements of `[*]` fields are fed one at a time). */
+export const OPERATOR_FNS: Record<OperatorName, OperatorFn> = {
+  equals: (a, e) => azureDeepEqual(a, e),
+  notEquals: (a, e) => !azureDeepEqual(a, e),
+  like: (a, e) => patternOp(a, e, likeRegex),
+  notLike: (a, e) => !patternOp(a, e, likeRegex),
+  match: (a, e) => patternOp(a, e, (p) => matchRegex(p, false)),
+  matchInsensitively: (a, e) => patternOp(a, e, (p) => matchRegex(p, true)),
+  notMatch: (a, e) => !patternOp(a, e, (p) => matchRegex(p, false)),
+  notMatchInsensitively: (a, e) => !patternOp(a, e, (p) => matchRegex(p, true)),
+  contains: containsOp,
+  notContains: (a, e) => !containsOp(a, e),
+  in: (a, e) => {
+    const list = asList('in', e);
+    return a !== undefined && list.some((x) => azureDeepEqual(a, x));
+  },
+  notIn: (a, e) => {
+    const list = asList('notIn', e);
+    return a === undefined || !list.some((x) => azureDeepEqual(a, x));
+  },
+  containsKey: containsKeyOp,
+  notContainsKey: (a, e) => !containsKeyOp(a, e),
+  less: (a, e) => (azureCompare(a, e, 'less') ?? 0) < 0 && a !== undefined && a !== null,
+  lessOrEquals: (a, e) => { const c = azureCompare(a, e, 'lessOrEquals'); return c !== undefined && c <= 0; },
+  greater: (a, e) => { const c = azureCompare(a, e, 'greater'); return c !== undefined && c > 0; },
+  greaterOrEquals: (a, e) => { const c = azureCompare(a, e, 'greaterOrEquals'); return c !== undefined && c >= 0; },
+  exists: (a, e) => {
+    const want = parseExistsFlag(e);
+    if (want === undefined) throw new PolicyEvaluationError(`exists: expected true or false, got ${JSON.stringify(e)}`);
+    return (a !== undefined && a !== null) === want;
+  },
+};

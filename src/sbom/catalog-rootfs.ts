@@ -1,0 +1,34 @@
+/** catalogRootfs: everything the SBOM knows about a root filesystem directory. Reads files only. */
+import { stat } from 'node:fs/promises';
+import { InputError } from '../errors/index.js';
+import { catalogApk } from './apk-cataloger.js';
+import { catalogDeb } from './deb-cataloger.js';
+import { sortPackages, type Inventory } from './inventory.js';
+import { parseKeyValue } from './key-value.js';
+import { parseOsRelease } from './os-release.js';
+import { RootfsReader } from './rootfs-reader.js';
+import { detectRpm } from './rpm-detector.js';
+
+export const TATTOO_PATH = '/etc/goldsmith/tattoo';
+
+export async function catalogRootfs(dir: string): Promise<Inventory> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new InputError('SBOM_ROOTFS_INVALID', `root filesystem '${dir}' is not a directory`, { where: dir });
+  }
+  const fs = new RootfsReader(dir);
+  const osText = (await fs.readText('/etc/os-release')) ?? (await fs.readText('/usr/lib/os-release'));
+  const os = osText === undefined ? undefined : parseOsRelease(osText);
+  const tattooText = await fs.readText(TATTOO_PATH);
+  const [deb, apk, rpmNote] = await Promise.all([catalogDeb(fs, os), catalogApk(fs, os), detectRpm(fs)]);
+  const notes: string[] = [];
+  if (!os) notes.push('no /etc/os-release: OS identity unknown and purls carry no distro qualifier');
+  if (rpmNote) notes.push(rpmNote);
+  if (!deb.found && !apk.found && !rpmNote) notes.push('no package database found (dpkg, apk or rpm)');
+  return {
+    ...(os ? { os } : {}),
+    ...(tattooText !== undefined ? { tattoo: parseKeyValue(tattooText) } : {}),
+    packages: sortPackages([...deb.packages, ...apk.packages]),
+    notes,
+  };
+}

@@ -1,0 +1,14 @@
+export { catalogRootfs, TATTOO_PATH } from './catalog-rootfs.js';
+export { parseDeb822, parseDpkgStatus, type DpkgPackage } from './dpkg-status.js';
+export { debPurl } from './deb-cataloger.js';
+export { apkPurl, parseApkInstalled, type ApkRecord } from './apk-cataloger.js';
+export { parseOsRelease } from './os-release.js';
+export { parseKeyValue } from './key-value.js';
+export { dep5ToSpdx, isSpdxExpression, licenseFromCopyright } from './license-expression.js';
+export { formatPurl, normalizePurl, parsePurl, purlEquals, type Purl } from './purl.js';
+export { packageKey, distroQualifier, type Ecosystem, type Inventory, type InventoryPackage, type OsIdentity, type SourceRef } from './inventory.js';
+export { type SbomOptions } from './document-options.js';
+export { toSpdx, serialiseSbom, sourcePurl, SPDX_IMAGE_ID } from './spdx-writer.js';
+export { toCycloneDx } from './cyclonedx-writer.js';
+export { parseSpdx } from './spdx-parser.js';
+export { diffInventories, type InventoryDiff, type PackageChange } from './diff-inventories.js';

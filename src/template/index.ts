@@ -1,0 +1,10 @@
+export type { Check, CustomizeStep, Distribute, ImageRef, LoadedTemplate, TargetRegion, Template } from './types.js';
+export { loadTemplate, loadTemplateText, referencedFileDigests, type LoadOptions } from './load.js';
+export { templateSchema, validateAgainstSchema } from './schema.js';
+export { TEMPLATE_CODES, type LocatedProblem, type Problem } from './problems.js';
+export { STEP_TYPES, CHECK_TYPES, describeStepType, describeCheckType, stepFileRef } from './registry.js';
+export { parsePackageSpec, type PackageSpec } from './package-spec.js';
+export { canonicalJson, templateDigest } from './digest.js';
+export { AIB_RESOURCE_TYPE, isAibDocument, translateAib } from './aib-translate.js';
+export { planBuild, type BuildPlan, type PlanPorts, type PlanStep } from './plan.js';
+export { renderPlan } from './render-plan.js';

@@ -1,0 +1,83 @@
+import { InputError, IntegrityError, type GoldsmithError } from '../errors/index.js';
+
+/** Stable codes for template problems; each means one thing and is never reused. */
+export const TEMPLATE_CODES = {
+  parse: 'TEMPLATE_PARSE',
+  invalid: 'TEMPLATE_INVALID',
+  unpinnedPackage: 'TEMPLATE_UNPINNED_PACKAGE',
+  invalidPackage: 'TEMPLATE_INVALID_PACKAGE',
+  fileMissing: 'TEMPLATE_FILE_MISSING',
+  checksumMismatch: 'TEMPLATE_CHECKSUM_MISMATCH',
+  unknownRepair: 'TEMPLATE_UNKNOWN_REPAIR',
+  duplicateName: 'TEMPLATE_DUPLICATE_NAME',
+  invalidVersion: 'TEMPLATE_INVALID_VERSION',
+  relativePath: 'TEMPLATE_RELATIVE_PATH',
+  invalidPattern: 'TEMPLATE_INVALID_PATTERN',
+  invalidCron: 'TEMPLATE_INVALID_CRON',
+  invalidDate: 'TEMPLATE_INVALID_DATE',
+  aibUnsupported: 'TEMPLATE_AIB_UNSUPPORTED',
+  aibInvalid: 'TEMPLATE_AIB_INVALID',
+  /** More than one problem: the list is in data.problems. */
+  problems: 'TEMPLATE_PROBLEMS',
+} as const;
+
+/** One thing wrong with a template, before it is located in the file. */
+export interface Problem {
+  code: string;
+  message: string;
+  /** JSON pointer into the document the user wrote (or into the translated template, mapped later). */
+  pointer: string;
+  data?: Record<string, unknown>;
+}
+
+/** A problem with its place in the file: `file:line:col (/json/pointer)`. */
+export interface LocatedProblem extends Problem {
+  where: string;
+  line?: number;
+  col?: number;
+}
+
+export function problem(code: string, pointer: string, message: string, data?: Record<string, unknown>): Problem {
+  return data === undefined ? { code, pointer, message } : { code, pointer, message, data };
+}
+
+/**
+ * One error for every problem found, so a user fixes them all in one pass. A single problem keeps
+ * its own code; several become TEMPLATE_PROBLEMS with each one listed in the message and data.
+ * Checksum mismatches alone are integrity errors (a file changed under a pinned digest).
+ */
+export function templateError(problems: LocatedProblem[]): GoldsmithError {
+  if (problems.length === 0) throw new Error('templateError needs at least one problem');
+  // In file order, so the list reads top to bottom like the template.
+  problems = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const list = problems.map((p) => ({ code: p.code, message: p.message, where: p.where, pointer: p.pointer, ...(p.data ?? {}) }));
+  const first = problems[0]!;
+  const onlyChecksums = problems.every((p) => p.code === TEMPLATE_CODES.checksumMismatch);
+  const code = problems.length === 1 ? first.code : TEMPLATE_CODES.problems;
+  const message =
+    problems.length === 1
+      ? first.message
+      : `template has ${problems.length} problems:\n` + problems.map((p) => `  - ${p.where}: ${p.code}: ${p.message}`).join('\n');
+  const details = { where: first.where, data: { problems: list } };
+  return onlyChecksums ? new IntegrityError(code, message, details) : new InputError(code, message, details);
+}
+
+/** "/customize/1/sha256" → "customize[1].sha256", for messages. */
+export function fieldName(pointer: string): string {
+  if (pointer === '' || pointer === '/') return '(template)';
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+export function pointerOf(segments: Array<string | number>): string {
+  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+export function segmentsOf(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
