@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ArtifactStore } from '../artifacts/index.js';
 import { CatalogService } from '../catalog/index.js';
-import type { Config } from '../config/index.js';
+import { scratchDir, type Config } from '../config/index.js';
 import { GalleryService } from '../gallery/index.js';
 import { BuildService } from '../pipeline/build-service.js';
 import { RunStore } from '../pipeline/run-store.js';
@@ -26,6 +26,6 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const artifacts = new ArtifactStore(join(config.home, 'artifacts'));
   const catalog = new CatalogService(store, artifacts, { home: config.home, region: BUILD_REGION });
   const gallery = new GalleryService(store, artifacts, { clock });
-  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, buildRegion: BUILD_REGION, catalog, gallery, clock };
+  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), buildRegion: BUILD_REGION, catalog, gallery, clock };
   return { config, store, artifacts, catalog, gallery, builds: new BuildService(services, config.home), clock };
 }

@@ -78,6 +78,26 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * Let `write` produce the artifact directly at a temp path inside the store (no second copy), then
+   * hash it and move it under its digest. Used for rootfs archives and disk images.
+   */
+  async putWith(region: string, write: (tmpPath: string) => Promise<void>): Promise<{ digest: string; size: number }> {
+    const tmpDir = join(this.root, region, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      await write(tmp);
+      const digest = await sha256File(tmp);
+      const { size } = await stat(tmp);
+      if (await this.has(region, digest)) return { digest, size };
+      await this.commit(tmp, region, digest);
+      return { digest, size };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
   /** Store bytes in memory (small artifacts: logs, SBOMs, envelopes). */
   async putBytes(region: string, bytes: Uint8Array | string): Promise<{ digest: string; size: number }> {
     const buf = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes);

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { sha256File, type ArtifactStore } from '../artifacts/index.js';
-import { ConflictError, InputError, isGoldsmithError, NotFoundError } from '../errors/index.js';
-import { packRootfs, readArchiveOsRelease, readOsRelease, unpackRootfs, type OutputListener } from '../image/index.js';
+import type { ArtifactStore } from '../artifacts/index.js';
+import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
+import { readArchiveOsRelease, type OutputListener } from '../image/index.js';
+import { repackTarball } from './import-tarball.js';
 import type { Queryable, Store } from '../store/index.js';
 import { readAptSources } from './apt-sources.js';
 import { entryFromRow, type EntryRow } from './entry-row.js';
@@ -85,35 +86,16 @@ export class CatalogService {
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new InputError('CATALOG_IMPORT_NOT_FOUND', `tarball ${file} does not exist`, { where: file });
     await this.assertAbsent(this.store, ref);
-    const sourceDigest = await sha256File(file);
     const work = await this.workDir('import-');
     try {
-      const rootfs = join(work, 'rootfs');
-      try {
-        await unpackRootfs(file, rootfs, { onOutput: opts.onOutput });
-      } catch (e) {
-        if (isGoldsmithError(e) && e.code === 'IMAGE_TOOL_FAILED') {
-          throw new InputError('CATALOG_BAD_TARBALL', `${file} is not a readable tar archive (.tar, .tar.gz, .tar.xz, .tar.zst): ${e.message}`, {
-            where: file,
-            cause: e,
-          });
-        }
-        throw e;
-      }
-      const os = await readOsRelease(rootfs);
-      if (!os) {
-        throw new InputError('CATALOG_NOT_A_ROOTFS', `${file} is not a root filesystem: it has no etc/os-release or usr/lib/os-release`, {
-          where: file,
-        });
-      }
-      const packed = await packRootfs(rootfs, join(work, 'base.tar.zst'), { sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH, onOutput: opts.onOutput });
-      const put = await this.artifacts.putFile(this.region, join(work, 'base.tar.zst'));
+      const { archive, size, os, sourceDigest } = await repackTarball(file, work, { sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH, onOutput: opts.onOutput });
+      const put = await this.artifacts.putFile(this.region, archive);
       const source = { file: basename(file), digest: sourceDigest, osId: os.id };
       return await this.insert(ref, 'catalog.entry.imported', (tx) =>
         tx.query<EntryRow>(
           `INSERT INTO catalog_entries (publisher, offer, sku, version, kind, source, artifact_digest, artifact_size, artifact_region, os)
            VALUES ($1, $2, $3, $4, 'import', $5, $6, $7, $8, $9) RETURNING *`,
-          [ref.publisher, ref.offer, ref.sku, ref.version, source, put.digest, packed.size, this.region, baseOs(os)],
+          [ref.publisher, ref.offer, ref.sku, ref.version, source, put.digest, size, this.region, baseOs(os)],
         ),
       );
     } finally {
@@ -287,7 +269,9 @@ export class CatalogService {
   private async workDir(prefix: string): Promise<string> {
     const tmp = join(this.opts.home, 'tmp');
     await mkdir(tmp, { recursive: true });
-    return mkdtemp(join(tmp, prefix));
+    const dir = await mkdtemp(join(tmp, prefix));
+    await chmod(dir, 0o755); // mmdebstrap's apt runs as _apt and must traverse it
+    return dir;
   }
 
   private hostArchitecture(): string {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailedError } from '../errors/index.js';
@@ -36,6 +36,8 @@ export async function buildMmdebstrapBase(
   const work = await mkdtemp(join(opts.workDir ?? tmpdir(), 'goldsmith-base-'));
   const target = join(work, 'rootfs');
   try {
+    // apt downloads as the unprivileged _apt user, which must be able to reach the target.
+    await chmod(work, 0o755);
     const env = { ...process.env, SOURCE_DATE_EPOCH: String(recipe.sourceDateEpoch), LC_ALL: 'C.UTF-8' };
     await runTool('mmdebstrap', mmdebstrapArgs(recipe, target), { env, onOutput: opts.onOutput });
     const os = await readOsRelease(target);

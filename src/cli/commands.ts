@@ -8,7 +8,7 @@ import { registerPolicy } from './policy.js';
 import { registerTemplate } from './template.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerTemplate, registerBuild, registerGallery, registerPolicy];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerPolicy];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

@@ -5,7 +5,7 @@ import type { CliContext } from './context.js';
 import { emit, table } from './output.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
-const mib = (n?: number) => (n === undefined ? undefined : `${(n / 1048576).toFixed(1)} MiB`);
+const mib = (n?: number) => (n === undefined ? undefined : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
 
 function row(e: CatalogEntry): Record<string, unknown> {
   return {
@@ -57,10 +57,24 @@ interface RefOptions {
 
 function refOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--publisher <name>', 'publisher, e.g. Debian')
-    .requiredOption('--offer <name>', 'offer, e.g. debian-12')
-    .requiredOption('--sku <name>', 'sku, e.g. 12-minbase')
-    .requiredOption('--version <version>', 'version, e.g. 12.0.20240101');
+    .option('--publisher <name>', 'publisher, e.g. Debian')
+    .option('--offer <name>', 'offer, e.g. debian-12')
+    .option('--sku <name>', 'sku, e.g. 12-minbase')
+    .option('--version <version>', 'version, e.g. 12.0.20240101');
+}
+
+/** The new entry's key: a publisher:offer:sku:version argument, or the four options. */
+function newRef(urn: string | undefined, o: Partial<RefOptions>): RefOptions {
+  if (urn) {
+    const r = parseCatalogRef(urn);
+    if (r.version === 'latest') throw new InputError('CLI_BAD_OPTION', 'a new entry needs an exact version, not latest', { where: urn });
+    return r;
+  }
+  const missing = (['publisher', 'offer', 'sku', 'version'] as const).filter((k) => !o[k]);
+  if (missing.length) {
+    throw new InputError('CLI_BAD_OPTION', `give publisher:offer:sku:version or all of --publisher --offer --sku --version (missing ${missing.map((m) => `--${m}`).join(' ')})`);
+  }
+  return { publisher: o.publisher!, offer: o.offer!, sku: o.sku!, version: o.version! };
 }
 
 /** `goldsmith marketplace`: the base image catalog. References are publisher:offer:sku:version URNs. */
@@ -86,7 +100,7 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
       emit(o, e, () => details(e));
     });
 
-  refOptions(mp.command('add'))
+  refOptions(mp.command('add [urn]'))
     .description('add an mmdebstrap recipe entry (the mirror defaults to the machine apt sources)')
     .requiredOption('--suite <suite>', 'Debian suite, e.g. bookworm')
     .option('--variant <variant>', 'mmdebstrap variant', 'minbase')
@@ -98,13 +112,11 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(
       async (
-        o: RefOptions & { suite: string; variant: string; package: string[]; component: string[]; mirror?: string; architecture?: string; sourceDateEpoch?: string; json?: boolean },
+        urn: string | undefined,
+        o: Partial<RefOptions> & { suite: string; variant: string; package: string[]; component: string[]; mirror?: string; architecture?: string; sourceDateEpoch?: string; json?: boolean },
       ) => {
         const e = await (await ctx.app()).catalog.add({
-          publisher: o.publisher,
-          offer: o.offer,
-          sku: o.sku,
-          version: o.version,
+          ...newRef(urn, o),
           recipe: {
             kind: 'mmdebstrap',
             suite: o.suite,
@@ -120,11 +132,11 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
       },
     );
 
-  refOptions(mp.command('import <tarball>'))
+  refOptions(mp.command('import <tarball> [urn]'))
     .description('import a rootfs tarball of any distro (.tar, .tar.gz, .tar.xz, .tar.zst)')
     .option('--json', 'print JSON')
-    .action(async (file: string, o: RefOptions & { json?: boolean }) => {
-      const e = await (await ctx.app()).catalog.importTarball(file, o);
+    .action(async (file: string, urn: string | undefined, o: Partial<RefOptions> & { json?: boolean }) => {
+      const e = await (await ctx.app()).catalog.importTarball(file, newRef(urn, o));
       emit(o, e, () => `imported ${formatCatalogRef(e)}: ${e.os?.prettyName} as ${e.artifact?.digest} (${mib(e.artifact?.size)})`);
     });
 

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** Where Goldsmith keeps its state. Read once at the edge and passed down; cores never read env. */
 export interface Config {
@@ -6,11 +7,22 @@ export interface Config {
   home: string;
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of embedded PGlite. */
   databaseUrl?: string;
+  /** Fast scratch space for working root filesystems (RAM-backed when /dev/shm exists). Losing it is
+   * safe: a run restores its rootfs from its last checkpoint artifact. */
+  scratch?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     home: resolve(env.GOLDSMITH_HOME || './.goldsmith'),
     databaseUrl: env.GOLDSMITH_DATABASE_URL || undefined,
+    scratch: env.GOLDSMITH_SCRATCH || undefined,
   };
+}
+
+/** Where working root filesystems go: GOLDSMITH_SCRATCH, else /dev/shm (tmpfs), else under home. */
+export function scratchDir(config: Config): string {
+  if (config.scratch) return config.scratch;
+  if (existsSync('/dev/shm')) return '/dev/shm/goldsmith';
+  return join(config.home, 'scratch');
 }

@@ -185,7 +185,14 @@ export class GalleryService {
   /** Next version per Azure Image Builder's "Latest" scheme; soft-deleted versions still hold their numbers. */
   async nextVersion(gallery: string, image: string, major?: number): Promise<string> {
     const def = await this.getImageDefinition(gallery, image);
-    const rows = await this.ctx.store.query<{ name: string }>(`SELECT name FROM gallery_versions WHERE image_id = $1`, [def.id]);
+    const m = major !== undefined && Number.isInteger(major) && major >= 0 && major <= 2147483647 ? major : null;
+    // Only the highest candidate matters to the scheme; the unique index hands it over without a scan.
+    // (An invalid major is rejected by the pure nextVersion below.)
+    const rows = await this.ctx.store.query<{ name: string }>(
+      `SELECT name FROM gallery_versions WHERE image_id = $1 AND ($2::int IS NULL OR major = $2::int)
+       ORDER BY major DESC, minor DESC, patch DESC LIMIT 1`,
+      [def.id, m],
+    );
     return nextVersion(rows.map((r) => r.name), major);
   }
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/index.js';
-import { eligibleForLatest, latestByRegion, resolveLatest } from './latest.js';
+import { latestByRegion, resolveLatest } from './latest.js';
 import { lifecycleState } from './lifecycle.js';
 import type { GalleryVersion, GalleryVersionView, ImageDefinition } from './types.js';
 
@@ -58,13 +58,27 @@ export async function latestVersionId(q: Queryable, imageId: string, region?: st
   return rows[0]?.id;
 }
 
-/** One version's view without loading its siblings: latest per region via the indexed query. */
+/**
+ * One version's view without loading its siblings: where it is latest, computed by the same indexed
+ * walk for every region it targets (and globally), in one round trip.
+ */
 export async function viewOne(q: Queryable, v: GalleryVersion, image: ImageDefinition, now: Date): Promise<GalleryVersionView> {
-  const c = candidateOf(v);
-  const latestIn: string[] = [];
-  for (const t of v.targetRegions) {
-    if (eligibleForLatest(c, t.name) && (await latestVersionId(q, v.imageId, t.name)) === v.id) latestIn.push(t.name);
-  }
-  const isLatest = eligibleForLatest(c) && (await latestVersionId(q, v.imageId)) === v.id;
+  // A join (not EXISTS) inside the correlated subquery: EXISTS there gets planned as a hashed scan of
+  // every row of the region, while the join walks the version index from the top and stops early.
+  const rows = await q.query<{ region: string | null; latest_id: string | null }>(
+    `SELECT NULL::text AS region,
+            (SELECT v.id FROM gallery_versions v WHERE v.image_id = $1 AND v.deleted_at IS NULL AND NOT v.exclude_from_latest
+             ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1) AS latest_id
+     UNION ALL
+     SELECT t.region,
+            (SELECT v.id FROM gallery_versions v
+               JOIN gallery_version_regions r ON r.version_id = v.id AND r.region = t.region AND r.state = 'Completed' AND NOT r.exclude_from_latest
+             WHERE v.image_id = $1 AND v.deleted_at IS NULL AND NOT v.exclude_from_latest
+             ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1)
+     FROM gallery_version_regions t WHERE t.version_id = $2`,
+    [v.imageId, v.id],
+  );
+  const isLatest = rows.some((r) => r.region === null && r.latest_id === v.id);
+  const latestIn = v.targetRegions.map((t) => t.name).filter((name) => rows.some((r) => r.region === name && r.latest_id === v.id));
   return { ...v, lifecycle: lifecycleState({ ...v, definitionEndOfLifeDate: image.endOfLifeDate }, now), isLatest, latestIn };
 }

@@ -14,11 +14,12 @@ interface RootfsMarker {
   during?: string;
 }
 
-const markerPath = (workDir: string) => join(workDir, 'rootfs.state.json');
+/** The marker lives beside the rootfs in scratch, so losing scratch loses both and forces a restore. */
+const markerPath = (scratchRun: string) => join(scratchRun, 'rootfs.state.json');
 
-async function readMarker(workDir: string): Promise<RootfsMarker> {
+async function readMarker(scratchRun: string): Promise<RootfsMarker> {
   try {
-    return JSON.parse(await readFile(markerPath(workDir), 'utf8')) as RootfsMarker;
+    return JSON.parse(await readFile(markerPath(scratchRun), 'utf8')) as RootfsMarker;
   } catch {
     return {};
   }
@@ -41,9 +42,11 @@ export class Runner {
     let run = initial;
     const started = Date.now();
     const now = () => this.services.clock().toISOString();
-    const rootfs = join(run.workDir, 'rootfs');
+    const scratchRun = join(this.services.scratch, run.id);
+    const rootfs = join(scratchRun, 'rootfs');
     await mkdir(run.workDir, { recursive: true });
-    run = await this.restoreIfNeeded(run, rootfs);
+    await mkdir(scratchRun, { recursive: true });
+    run = await this.restoreIfNeeded(run, scratchRun, rootfs);
     const startIdx = this.steps.findIndex((s) => !(s.name in run.outputs));
     this.onEvent({ type: 'run.start', runId: run.id, template: run.templateName, resumed: Boolean(opts.resumed), from: this.steps[startIdx]?.name ?? 'done', at: now() });
 
@@ -69,7 +72,7 @@ export class Runner {
       const startedAt = now();
       const t0 = Date.now();
       this.onEvent({ type: 'step.start', runId: run.id, step: step.name, description: step.description, at: startedAt });
-      if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeFile(markerPath(run.workDir), JSON.stringify({ during: step.name }));
+      if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeFile(markerPath(scratchRun), JSON.stringify({ during: step.name }));
       try {
         const outcome = await step.run(ctx);
         const durationMs = Date.now() - t0;
@@ -83,7 +86,7 @@ export class Runner {
             : { outputs: outcome.outputs, state: last ? 'succeeded' : undefined },
           outcome.commit,
         );
-        if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeFile(markerPath(run.workDir), JSON.stringify({ after: step.name }));
+        if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeFile(markerPath(scratchRun), JSON.stringify({ after: step.name }));
         this.onEvent({ type: 'step.end', runId: run.id, step: step.name, status: needsRepair ? 'needs-repair' : 'succeeded', durationMs, at: now() });
         if (needsRepair) break;
       } catch (e) {
@@ -101,18 +104,19 @@ export class Runner {
         break;
       }
     }
-    if (run.state === 'succeeded') await rm(rootfs, { recursive: true, force: true });
+    // The working rootfs is kept only after a failure (to inspect); a needs-repair run restarts from prepare.
+    if (run.state !== 'failed') await rm(scratchRun, { recursive: true, force: true });
     this.onEvent({ type: 'run.end', runId: run.id, state: run.state, durationMs: Date.now() - started, at: now(), error: run.error ? { code: run.error.code, message: run.error.message } : undefined });
     return run;
   }
 
   /** Make the on-disk rootfs match the committed steps, restoring a checkpoint when it does not. */
-  private async restoreIfNeeded(run: RunRecord, rootfs: string): Promise<RunRecord> {
+  private async restoreIfNeeded(run: RunRecord, scratchRun: string, rootfs: string): Promise<RunRecord> {
     const done = this.steps.filter((s) => s.name in run.outputs);
     const lastRootfsStep = [...done].reverse().find((s) => s.rootfs === 'mutates' || s.rootfs === 'creates');
     const remaining = this.steps.filter((s) => !(s.name in run.outputs));
     if (!lastRootfsStep || remaining.every((s) => s.rootfs === 'none')) return run;
-    const marker = await readMarker(run.workDir);
+    const marker = await readMarker(scratchRun);
     if (marker.after === lastRootfsStep.name && !marker.during && existsSync(rootfs)) return run;
     // Newest finished step with a checkpoint whose artifact still exists.
     const withCheckpoint = [...done].reverse().find((s) => {
@@ -126,7 +130,7 @@ export class Runner {
     if (withCheckpoint) {
       await mkdir(rootfs, { recursive: true });
       await unpackRootfs(this.services.artifacts.path(this.services.buildRegion, withCheckpoint.checkpoint!(run.outputs[withCheckpoint.name]!)!), rootfs);
-      await writeFile(markerPath(run.workDir), JSON.stringify({ after: withCheckpoint.name }));
+      await writeFile(markerPath(scratchRun), JSON.stringify({ after: withCheckpoint.name }));
     }
     return this.services.runs.reopen(run, { keepOutputsOf: keep });
   }

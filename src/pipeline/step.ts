@@ -8,6 +8,8 @@ export interface PipelineServices {
   store: Store;
   runs: RunStore;
   artifacts: ArtifactStore;
+  /** Fast scratch directory for working root filesystems (see config.scratchDir). */
+  scratch: string;
   /** Region the build writes its artifacts to before publishing replicates them. */
   buildRegion: string;
   // Typed loosely here to keep this seam free of import cycles; the build service wires the real ones.

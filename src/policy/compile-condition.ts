@@ -2,7 +2,7 @@ import { InputError } from '../errors/index.js';
 import type { ConditionNode, OperandNode } from './ast.js';
 import { compileValue, run, type Compiled, type CompileScope } from './compile-expression.js';
 import { compileFieldReader, Many, type FieldReader, type ScopeInfo } from './field-reader.js';
-import { OPERATOR_FNS, type OperatorFn } from './operators.js';
+import { OPERATOR_FNS, specializeOperator, type OperatorFn } from './operators.js';
 import { PolicyEvaluationError, type Env } from './runtime.js';
 import type { ConditionTrace, TraceNode } from './trace.js';
 
@@ -153,7 +153,7 @@ function applyOp(op: OperatorFn, a: unknown, e: unknown, elements: ConditionTrac
 function compileLeaf(node: Extract<ConditionNode, { kind: 'condition' }>, sc: CompileScope): CondFn {
   const operand = compileOperand(node.operand, sc);
   const expected: Compiled = compileValue(node.expected, sc);
-  const base = OPERATOR_FNS[node.operator];
+  const base = (expected.constant && !operand.isLocation ? specializeOperator(node.operator, expected.value) : undefined) ?? OPERATOR_FNS[node.operator];
   const op: OperatorFn = operand.isLocation ? (a, e) => base(normLocation(a), normLocation(e)) : base;
   const where = node.path;
   const fast: CondFn = (env) => {

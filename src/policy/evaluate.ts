@@ -3,7 +3,7 @@ import type { CompiledPolicy } from './compile.js';
 import { applyAppend, applyModify, detailString, type AppliedOperation } from './apply-effects.js';
 import { run } from './compile-expression.js';
 import { relatedCandidates } from './related.js';
-import { makeEnv, PolicyEvaluationError, type Env } from './runtime.js';
+import { envNow, makeEnv, PolicyEvaluationError, type Env } from './runtime.js';
 import { decisiveLeaves, describeLeaf, type TraceNode } from './trace.js';
 import type { EvaluationContext, Resource } from './types.js';
 
@@ -15,7 +15,7 @@ export interface RelatedCheck {
   candidates: Array<{ id?: string; name?: string; satisfied: boolean; trace: TraceNode[] }>;
 }
 
-export interface PolicyResult {
+export interface PolicyResultData {
   /** Did the `if` condition match the resource. */
   applicable: boolean;
   effect: EffectName;
@@ -33,6 +33,43 @@ export interface PolicyResult {
   remediation?: { targetResourceId?: string; deployment?: unknown; roleDefinitionIds?: unknown; existenceScope: string; resourceGroupName?: string };
   actionNames?: string[];
 }
+
+/**
+ * The trace and reasons are computed on first access by re-running the condition with recording
+ * on: a full scan pays nothing for explanations it never reads. toJSON includes them.
+ */
+class Result implements PolicyResultData {
+  applicable = false;
+  complianceState: ComplianceState | null = null;
+  error?: PolicyResultData['error'];
+  modified?: Resource;
+  operations?: AppliedOperation[];
+  conflicts?: string[];
+  related?: RelatedCheck;
+  remediation?: PolicyResultData['remediation'];
+  actionNames?: string[];
+  readonly baseReasons: string[] = [];
+  private traceCache?: TraceNode[];
+  constructor(
+    public effect: EffectName,
+    private readonly policy: CompiledPolicy,
+    private readonly resource: Resource,
+    private readonly context: EvaluationContext,
+  ) {}
+  get trace(): TraceNode[] {
+    this.traceCache ??= traceOf(this.policy, this.resource, this.context);
+    return this.traceCache;
+  }
+  get reasons(): string[] {
+    return [...this.baseReasons, ...decisiveLeaves(this.trace).map(describeLeaf)];
+  }
+  toJSON(): Record<string, unknown> {
+    const { policy: _p, resource: _r, context: _c, traceCache: _t, baseReasons: _b, ...rest } = this as unknown as Record<string, unknown>;
+    return { ...rest, reasons: this.reasons, trace: this.trace };
+  }
+}
+
+export type PolicyResult = PolicyResultData;
 
 const DONT_ENFORCE_NOTE = 'Azure treats a failed evaluation as an implicit deny';
 
@@ -52,8 +89,8 @@ function lazy<T extends object>(target: T, key: string, compute: () => unknown):
   });
 }
 
-function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext, now: Date): TraceNode[] {
-  const env = makeEnv(resource, { ...ctx, now });
+function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext): TraceNode[] {
+  const env = makeEnv(resource, ctx);
   const t: TraceNode[] = [];
   try {
     p.condition(env, t);
@@ -81,15 +118,9 @@ function existenceTrace(p: CompiledPolicy, env: Env, r: Resource): { satisfied: 
  */
 export function evaluate(p: CompiledPolicy, resource: Resource, context: EvaluationContext = {}): PolicyResult {
   const env = makeEnv(resource, context);
-  const result = { applicable: false, effect: p.effect, complianceState: null } as PolicyResult;
-  const reasons: string[] = [];
-  let traceUsed = true;
-  lazy(result, 'trace', () => traceOf(p, resource, context, env.now));
-  lazy(result, 'reasons', () => {
-    if (!traceUsed) return reasons;
-    const leaves = decisiveLeaves(result.trace).map(describeLeaf);
-    return [...reasons, ...leaves];
-  });
+  // Pin the clock so the lazily computed trace sees the same utcNow() as this evaluation.
+  const result = new Result(p.effect, p, resource, context.now === undefined ? { ...context, now: envNow(env) } : context);
+  const reasons = result.baseReasons;
   let matched: boolean;
   try {
     matched = p.condition(env, null);

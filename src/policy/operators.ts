@@ -88,3 +88,35 @@ export const OPERATOR_FNS: Record<OperatorName, OperatorFn> = {
     return (a !== undefined && a !== null) === want;
   },
 };
+
+/**
+ * Faster forms for a constant expected value: lower-case once, a Set for in/notIn, a compiled
+ * pattern for like/match. Same results as OPERATOR_FNS (the conformance cases run both paths).
+ */
+export function specializeOperator(op: OperatorName, e: unknown): OperatorFn | undefined {
+  const general = OPERATOR_FNS[op];
+  if ((op === 'equals' || op === 'notEquals') && typeof e === 'string') {
+    const el = e.toLowerCase();
+    const eq: OperatorFn = (a) => (typeof a === 'string' ? a.length === el.length && (a === e || a.toLowerCase() === el) : azureDeepEqual(a, e));
+    return op === 'equals' ? eq : (a) => !eq(a, e);
+  }
+  if ((op === 'in' || op === 'notIn') && Array.isArray(e) && e.every((x) => typeof x === 'string')) {
+    const set = new Set((e as string[]).map((x) => x.toLowerCase()));
+    const has: OperatorFn = (a) => (typeof a === 'string' ? set.has(a.toLowerCase()) : a !== undefined && e.some((x) => azureDeepEqual(a, x)));
+    return op === 'in' ? has : (a) => a === undefined || !has(a, e);
+  }
+  if ((op === 'like' || op === 'notLike') && typeof e === 'string') {
+    const re = likeRegex(e);
+    const m: OperatorFn = (a) => {
+      const s = scalarString(a);
+      return s !== undefined && re.test(s);
+    };
+    return op === 'like' ? m : (a) => !m(a, e);
+  }
+  if (op === 'exists') {
+    const want = parseExistsFlag(e);
+    if (want === undefined) return undefined;
+    return (a) => (a !== undefined && a !== null) === want;
+  }
+  return general === undefined ? undefined : undefined;
+}

@@ -23,15 +23,23 @@ export interface Env {
   fnResource: Resource;
   fnTypeLower: string;
   ctx: EvaluationContext;
-  now: Date;
+  /** The clock, read lazily: most evaluations never call utcNow(). Use envNow(env). */
+  nowCache: Date | undefined;
   /** Current array members of the enclosing count expressions, by nesting depth. */
   scopes: unknown[];
 }
 
 export function makeEnv(resource: Resource, ctx: EvaluationContext): Env {
-  const now = ctx.now === undefined ? new Date() : ctx.now instanceof Date ? ctx.now : new Date(ctx.now);
   const typeLower = typeof resource.type === 'string' ? resource.type.toLowerCase() : '';
-  return { resource, typeLower, fnResource: resource, fnTypeLower: typeLower, ctx, now, scopes: [] };
+  return { resource, typeLower, fnResource: resource, fnTypeLower: typeLower, ctx, nowCache: undefined, scopes: [] };
+}
+
+export function envNow(env: Env): Date {
+  if (!env.nowCache) {
+    const n = env.ctx.now;
+    env.nowCache = n === undefined ? new Date() : n instanceof Date ? n : new Date(n);
+  }
+  return env.nowCache;
 }
 
 export function describeValue(v: unknown): string {

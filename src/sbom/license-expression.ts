@@ -10,6 +10,7 @@ const VERSIONED: Record<string, string> = {
   'lgpl-2': 'LGPL-2.0', 'lgpl-2.0': 'LGPL-2.0', 'lgpl-2.1': 'LGPL-2.1', 'lgpl-3': 'LGPL-3.0',
   'agpl-3': 'AGPL-3.0', 'gfdl-1.1': 'GFDL-1.1', 'gfdl-1.2': 'GFDL-1.2', 'gfdl-1.3': 'GFDL-1.3',
   'gpl-2.0': 'GPL-2.0', 'gpl-3.0': 'GPL-3.0', 'lgpl-3.0': 'LGPL-3.0',
+  'gfdl-niv-1.2': 'GFDL-1.2-no-invariants', 'gfdl-niv-1.3': 'GFDL-1.3-no-invariants',
 };
 
 /** Names that map to exactly one SPDX id. */
@@ -24,7 +25,7 @@ const PLAIN: Record<string, string> = {
   'bsl-1.0': 'BSL-1.0', 'unlicense': 'Unlicense', 'wtfpl': 'WTFPL', '0bsd': '0BSD', 'sleepycat': 'Sleepycat',
   'fsfap': 'FSFAP', 'fsful': 'FSFUL', 'fsfullr': 'FSFULLR', 'unicode-dfs-2016': 'Unicode-DFS-2016',
   'ofl-1.1': 'OFL-1.1', 'epl-1.0': 'EPL-1.0', 'epl-2.0': 'EPL-2.0', 'tcl': 'TCL', 'ncsa': 'NCSA',
-  'bsd-1-clause': 'BSD-1-Clause', 'cc0-1.0+': 'CC0-1.0', 'openldap-2.8': 'OLDAP-2.8',
+  'bsd-1-clause': 'BSD-1-Clause', 'bsd-4-clause-uc': 'BSD-4-Clause-UC', 'latex2e': 'Latex2e', 'ms-pl': 'MS-PL', 'cc0-1.0+': 'CC0-1.0', 'openldap-2.8': 'OLDAP-2.8',
   'beerware': 'Beerware', 'libpng': 'Libpng', 'ijg': 'IJG', 'ftl': 'FTL', 'bzip2-1.0.6': 'bzip2-1.0.6',
 };
 
@@ -33,6 +34,7 @@ const EXCEPTIONS: Record<string, string> = {
   'autoconf-3': 'Autoconf-exception-3.0', 'autoconf-2': 'Autoconf-exception-2.0',
   'bison-2': 'Bison-exception-2.2', 'bison-3': 'Bison-exception-2.2',
   'gcc-3': 'GCC-exception-3.1', 'libtool-2': 'Libtool-exception', 'libtool-3': 'Libtool-exception',
+  'texinfo-2': 'Texinfo-exception', 'texinfo-3': 'Texinfo-exception', 'bison-2.2-2': 'Bison-exception-2.2', 'bison-2.2-3': 'Bison-exception-2.2',
   'classpath-2': 'Classpath-exception-2.0', 'linux-syscall-note-2': 'Linux-syscall-note', 'font-2': 'Font-exception-2.0', 'font-3': 'Font-exception-2.0',
 };
 
@@ -64,18 +66,32 @@ function mapTerm(term: string): string {
   return licenseRef(t);
 }
 
-/**
- * A DEP-5 License short line ("GPL-2+ or Artistic", "LGPL-2.1+ and GPL-3+") → SPDX expression.
- * Debian's "," inside a name list is "or" (per copyright-format 1.0: a comma-separated list is an alternative).
- */
-export function dep5ToSpdx(short: string): string {
-  const alternatives = short.split(/\s+or\s+|\s*,\s*/i).filter(Boolean);
+/** "A or B and C" with DEP-5 precedence: "and" binds tighter than "or". */
+function mapGroup(group: string): string {
+  const alternatives = group.split(/\s+or\s+/i).filter(Boolean);
   const mapped = alternatives.map((alt) => {
     const all = alt.split(/\s+and\s+/i).filter(Boolean).map(mapTerm);
     return all.length > 1 ? all.join(' AND ') : all[0]!;
   });
   if (mapped.length === 1) return mapped[0]!;
   return mapped.map((x) => (x.includes(' AND ') ? `(${x})` : x)).join(' OR ');
+}
+
+const wrap = (x: string) => (/ (OR|AND) /.test(x) ? `(${x})` : x);
+
+/**
+ * A DEP-5 License short line → SPDX expression. Per copyright-format 1.0, "and" binds tighter
+ * than "or", and a comma before "and"/"or" ends a group: "GPL-1+ or Artistic, and BSD-3-clause"
+ * is (GPL-1+ OR Artistic) AND BSD-3-clause.
+ */
+export function dep5ToSpdx(short: string): string {
+  const parts = short.split(/\s*,\s*(?=(?:and|or)\s)/i);
+  let expr = mapGroup(parts[0]!);
+  for (const part of parts.slice(1)) {
+    const m = /^(and|or)\s+(.*)$/is.exec(part)!;
+    expr = `${wrap(expr)} ${m[1]!.toUpperCase()} ${wrap(mapGroup(m[2]!))}`;
+  }
+  return expr;
 }
 
 const FORMAT = /^Format:\s*https?:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/?/m;
@@ -124,9 +140,15 @@ export function licenseFromCopyright(input: string | Buffer): string {
   }
   flush();
   if (found.size === 0) return 'NOASSERTION';
-  const exprs = [...new Set([...found].map(dep5ToSpdx))].sort();
+  // Conjunctions flatten into the top-level AND, so "GPL-3+ and ISC" adds two terms, not a group.
+  const terms = new Set<string>();
+  for (const e of [...found].map(dep5ToSpdx)) {
+    if (/ OR /.test(e)) terms.add(e);
+    else for (const t of e.split(' AND ')) terms.add(t.replace(/^\(|\)$/g, ''));
+  }
+  const exprs = [...terms].sort();
   if (exprs.length === 1) return exprs[0]!;
-  return exprs.map((x) => (/ (OR|AND) /.test(x) ? `(${x})` : x)).join(' AND ');
+  return exprs.map(wrap).join(' AND ');
 }
 
 const SPDX_TOKEN = /^(?:\(|\)|AND|OR|WITH|LicenseRef-[A-Za-z0-9.-]+|DocumentRef-[A-Za-z0-9.-]+:LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9.-]+\+?)$/;

@@ -19,10 +19,18 @@ export function binarySpdxId(p: InventoryPackage): string {
   return `SPDXRef-${p.ecosystem}-${idPart(p.name)}-${idPart(p.arch)}-${shortHash(p.purl)}`;
 }
 
+const sourcePurls = new WeakMap<InventoryPackage, string>();
+
+/** The source package's purl: the binary's, with the source name and version and arch=source. */
 export function sourcePurl(p: InventoryPackage): string | undefined {
   if (!p.source) return undefined;
-  const b = parsePurl(p.purl);
-  return formatPurl({ ...b, name: p.source.name, version: p.source.version, qualifiers: { ...b.qualifiers, arch: 'source' } });
+  let s = sourcePurls.get(p);
+  if (s === undefined) {
+    const b = parsePurl(p.purl);
+    s = formatPurl({ ...b, name: p.source.name, version: p.source.version, qualifiers: { ...b.qualifiers, arch: 'source' } });
+    sourcePurls.set(p, s);
+  }
+  return s;
 }
 
 function sourceSpdxId(p: InventoryPackage, purl: string): string {

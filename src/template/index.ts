@@ -6,5 +6,5 @@ export { STEP_TYPES, CHECK_TYPES, describeStepType, describeCheckType, stepFileR
 export { parsePackageSpec, type PackageSpec } from './package-spec.js';
 export { canonicalJson, templateDigest } from './digest.js';
 export { AIB_RESOURCE_TYPE, isAibDocument, translateAib } from './aib-translate.js';
-export { planBuild, type BuildPlan, type PlanPorts, type PlanStep } from './plan.js';
+export { planBuild, versionFromSource, type BuildPlan, type PlanItem, type PlanPorts, type PlanStep } from './plan.js';
 export { renderPlan } from './render-plan.js';

@@ -18,11 +18,13 @@ export interface PlanItem {
   summary: string;
 }
 
-/** One pipeline step as it will run, with what it does for this template. */
+/** One pipeline step as it will run, with what it does for this template. Names match the pipeline's step registry. */
 export interface PlanStep {
-  step: 'resolve-base' | 'prepare' | 'customize' | 'tattoo' | 'validate' | 'repair' | 'publish';
+  step: 'resolve-base' | 'prepare' | 'customize' | 'tattoo' | 'validate' | 'package' | 'publish';
   summary: string;
   items?: PlanItem[];
+  /** validate: the repair steps bound to checks, run when those checks fail. */
+  repairs?: PlanItem[];
 }
 
 export interface BuildPlan {
@@ -79,17 +81,16 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
     { step: 'tattoo', summary: `write /etc/goldsmith/tattoo and IMAGE_ID/IMAGE_VERSION=${version.value} in /etc/os-release` },
     {
       step: 'validate',
-      summary: `${count(t.validate.checks.length, 'check')} + secret scan`,
+      summary:
+        `${count(t.validate.checks.length, 'check')} + secret scan; ` +
+        (bound.length ? `on failure run ${bound.join(', ')} and re-check (at most ${t.validate.maxRepairAttempts} attempts)` : 'no repairs bound: a failed check stops the run in needs-repair'),
       items: [...t.validate.checks.map(checkItem), { name: 'secret-scan', type: 'hygiene', summary: 'no private keys, tokens or passwords in the image' }],
+      repairs: bound.flatMap((name) => (t.repair[name] ?? []).map((s) => ({ ...stepItem(s), name: `${name}/${s.name}` }))),
     },
-    {
-      step: 'repair',
-      summary: bound.length ? `on failure run ${bound.join(', ')}, then re-check (at most ${t.validate.maxRepairAttempts} attempts)` : 'no repairs bound: a failed check stops the run in needs-repair',
-      items: bound.flatMap((name) => (t.repair[name] ?? []).map((s) => ({ ...stepItem(s), name: `${name}/${s.name}` }))),
-    },
+    { step: 'package', summary: outputs.join(', ') },
     {
       step: 'publish',
-      summary: `${d.gallery}/${d.image} version ${version.value} to ${regions.map((r) => `${r.name}×${r.replicaCount}`).join(', ')}${d.excludeFromLatest ? ' (excluded from latest)' : ''}; outputs ${outputs.join(', ')}`,
+      summary: `${d.gallery}/${d.image} version ${version.value} to ${regions.map((r) => `${r.name}×${r.replicaCount}`).join(', ')}${d.excludeFromLatest ? ' (excluded from latest)' : ''}`,
     },
   ];
   return {
@@ -112,7 +113,7 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
 }
 
 /** AIB's "Source" scheme: the base's own version, which must read as Major.Minor.Patch (shorter ones are padded). */
-function versionFromSource(v: string): string {
+export function versionFromSource(v: string): string {
   const parts = v.split('.');
   if (parts.length > 3 || !parts.every((p) => /^\d+$/.test(p))) {
     throw new InputError('TEMPLATE_SOURCE_VERSION_UNUSABLE', `versioning scheme "source" needs a base version of up to three numbers; ${v} is not one`, {

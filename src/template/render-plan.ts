@@ -15,6 +15,7 @@ export function renderPlan(plan: BuildPlan): string {
   plan.steps.forEach((s, i) => {
     lines.push(`  ${i + 1}. ${s.step.padEnd(12)} ${s.summary}`);
     for (const it of s.items ?? []) lines.push(`       - ${it.name} [${it.type}] ${it.summary}`);
+    for (const it of s.repairs ?? []) lines.push(`       ↻ ${it.name} [${it.type}] ${it.summary}`);
   });
   lines.push('', 'Nothing was changed: planning only reads the catalog and the gallery.');
   return lines.join('\n');

@@ -79,6 +79,18 @@ describeEachBackend('gallery service', (b) => {
     assert.ok(hot.agedAt);
   });
 
+  it('next version follows the AIB "Latest" scheme over stored versions, soft-deleted included', async () => {
+    assert.equal(await f.svc.nextVersion('g1', 'ubuntu'), '1.0.0');
+    for (const v of ['0.1.1', '0.1.2', '1.0.0', '1.2.0', '2.1.0']) await f.publish(v);
+    assert.equal(await f.svc.nextVersion('g1', 'ubuntu', 1), '1.2.1');
+    assert.equal(await f.svc.nextVersion('g1', 'ubuntu', 0), '0.1.3');
+    assert.equal(await f.svc.nextVersion('g1', 'ubuntu'), '2.1.1');
+    assert.equal(await f.svc.nextVersion('g1', 'ubuntu', 3), '3.0.0');
+    await f.svc.deleteVersion({ gallery: 'g1', image: 'ubuntu', version: '2.1.0' });
+    assert.equal(await f.svc.nextVersion('g1', 'ubuntu'), '2.1.1', 'the soft-deleted 2.1.0 still counts');
+    await assert.rejects(f.svc.nextVersion('g1', 'ubuntu', -5), { code: 'GALLERY_BAD_MAJOR' });
+  });
+
   it('a version excluded from latest (a canary) ages nothing until it joins latest', async () => {
     await f.publish('1.0.0');
     await f.publish('2.0.0', undefined, { excludeFromLatest: true });

@@ -1,6 +1,7 @@
 /** Shared fixtures for SBOM tests: synthetic root filesystems and schema validators. */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile, readFile, symlink } from 'node:fs/promises';
+import { after } from 'node:test';
+import { mkdir, mkdtemp, writeFile, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,17 @@ export const ROOT = (() => {
 })();
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
+const created: string[] = [];
+// Registered at load: runs once after every test of the importing file.
+after(async () => {
+  await Promise.all(created.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A temp dir removed after the file's tests. */
 export async function tempDir(prefix = 'goldsmith-sbom-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  created.push(d);
+  return d;
 }
 
 /** Write `files` (path inside the rootfs → content, or {symlink: target}) under a fresh temp dir. */

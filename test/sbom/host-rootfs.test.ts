@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, readdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { catalogRootfs, parsePurl, parseSpdx, serialiseSbom, toCycloneDx, toSpdx } from '../../src/sbom/index.js';
+import { catalogRootfs, isSpdxExpression, parsePurl, parseSpdx, serialiseSbom, toCycloneDx, toSpdx } from '../../src/sbom/index.js';
 import { compareDebian } from '../../src/vuln/version/index.js';
 import { cycloneDxValidator, spdxValidator, tempDir } from './helpers.js';
 
@@ -45,6 +45,7 @@ test('realistic: the host Debian system’s own dpkg database', { skip: !existsS
   // most Debian packages have a machine-readable copyright file
   const known = inv.packages.filter((p) => p.license !== 'NOASSERTION').length;
   assert.ok(known > inv.packages.length / 3, `only ${known}/${inv.packages.length} licences found`);
+  for (const p of inv.packages) assert.ok(p.license === 'NOASSERTION' || isSpdxExpression(p.license), `${p.name}: ${p.license}`);
 
   const opts = { name: 'host', digest: 'sha256:' + '1'.repeat(64), created: '2024-05-01T00:00:00Z' };
   const spdx = toSpdx(inv, opts);
@@ -57,4 +58,32 @@ test('realistic: the host Debian system’s own dpkg database', { skip: !existsS
   assert.equal(serialiseSbom(toSpdx(await catalogRootfs(root), opts)), serialiseSbom(spdx));
   // every version in a real database is valid dpkg syntax
   for (const p of inv.packages) assert.equal(compareDebian(p.version, p.version), 0);
+});
+
+/** A cached mmdebstrap minbase tarball (GOLDSMITH_SBOM_ROOTFS_TAR, or the image tests' cache) when one exists. */
+function cachedMinbase(): string | undefined {
+  if (process.env['GOLDSMITH_SBOM_ROOTFS_TAR']) return process.env['GOLDSMITH_SBOM_ROOTFS_TAR'];
+  const dir = '/var/cache/goldsmith-test';
+  if (!existsSync(dir)) return undefined;
+  const hit = readdirSync(dir).filter((f) => /^minbase-.*\.tar\.zst$/.test(f)).sort()[0];
+  return hit ? join(dir, hit) : undefined;
+}
+
+const minbase = cachedMinbase();
+test('realistic: a real mmdebstrap minbase rootfs (cached tarball)', { skip: !minbase && 'no cached minbase tarball' }, async () => {
+  const root = await tempDir('goldsmith-minbase-');
+  const r = spawnSync('sh', ['-c', `zstd -dc "$1" | tar -x -C "$2"`, 'sh', minbase!, root]);
+  assert.equal(r.status, 0, String(r.stderr));
+  const inv = await catalogRootfs(root);
+  assert.ok(inv.packages.length > 50 && inv.packages.length < 400, `${inv.packages.length} packages`);
+  assert.deepEqual(inv.notes, []);
+  const libc = inv.packages.find((p) => p.name === 'libc6')!;
+  assert.equal(libc.source!.name, 'glibc');
+  assert.equal(libc.license, 'NOASSERTION', "glibc's copyright file is not machine-readable");
+  assert.match(inv.packages.find((p) => p.name === 'dash')!.license, /\bGPL-2\.0-or-later\b/);
+  for (const p of inv.packages) assert.ok(p.license === 'NOASSERTION' || isSpdxExpression(p.license), `${p.name}: ${p.license}`);
+  const opts = { name: 'minbase', digest: 'sha256:' + '2'.repeat(64), created: '2024-05-01T00:00:00Z' };
+  const [vs, vc] = [await spdxValidator(), await cycloneDxValidator()];
+  assert.ok(vs(toSpdx(inv, opts)), JSON.stringify(vs.errors?.slice(0, 3)));
+  assert.ok(vc(toCycloneDx(inv, opts)), JSON.stringify(vc.errors?.slice(0, 3)));
 });

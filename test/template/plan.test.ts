@@ -54,11 +54,12 @@ describe('planBuild', () => {
   it('lists the pipeline steps in order with the customize steps, checks and bound repairs', async () => {
     const l = await example();
     const plan = await planBuild(l, fakePorts(['12.1'], []));
-    assert.deepEqual(plan.steps.map((s) => s.step), ['resolve-base', 'prepare', 'customize', 'tattoo', 'validate', 'repair', 'publish']);
+    assert.deepEqual(plan.steps.map((s) => s.step), ['resolve-base', 'prepare', 'customize', 'tattoo', 'validate', 'package', 'publish']);
     const byStep = Object.fromEntries(plan.steps.map((s) => [s.step, s]));
     assert.deepEqual(byStep.customize!.items!.map((i) => i.name), l.template.customize.map((s) => s.name));
     assert.deepEqual(byStep.validate!.items!.map((i) => i.name), [...l.template.validate.checks.map((c) => c.name), 'secret-scan']);
-    assert.deepEqual(byStep.repair!.items!.map((i) => i.name), ['reapply-ssh-hardening/rewrite-hardening']);
+    assert.deepEqual(byStep.validate!.repairs!.map((i) => i.name), ['reapply-ssh-hardening/rewrite-hardening']);
+    assert.match(byStep.validate!.summary, /at most 2 attempts/);
     assert.equal(plan.version.value, '1.0.0'); // empty gallery, major 1
     assert.deepEqual(plan.distribute.regions, [
       { name: 'westeurope', replicaCount: 2, excludeFromLatest: false },

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { GoldsmithError } from '../../src/errors/index.js';
 import { loadTemplate } from '../../src/template/index.js';
@@ -17,8 +18,12 @@ export const ROOT = (() => {
 export const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 /** A scratch directory holding a template and the files it references. */
+const scratchDirs: string[] = [];
+after(() => Promise.all(scratchDirs.map((d) => rm(d, { recursive: true, force: true }))));
+
 export async function scratch(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'gs-template-'));
+  scratchDirs.push(dir);
   for (const [name, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), content);

@@ -32,19 +32,13 @@ export async function fileAbsent(root: string, path: string): Promise<CheckOutco
 
 /**
  * The pattern is a JavaScript regular expression matched in multiline mode (^ and $ match at line
- * boundaries). A leading (?i) makes it case-insensitive, as in PCRE. The message gives the line
+ * boundaries), compiled exactly as template validation compiles it. The message gives the line
  * number, not the matched text, which may be sensitive.
  */
 export async function fileContains(root: string, path: string, pattern: string): Promise<CheckOutcome> {
-  let flags = 'm';
-  let source = pattern;
-  if (source.startsWith('(?i)')) {
-    flags += 'i';
-    source = source.slice(4);
-  }
   let re: RegExp;
   try {
-    re = new RegExp(source, flags);
+    re = new RegExp(pattern, 'm');
   } catch (e) {
     return broken(`invalid pattern /${pattern}/: ${(e as Error).message}`);
   }

@@ -1,7 +1,8 @@
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isAllowlisted } from './allowlist.js';
+import { PackageFiles } from './package-files.js';
 import { CODE_EXTENSIONS, CODE_SHEBANG, CONTENT_RULES, PREFILTER_TOKENS, PREFILTER_WORDS } from './content-rules.js';
 import { isKnownKeyLocation, pathFindings, SNAKEOIL_KEY, SSH_HOST_KEY } from './path-rules.js';
 
@@ -20,7 +21,7 @@ export interface ScanOptions {
   allowPaths?: string[];
   /** Files larger than this are skipped unless they sit in a known key location. Default 2 MiB. */
   maxFileBytes?: number;
-  /** Parallel file system operations. Default 32. */
+  /** Directories read in parallel. Default 16. */
   concurrency?: number;
 }
 
@@ -30,6 +31,8 @@ export interface ScanStats {
   skippedBinary: number;
   skippedLarge: number;
   skippedAllowlisted: number;
+  /** Candidate lines dropped because the file is byte-identical to what its Debian package shipped. */
+  pristinePackageHits: number;
   directories: number;
   durationMs: number;
 }
@@ -110,25 +113,32 @@ export async function scanSecrets(rootDir: string, opts: ScanOptions = {}): Prom
 export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {}): Promise<{ findings: SecretFinding[]; stats: ScanStats }> {
   const started = performance.now();
   const maxBytes = opts.maxFileBytes ?? 2 * 1024 * 1024;
-  const limit = limiter(opts.concurrency ?? 32);
+  const limit = limiter(opts.concurrency ?? 16);
   const allow = opts.allowPaths ?? [];
   const findings: SecretFinding[] = [];
-  const stats: ScanStats = { filesScanned: 0, bytesScanned: 0, skippedBinary: 0, skippedLarge: 0, skippedAllowlisted: 0, directories: 0, durationMs: 0 };
+  const packageFiles = new PackageFiles(rootDir);
+  const stats: ScanStats = { filesScanned: 0, bytesScanned: 0, skippedBinary: 0, skippedLarge: 0, skippedAllowlisted: 0, pristinePackageHits: 0, directories: 0, durationMs: 0 };
 
-  async function scanFile(imagePath: string): Promise<void> {
-    // O_NOFOLLOW: the walker saw a regular file; if it was swapped for a link since, refuse it.
-    const fh = await open(join(rootDir, imagePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
-    if (!fh) return;
+  // File reads are synchronous on purpose: on a page-cached image (one just built) an open + read +
+  // close costs ~7 µs in the calling thread but ~50 µs as three hops through libuv's thread pool
+  // (measured on the Debian minbase, 4,854 files: 32-69 ms vs 250 ms). The walk stays async and
+  // yields between directories, so the event loop is never held for long.
+  function scanFile(imagePath: string, buf: Buffer): void {
+    let fd: number;
     try {
-      // Most files fit in the first read, so a typical file costs open + read + close and no
-      // stat: each is a trip through libuv's thread pool, which dominates the scan time.
-      const head = Buffer.allocUnsafe(FIRST_READ);
-      const { bytesRead } = await fh.read(head, 0, FIRST_READ, 0);
-      let buf = head.subarray(0, bytesRead);
-      const binary = buf.subarray(0, SNIFF).includes(0);
+      // O_NOFOLLOW: the walker saw a regular file; if it was swapped for a link since, refuse it.
+      fd = openSync(join(rootDir, imagePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      return;
+    }
+    try {
+      // Most files fit in the first read, so a typical file costs open + read + close, no stat.
+      const bytesRead = readSync(fd, buf, 0, FIRST_READ, 0);
+      let data = buf.subarray(0, bytesRead);
+      const binary = data.subarray(0, SNIFF).includes(0);
       let st: Stats | undefined;
       if (!binary && bytesRead === FIRST_READ) {
-        st = await fh.stat();
+        st = fstatSync(fd);
         if (st.size > maxBytes && !isKnownKeyLocation(imagePath)) {
           stats.skippedLarge++;
           // Name-based rules still apply: a huge keystore is still a keystore.
@@ -137,45 +147,47 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
         }
         if (st.size > bytesRead) {
           const rest = Buffer.allocUnsafe(st.size - bytesRead);
-          const r = await fh.read(rest, 0, rest.length, bytesRead);
-          buf = Buffer.concat([buf, rest.subarray(0, r.bytesRead)]);
+          const n = readSync(fd, rest, 0, rest.length, bytesRead);
+          data = Buffer.concat([data, rest.subarray(0, n)]);
         }
       }
       // latin1 maps bytes 1:1, so odd encodings never throw and the ASCII rules still match.
-      const text = binary ? undefined : buf.toString('latin1');
-      for (const f of pathFindings(imagePath, buf.length, () => text)) findings.push({ path: imagePath, ...f });
-      if (binary) {
+      const text = binary ? undefined : data.toString('latin1');
+      for (const f of pathFindings(imagePath, data.length, () => text)) findings.push({ path: imagePath, ...f });
+      if (text === undefined) {
         stats.skippedBinary++;
         return;
       }
       stats.filesScanned++;
-      stats.bytesScanned += buf.length;
+      stats.bytesScanned += data.length;
       const generatedKey = SSH_HOST_KEY.test(imagePath) || imagePath === SNAKEOIL_KEY;
-      const codeFile = CODE_EXTENSIONS.has(extname(imagePath).slice(1).toLowerCase()) || CODE_SHEBANG.test(text!);
-      let foundKey = generatedKey;
-      for (const h of scanText(text!, imagePath, codeFile)) {
-        if (KEY_RULES.has(h.rule)) {
-          foundKey = true;
-          if (generatedKey) continue; // already reported by its path rule
-        }
-        findings.push(h);
+      const codeFile = CODE_EXTENSIONS.has(extname(imagePath).slice(1).toLowerCase()) || CODE_SHEBANG.test(text);
+      const hits = scanText(text, imagePath, codeFile);
+      if (hits.length === 0 || generatedKey || packageFiles.isPristine(imagePath, data)) {
+        if (hits.length) stats.pristinePackageHits += hits.length;
+        return; // generated keys are reported by their path rule alone
       }
-      if (foundKey) {
-        st ??= await fh.stat();
-        if ((st.mode & 0o077) !== 0) {
+      findings.push(...hits);
+      if (hits.some((h) => KEY_RULES.has(h.rule))) {
+        st ??= fstatSync(fd);
+        // 0640 with a key group (Debian's ssl-cert convention) is fine; world access or group write is not.
+        if ((st.mode & 0o027) !== 0) {
           const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
-          findings.push({ path: imagePath, rule: 'private-key-file-mode', message: `private key file ${imagePath} has mode ${mode}: group/other may read it (want 0600)` });
+          findings.push({ path: imagePath, rule: 'private-key-file-mode', message: `private key file ${imagePath} has mode ${mode}: others can read it or its group can write it (want 0600, or 0640 for a key group)` });
         }
       }
+    } catch {
+      // unreadable (EIO, vanished): nothing to report from it
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
+  const buf = Buffer.allocUnsafe(FIRST_READ);
   async function walk(imageDir: string): Promise<void> {
     stats.directories++;
     const entries = await limit(() => readdir(join(rootDir, imageDir), { withFileTypes: true })).catch(() => []);
-    const jobs: Promise<void>[] = [];
+    const subdirs: Promise<void>[] = [];
     for (const e of entries) {
       const p = imageDir === '/' ? `/${e.name}` : `${imageDir}/${e.name}`;
       if (isAllowlisted(e.isDirectory() ? p + '/' : p, allow)) {
@@ -183,10 +195,10 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
         continue;
       }
       // Symlinks are never followed: their targets inside the image are scanned where they live.
-      if (e.isDirectory()) jobs.push(walk(p));
-      else if (e.isFile()) jobs.push(limit(() => scanFile(p)));
+      if (e.isDirectory()) subdirs.push(walk(p));
+      else if (e.isFile()) scanFile(p, buf);
     }
-    await Promise.all(jobs);
+    await Promise.all(subdirs);
   }
 
   if ((await lstat(rootDir)).isDirectory()) await walk('/');

@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { makeDiskImage, packRootfs } from '../../image/index.js';
 import type { StepDefinition } from '../step.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
@@ -19,18 +17,14 @@ export const packageImage: StepDefinition = {
     const { sourceDateEpoch, image, version } = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
     const { artifacts, buildRegion } = ctx.services;
     const out: PackagedArtifact[] = [];
-    const archive = join(ctx.workDir, 'rootfs.tar.zst');
-    await packRootfs(ctx.rootfs, archive, { sourceDateEpoch });
-    const r = await artifacts.putFile(buildRegion, archive);
-    await rm(archive, { force: true });
+    const r = await artifacts.putWith(buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch }).then(() => {}));
     out.push({ kind: 'rootfs', ...r });
     ctx.log(`rootfs.tar.zst ${r.digest} (${(r.size / 1e6).toFixed(1)} MB)`);
     const formats = [...new Set([...(ctx.template.template.distribute.outputs ?? []), ...(ctx.run.params.outputs ?? [])])];
     for (const format of formats) {
-      const file = join(ctx.workDir, `disk.${format}`);
-      await makeDiskImage(ctx.rootfs, file, { format, sourceDateEpoch, label: `${image}-${version}`.slice(0, 16), onOutput: ctx.log });
-      const d = await artifacts.putFile(buildRegion, file);
-      await rm(file, { force: true });
+      const d = await artifacts.putWith(buildRegion, async (tmp) => {
+        await makeDiskImage(ctx.rootfs, tmp, { format, sourceDateEpoch, label: `${image}-${version}`.slice(0, 16), onOutput: ctx.log });
+      });
       out.push({ kind: format, ...d });
       ctx.log(`${format} disk image ${d.digest} (${(d.size / 1e6).toFixed(1)} MB)`);
     }

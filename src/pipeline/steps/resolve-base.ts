@@ -2,6 +2,7 @@ import type { StepDefinition } from '../step.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../../catalog/index.js';
 import { isGoldsmithError } from '../../errors/index.js';
 import { nextVersion } from '../../gallery/index.js';
+import { versionFromSource } from '../../template/index.js';
 
 export interface ResolveBaseOutputs {
   base: { publisher: string; offer: string; sku: string; version: string; requested: string; digest: string; cached: boolean };
@@ -28,6 +29,7 @@ export const resolveBase: StepDefinition = {
     let version: string;
     if (ctx.run.params.version) version = ctx.run.params.version;
     else if (d.versioning.scheme === 'explicit') version = d.versioning.version;
+    else if (d.versioning.scheme === 'source') version = versionFromSource(entry.version);
     else {
       const major = d.versioning.scheme === 'latest' ? d.versioning.major : undefined;
       // The gallery and definition are created at publish; before the first publish there is nothing to count.

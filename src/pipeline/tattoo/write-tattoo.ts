@@ -1,4 +1,5 @@
-import { chmod, chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FailedError, InputError } from '../../errors/index.js';
 import { resolveInRoot } from '../checks/root-path.js';
@@ -32,17 +33,24 @@ export async function readOsVersion(rootDir: string): Promise<string> {
 async function replaceFile(hostPath: string, text: string, mode: number): Promise<void> {
   let owner: { uid: number; gid: number } | undefined;
   try {
-    const st = await stat(hostPath);
-    mode = st.mode & 0o7777;
+    const st = await lstat(hostPath);
+    if (st.isFile()) mode = st.mode & 0o7777;
     owner = { uid: st.uid, gid: st.gid };
   } catch {
     // new file: use the default mode given
   }
-  const tmp = join(dirname(hostPath), `.${process.pid}.goldsmith-tmp`);
-  await writeFile(tmp, text, { mode });
-  await chmod(tmp, mode); // the umask must not decide the mode
-  if (owner) await chown(tmp, owner.uid, owner.gid).catch(() => undefined);
-  await rename(tmp, hostPath);
+  const tmp = join(dirname(hostPath), `.goldsmith-${randomBytes(6).toString('hex')}.tmp`);
+  // 'wx' is O_CREAT|O_EXCL: it refuses an existing name, even a symlink the image planted there,
+  // so the write can never be redirected to a host path.
+  try {
+    await writeFile(tmp, text, { mode, flag: 'wx' });
+    await chmod(tmp, mode); // the umask must not decide the mode
+    if (owner) await chown(tmp, owner.uid, owner.gid).catch(() => undefined);
+    await rename(tmp, hostPath);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Create directories inside the image one component at a time, confined like every lookup. */
@@ -78,8 +86,9 @@ export async function writeTattoo(rootDir: string, tattoo: Tattoo): Promise<Writ
   const updated = applyOsRelease(osr.text, { imageId: toOsReleaseImageId(tattoo.imageName), imageVersion: tattoo.imageVersion });
 
   await mkdirInRoot(rootDir, dirname(TATTOO_PATH));
-  const target = await resolveInRoot(rootDir, TATTOO_PATH);
-  if (target.stat && !target.stat.isFile()) {
+  // Not followed: a link left at the tattoo's path is replaced, never written through.
+  const target = await resolveInRoot(rootDir, TATTOO_PATH, false);
+  if (target.stat && !target.stat.isFile() && !target.stat.isSymbolicLink()) {
     throw new FailedError('TATTOO_WRITE', `${TATTOO_PATH} exists in the image and is not a regular file`, { where: TATTOO_PATH });
   }
   await replaceFile(target.hostPath, text, 0o644);

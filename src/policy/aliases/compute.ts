@@ -59,7 +59,7 @@ const VM_ROOTS = [
   'storageProfile', 'osProfile', 'securityProfile', 'hardwareProfile', 'networkProfile', 'diagnosticsProfile',
   'availabilitySet', 'additionalCapabilities', 'billingProfile', 'priority', 'evictionPolicy', 'licenseType',
   'provisioningState', 'host', 'hostGroup', 'proximityPlacementGroup', 'virtualMachineScaleSet', 'userData',
-  'scheduledEventsProfile', 'applicationProfile', 'capacityReservation', 'extensionsTimeBudget', 'platformFaultDomain', 'vmId',
+  'scheduledEventsProfile', 'applicationProfile', 'capacityReservation', 'extensionsTimeBudget', 'platformFaultDomain', 'vmId', 'timeCreated',
 ];
 const VMSS_ROOTS = [
   'virtualMachineProfile', 'upgradePolicy', 'automaticRepairsPolicy', 'orchestrationMode', 'overprovision',

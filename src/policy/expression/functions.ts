@@ -1,4 +1,4 @@
-import { PolicyEvaluationError, type Env } from '../runtime.js';
+import { envNow, PolicyEvaluationError, type Env } from '../runtime.js';
 import { azureDeepEqual } from '../values.js';
 import { ipRangeContains } from './ip-range.js';
 import { addDuration, formatUtc } from './dates.js';
@@ -222,7 +222,7 @@ const F: Record<string, TemplateFunction> = {
     return cur;
   } },
   // dates
-  utcNow: { min: 0, max: 1, pure: false, impl: ([f], env) => formatUtc(env.now, f === undefined ? undefined : str('utcNow', f)) },
+  utcNow: { min: 0, max: 1, pure: false, impl: ([f], env) => formatUtc(envNow(env), f === undefined ? undefined : str('utcNow', f)) },
   addDays: { min: 2, max: 2, pure: true, impl: ([d, n]) => {
     const t = Date.parse(str('addDays', d, 'dateTime'));
     if (Number.isNaN(t)) fail('addDays', `${JSON.stringify(d)} is not an ISO 8601 date-time`);

@@ -138,15 +138,19 @@ describe('secret scan', () => {
 });
 
 test(
-  'a stock Debian minbase rootfs scans clean in well under 2 s',
+  'a stock Debian minbase rootfs scans clean in well under 2 s of CPU',
   { skip: existsSync(join(BASE_ROOTFS, 'etc/os-release')) ? false : `no Debian rootfs at ${BASE_ROOTFS} (set GOLDSMITH_TEST_ROOTFS)` },
   async (t) => {
-    // Read-only: the shared base is scanned in place. Best of two runs, as the first warms the page cache.
+    // Read-only: the shared base is scanned in place. The first run warms the page cache. The
+    // budget is on CPU time: wall time on a shared 2-core machine mostly measures the neighbours.
     const a = await scanSecretsDetailed(BASE_ROOTFS);
-    const b = await scanSecretsDetailed(BASE_ROOTFS);
     assert.deepEqual(a.findings, [], JSON.stringify(a.findings, null, 1));
-    const ms = Math.min(a.stats.durationMs, b.stats.durationMs);
-    t.diagnostic(`minbase scan: ${a.stats.filesScanned} text files, ${a.stats.skippedBinary} binary, ${(a.stats.bytesScanned / 1e6).toFixed(1)} MB, ${ms} ms`);
-    assert.ok(ms < 2000, `scan took ${ms} ms`);
+    const cpu = process.cpuUsage();
+    const b = await scanSecretsDetailed(BASE_ROOTFS);
+    const used = process.cpuUsage(cpu);
+    const cpuMs = Math.round((used.user + used.system) / 1000);
+    t.diagnostic(`minbase scan: ${b.stats.filesScanned} text files, ${b.stats.skippedBinary} binary, ${(b.stats.bytesScanned / 1e6).toFixed(1)} MB, ${b.stats.durationMs} ms wall, ${cpuMs} ms CPU`);
+    assert.ok(cpuMs < 2000, `scan used ${cpuMs} ms of CPU`);
+    assert.ok(b.stats.durationMs < 10_000, `scan took ${b.stats.durationMs} ms`);
   },
 );

@@ -90,3 +90,18 @@ test('an image without os-release gets a minimal /etc/os-release', async () => {
     fx.cleanup();
   }
 });
+
+test('a link planted at the tattoo path is replaced, not written through', async () => {
+  const fx = makeRootfs();
+  try {
+    fx.file('/etc/os-release', DEBIAN_OS_RELEASE);
+    fx.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\n');
+    fx.link('/etc/goldsmith/tattoo', '/etc/passwd');
+    await writeTattoo(fx.root, sample());
+    assert.equal(readFileSync(join(fx.root, 'etc/passwd'), 'utf8'), 'root:x:0:0::/root:/bin/sh\n');
+    assert.ok(lstatSync(join(fx.root, 'etc/goldsmith/tattoo')).isFile());
+    assert.equal(statSync(join(fx.root, 'etc/goldsmith/tattoo')).mode & 0o777, 0o644);
+  } finally {
+    fx.cleanup();
+  }
+});

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { App } from '../../src/app/index.js';
+import type { PipelineEvent } from '../../src/pipeline/events.js';
+import { backends } from '../support/stores.js';
+import { testApp, TEST_BASE } from '../support/app.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Write a template (JSON) and its files into a fresh directory; returns the template path. */
+function writeTemplate(dir: string, opts: { motd?: string; checks?: unknown[]; repair?: unknown; extraSteps?: unknown[]; gallery?: string }): string {
+  const motd = opts.motd ?? 'Golden image\n';
+  writeFileSync(join(dir, 'motd'), motd);
+  const t = {
+    name: 'test-image',
+    source: { ...TEST_BASE, version: 'latest' },
+    customize: [
+      { type: 'file', name: 'motd', source: 'motd', destination: '/etc/motd', sha256: sha(motd), mode: '0644' },
+      { type: 'shell', name: 'marker', inline: ['echo built > /etc/goldsmith-test-marker', 'chmod 0640 /etc/goldsmith-test-marker'] },
+      ...(opts.extraSteps ?? []),
+    ],
+    validate: {
+      maxRepairAttempts: 2,
+      checks: opts.checks ?? [
+        { type: 'file-contains', name: 'motd-golden', path: '/etc/motd', pattern: 'Golden' },
+        { type: 'file-mode', name: 'marker-mode', path: '/etc/goldsmith-test-marker', mode: '0640' },
+        { type: 'command', name: 'marker-readable', run: 'grep -q built /etc/goldsmith-test-marker' },
+        { type: 'tattoo-complete', name: 'tattoo' },
+      ],
+    },
+    ...(opts.repair ? { repair: opts.repair } : {}),
+    distribute: {
+      gallery: opts.gallery ?? 'g1',
+      image: 'img',
+      identifier: { publisher: 'Test', offer: 'img', sku: 'gen2' },
+      targetRegions: [
+        { name: 'westeurope', replicaCount: 1 },
+        { name: 'eastus', replicaCount: 2 },
+      ],
+      versioning: { scheme: 'latest', major: 1 },
+    },
+  };
+  const file = join(dir, 'template.json');
+  writeFileSync(file, JSON.stringify(t, null, 2));
+  return file;
+}
+
+function tarFile(archive: string, member: string): string {
+  return execFileSync('tar', ['--zstd', '-xOf', archive, member], { encoding: 'utf8' });
+}
+
+describe('build pipeline on a real Debian rootfs [pglite]', () => {
+  let app: App & { close(): Promise<void> };
+  let dir: string;
+  before(async () => {
+    app = await testApp(backends[0]!);
+    dir = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+  });
+  after(async () => app.close());
+
+  it('customizes, tattoos, validates and publishes a version replicated to every region', async () => {
+    const events: PipelineEvent[] = [];
+    const run = await app.builds.start(writeTemplate(dir, {}), { onEvent: (e) => events.push(e) });
+    assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
+    const { steps } = await app.builds.show(run.id);
+    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'validate', 'package', 'publish']);
+    assert.ok(steps.every((s) => s.status === 'succeeded'));
+    assert.match(steps.find((s) => s.name === 'validate')!.log, /pass\s+marker-readable/);
+    // progress: every step started and ended, output lines streamed
+    assert.equal(events.filter((e) => e.type === 'step.end').length, 7);
+    assert.ok(events.some((e) => e.type === 'step.output' && e.step === 'customize'));
+
+    const v = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: '1.0.0' });
+    assert.equal(v.tattoo['IMAGE_VERSION'], '1.0.0');
+    assert.equal(v.tattoo['SOURCE_VERSION'], TEST_BASE.version, 'exact resolved base version, not "latest"');
+    assert.equal(v.tattoo['BUILD_ID'], run.id);
+    assert.match(v.tattoo['OS_VERSION']!, /Debian GNU\/Linux 12/);
+    assert.deepEqual(v.replicationStatus.map((r) => [r.region, r.state]).sort(), [['eastus', 'Completed'], ['westeurope', 'Completed']]);
+    const rootfs = v.artifacts.find((a) => a.kind === 'rootfs')!;
+    for (const region of ['westeurope', 'eastus']) assert.ok(await app.artifacts.has(region, rootfs.digest), region);
+
+    // The tattoo inside the image equals the gallery's metadata.
+    const archive = app.artifacts.path('westeurope', rootfs.digest);
+    const tattoo = tarFile(archive, './etc/goldsmith/tattoo');
+    for (const [k, val] of Object.entries(v.tattoo)) assert.match(tattoo, new RegExp(`^${k}=.*${val.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').slice(0, 20)}`, 'm'));
+    assert.match(tarFile(archive, './usr/lib/os-release'), /^IMAGE_VERSION="?1\.0\.0"?$/m);
+    assert.equal(tarFile(archive, './etc/motd'), 'Golden image\n');
+    // Generalised: no machine id, no apt lists.
+    assert.equal(tarFile(archive, './etc/machine-id'), '');
+    // The host was never touched: no mounts left behind.
+    assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /goldsmith\/run-/);
+  });
+
+  it('rebuilds the same template revision to a byte-identical customized rootfs; the older version ages', async () => {
+    const file = writeTemplate(dir, {});
+    const run = await app.builds.start(file);
+    assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
+    const runs = await app.builds.list({ template: 'test-image', state: 'succeeded' });
+    const digests = runs.map((r) => (r.outputs['customize'] as { customizedDigest: string }).customizedDigest);
+    assert.equal(digests.length, 2);
+    assert.equal(digests[0], digests[1], 'customized rootfs archives are byte-identical');
+    const versions = await app.gallery.listVersions('g1', 'img');
+    const byName = Object.fromEntries(versions.map((v) => [v.name, v]));
+    assert.equal(byName['1.0.1']!.isLatest, true);
+    assert.equal(byName['1.0.0']!.lifecycle, 'aged');
+  });
+
+  it('runs the repair bound to a failing check, then checks again and publishes', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    const file = writeTemplate(d, {
+      gallery: 'g_repair',
+      checks: [{ type: 'file-exists', name: 'banner', path: '/etc/issue.goldsmith', repair: ['write-banner'] }],
+      repair: { 'write-banner': [{ type: 'shell', name: 'banner', inline: ['echo "authorized use only" > /etc/issue.goldsmith'] }] },
+    });
+    const run = await app.builds.start(file);
+    assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
+    const out = run.outputs['validate'] as { repairAttempts: Array<{ failed: string[]; repaired: string[] }> };
+    assert.deepEqual(out.repairAttempts.map((a) => a.repaired), [['write-banner']]);
+  });
+
+  it('stops in needs-repair without publishing, and resumes from customization after the template is fixed', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    const checks = [{ type: 'file-contains', name: 'motd-platinum', path: '/etc/motd', pattern: 'Platinum' }];
+    const file = writeTemplate(d, { gallery: 'g_fix', checks });
+    const run = await app.builds.start(file);
+    assert.equal(run.state, 'needs-repair');
+    const { steps } = await app.builds.show(run.id);
+    const failed = (steps.at(-1)!.result as { checks: Array<{ name: string; status: string }> }).checks.filter((c) => c.status !== 'passed');
+    assert.deepEqual(failed.map((c) => c.name), ['motd-platinum']);
+    await assert.rejects(app.gallery.listVersions('g_fix', 'img'), { kind: 'not-found' }, 'nothing published, not even the gallery');
+
+    writeTemplate(d, { gallery: 'g_fix', checks, motd: 'Platinum image\n' });
+    const resumed = await app.builds.resume(run.id);
+    assert.equal(resumed.state, 'succeeded', JSON.stringify(resumed.error));
+    const all = (await app.builds.show(run.id)).steps.map((s) => s.name);
+    assert.equal(all.filter((n) => n === 'resolve-base').length, 1, 'the base is not resolved or rebuilt again');
+    assert.equal(all.filter((n) => n === 'customize').length, 2);
+    const v = await app.gallery.showVersion({ gallery: 'g_fix', image: 'img', version: '1.0.0' });
+    assert.equal(v.buildRunId, run.id);
+  });
+
+  it('fails a run whose customize step fails, names the step, keeps its output, publishes nothing', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    const file = writeTemplate(d, { gallery: 'g_fail', extraSteps: [{ type: 'shell', name: 'broken', inline: ['echo about to fail', 'false'] }] });
+    const run = await app.builds.start(file);
+    assert.equal(run.state, 'failed');
+    assert.equal(run.error?.code, 'CUSTOMIZE_STEP_FAILED');
+    assert.equal(run.error?.step, 'customize');
+    assert.match(run.error!.message, /broken/);
+    const { steps } = await app.builds.show(run.id);
+    assert.match(steps.at(-1)!.log, /about to fail/);
+    await assert.rejects(app.gallery.listVersions('g_fail', 'img'), { kind: 'not-found' });
+  });
+
+  it('refuses to publish an image with a baked-in private key, without revealing it', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('ed25519'));
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const body = pem.split('\n')[1]!;
+    const file = writeTemplate(d, {
+      gallery: 'g_secret',
+      extraSteps: [{ type: 'shell', name: 'oops', inline: [`mkdir -p /root/.ssh && printf '%s' '${pem}' > /root/.ssh/id_ed25519`] }],
+    });
+    const run = await app.builds.start(file);
+    assert.equal(run.state, 'needs-repair');
+    const { steps } = await app.builds.show(run.id);
+    const v = steps.at(-1)!;
+    const failed = (v.result as { checks: Array<{ name: string; status: string; message: string }> }).checks.filter((c) => c.status !== 'passed');
+    assert.ok(failed.some((c) => c.message.includes('/root/.ssh/id_ed25519')), JSON.stringify(failed));
+    assert.ok(!JSON.stringify(v.result).includes(body) && !v.log.includes(body), 'the secret itself is never reported');
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import { defaultAliases, parseDefinition } from '../../src/policy/index.js';
+import { CASES_DIR, definitionOf, loadCases, SHARED_DEFINITIONS } from './cases.js';
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (n.endsWith('.json')) out.push(p);
+  }
+  return out;
+}
+
+/** Every field name a definition mentions: field operands, count.field, and field('…') calls. */
+function fieldsIn(v: unknown, out = new Set<string>()): Set<string> {
+  if (typeof v === 'string') for (const m of v.matchAll(/field\('([^']+)'\)/gi)) out.add(m[1]!);
+  else if (Array.isArray(v)) v.forEach((x) => fieldsIn(x, out));
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      if (k.toLowerCase() === 'field' && typeof x === 'string' && !x.startsWith('[')) out.add(x);
+      fieldsIn(x, out);
+    }
+  return out;
+}
+
+const shared = walk(SHARED_DEFINITIONS).map((p) => relative(SHARED_DEFINITIONS, p)).sort();
+
+describe('shared Azure built-in definitions', () => {
+  it('are all present (the README lists twelve)', () => assert.equal(shared.length, 12));
+
+  for (const file of shared) {
+    it(`${file}: parses, and every alias it uses is in the alias table`, () => {
+      const json = JSON.parse(readFileSync(join(SHARED_DEFINITIONS, file), 'utf8'));
+      parseDefinition(json);
+      const unknown = [...fieldsIn(json)].filter((f) => !defaultAliases.resolve(f));
+      assert.deepEqual(unknown, []);
+    });
+  }
+
+  it('each has a compliant and a non-compliant conformance case', () => {
+    const byDef = new Map<string, Set<unknown>>();
+    for (const { c } of loadCases())
+      if (typeof c.definition === 'string' && !c.definition.startsWith('src:')) {
+        const s = byDef.get(c.definition) ?? new Set();
+        s.add(c.want.complianceState);
+        byDef.set(c.definition, s);
+      }
+    for (const f of shared) {
+      const states = byDef.get(f);
+      assert.ok(states?.has('Compliant') && states.has('NonCompliant'), `${f} needs a Compliant and a NonCompliant case in ${CASES_DIR}`);
+    }
+  });
+
+  it('case definitions that point into the shared folder exist', () => {
+    for (const { c } of loadCases()) if (typeof c.definition === 'string') assert.ok(definitionOf(c), c.note);
+  });
+});
