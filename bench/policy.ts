@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILTIN_DEFINITIONS, compileDefinition, evaluate, parseDefinition, type CompiledPolicy, type EvaluationContext, type Resource } from '../src/policy/index.js';
+import { BUILTIN_DEFINITIONS, compileDefinition, evaluate, evaluateAll, parseDefinition, type CompiledPolicy, type EvaluationContext, type Resource } from '../src/policy/index.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/dist\/$/, '/');
 const SHARED = join(root, '../shared/azure-policy/definitions');
@@ -102,13 +102,19 @@ export async function benchPolicy(): Promise<void> {
   // Warm up the JIT on a slice, then time the full scan.
   for (let i = 0; i < Math.min(2000, n); i++) for (const p of compiled) evaluate(p, vms[i]!.vm, vms[i]!.ctx);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let nonCompliant = 0;
   for (let i = 0; i < n; i++) {
     const { vm, ctx } = vms[i]!;
-    for (let k = 0; k < compiled.length; k++) if (evaluate(compiled[k]!, vm, ctx).complianceState === 'NonCompliant') nonCompliant++;
+    const results = evaluateAll(compiled, vm, ctx);
+    for (let k = 0; k < results.length; k++) if (results[k]!.complianceState === 'NonCompliant') nonCompliant++;
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const evals = n * compiled.length;
+  // On a shared machine wall time includes waiting for a core; CPU time is what one core spent.
+  console.log(`policy: full scan CPU time ${(cpuMs / 1000).toFixed(2)} s (${Math.round(evals / (cpuMs / 1000)).toLocaleString('en-US')} evaluations per CPU-second)`);
   console.log(`policy: full scan ${n} VMs x ${compiled.length} definitions = ${evals} evaluations in ${(ms / 1000).toFixed(2)} s on one core (${Math.round(evals / (ms / 1000)).toLocaleString('en-US')} evaluations/s; target < 5 s); ${nonCompliant} NonCompliant`);
   const one = vms[0]!;
   const t1 = performance.now();

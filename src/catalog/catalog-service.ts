@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/index.js';
-import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
+import { InputError, NotFoundError } from '../errors/index.js';
 import { readArchiveOsRelease, type OutputListener } from '../image/index.js';
-import { repackTarball } from './import-tarball.js';
-import type { Queryable, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { readAptSources } from './apt-sources.js';
-import { entryFromRow, type EntryRow } from './entry-row.js';
+import { CatalogRepo } from './catalog-repo.js';
+import { entryFromRow } from './entry-row.js';
 import { withFileLock } from './file-lock.js';
+import { repackTarball } from './import-tarball.js';
 import { buildMmdebstrapBase } from './mmdebstrap.js';
 import { catalogNotFound } from './not-found.js';
 import { DEFAULT_SOURCE_DATE_EPOCH, normalizeRecipe, recipeDigest } from './recipe.js';
@@ -31,15 +32,14 @@ export interface CatalogServiceOptions {
   builder?: typeof buildMmdebstrapBase;
 }
 
-const subject = (r: CatalogRef) => `catalog:${formatCatalogRef(r)}`;
-const KEY_WHERE = 'lower(publisher) = lower($1) AND lower(offer) = lower($2) AND lower(sku) = lower($3)';
-
 function validateRef(ref: CatalogRef, allowLatest: boolean): void {
   assertCatalogName(ref.publisher, 'publisher');
   assertCatalogName(ref.offer, 'offer');
   assertCatalogName(ref.sku, 'sku');
   if (!(allowLatest && ref.version === 'latest')) assertCatalogVersion(ref.version);
 }
+
+const keyOf = (r: CatalogRef) => formatCatalogRef(r).toLowerCase();
 
 /**
  * The base image catalog ("marketplace"): entries keyed publisher/offer/sku/version whose artifact
@@ -48,15 +48,17 @@ function validateRef(ref: CatalogRef, allowLatest: boolean): void {
  */
 export class CatalogService {
   readonly region: string;
+  private readonly repo: CatalogRepo;
   private readonly inflight = new Map<string, Promise<EnsuredArtifact>>();
   private architecture?: string;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly artifacts: ArtifactStore,
     private readonly opts: CatalogServiceOptions,
   ) {
     this.region = opts.region ?? 'local';
+    this.repo = new CatalogRepo(store);
   }
 
   /** Register an mmdebstrap entry. Defaults (mirror, architecture, epoch) are resolved now and stored. */
@@ -67,14 +69,7 @@ export class CatalogService {
       aptSources: input.recipe?.mirror ? [] : await readAptSources(this.opts.aptDir),
       architecture: input.recipe?.architecture ?? this.hostArchitecture(),
     });
-    const digest = recipeDigest(recipe);
-    return this.insert(ref, 'catalog.entry.added', (tx) =>
-      tx.query<EntryRow>(
-        `INSERT INTO catalog_entries (publisher, offer, sku, version, kind, recipe, recipe_digest)
-         VALUES ($1, $2, $3, $4, 'mmdebstrap', $5, $6) RETURNING *`,
-        [ref.publisher, ref.offer, ref.sku, ref.version, recipe, digest],
-      ),
-    );
+    return this.repo.insert(ref, { kind: 'mmdebstrap', recipe, recipeDigest: recipeDigest(recipe) });
   }
 
   /**
@@ -85,19 +80,17 @@ export class CatalogService {
     validateRef(ref, false);
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new InputError('CATALOG_IMPORT_NOT_FOUND', `tarball ${file} does not exist`, { where: file });
-    await this.assertAbsent(this.store, ref);
+    await this.repo.assertAbsent(ref); // before the slow part; insert checks again
     const work = await this.workDir('import-');
     try {
       const { archive, size, os, sourceDigest } = await repackTarball(file, work, { sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH, onOutput: opts.onOutput });
       const put = await this.artifacts.putFile(this.region, archive);
-      const source = { file: basename(file), digest: sourceDigest, osId: os.id };
-      return await this.insert(ref, 'catalog.entry.imported', (tx) =>
-        tx.query<EntryRow>(
-          `INSERT INTO catalog_entries (publisher, offer, sku, version, kind, source, artifact_digest, artifact_size, artifact_region, os)
-           VALUES ($1, $2, $3, $4, 'import', $5, $6, $7, $8, $9) RETURNING *`,
-          [ref.publisher, ref.offer, ref.sku, ref.version, source, put.digest, size, this.region, baseOs(os)],
-        ),
-      );
+      return await this.repo.insert(ref, {
+        kind: 'import',
+        source: { file: basename(file), digest: sourceDigest, osId: os.id },
+        artifact: { digest: put.digest, size, region: this.region },
+        os: baseOs(os),
+      });
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -105,27 +98,22 @@ export class CatalogService {
 
   /** Every entry, by publisher, offer, sku, then version (highest last). */
   async list(filter: Partial<Omit<CatalogRef, 'version'>> = {}): Promise<CatalogEntry[]> {
-    const rows = await this.store.query<EntryRow>(
-      `SELECT * FROM catalog_entries
-       WHERE ($1::text IS NULL OR lower(publisher) = lower($1)) AND ($2::text IS NULL OR lower(offer) = lower($2))
-         AND ($3::text IS NULL OR lower(sku) = lower($3))`,
-      [filter.publisher ?? null, filter.offer ?? null, filter.sku ?? null],
-    );
     const key = (e: CatalogEntry) => `${e.publisher}\0${e.offer}\0${e.sku}`.toLowerCase();
-    return rows.map(entryFromRow).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : compareCatalogVersions(a.version, b.version)));
+    return (await this.repo.list(filter))
+      .map(entryFromRow)
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : compareCatalogVersions(a.version, b.version)));
   }
 
   /** The entry a reference names; "latest" is the highest version of that publisher/offer/sku. */
   async resolve(ref: CatalogRef): Promise<CatalogEntry> {
     validateRef(ref, true);
-    const rows = await this.store.query<EntryRow>(`SELECT * FROM catalog_entries WHERE ${KEY_WHERE}`, [ref.publisher, ref.offer, ref.sku]);
+    const rows = await this.repo.versionsOf(ref);
     const hit =
       ref.version === 'latest'
-        ? rows.reduce<EntryRow | undefined>((best, r) => (!best || compareCatalogVersions(r.version, best.version) > 0 ? r : best), undefined)
+        ? rows.reduce<(typeof rows)[number] | undefined>((best, r) => (!best || compareCatalogVersions(r.version, best.version) > 0 ? r : best), undefined)
         : rows.find((r) => r.version === ref.version);
     if (hit) return entryFromRow(hit);
-    const keys = await this.store.query<CatalogRef>('SELECT publisher, offer, sku, version FROM catalog_entries');
-    throw catalogNotFound(ref, keys);
+    throw catalogNotFound(ref, await this.repo.keys());
   }
 
   show(ref: CatalogRef): Promise<CatalogEntry> {
@@ -154,10 +142,9 @@ export class CatalogService {
       this.inflight.set(key, job);
     }
     const built = await job;
-    // Another entry with the same recipe may have triggered the build: link this one too.
-    return built.entry.version === entry.version && formatCatalogRef(built.entry) === formatCatalogRef(entry)
-      ? built
-      : { ...built, entry: await this.link(entry, built.digest, built.size, built.entry.os), cached: true };
+    if (keyOf(built.entry) === keyOf(entry)) return built;
+    // Another entry with the same recipe triggered the build: point this one at it too.
+    return { ...built, cached: true, entry: await this.link(entry, built, built.entry.os) };
   }
 
   /**
@@ -171,28 +158,20 @@ export class CatalogService {
     const os = await readArchiveOsRelease(file);
     if (!os) throw new InputError('CATALOG_NOT_A_ROOTFS', `${file} is not a root filesystem archive: it has no os-release`, { where: file });
     const put = await this.artifacts.putFile(this.region, file);
-    const linked = await this.recordBuild(entry, put.digest, put.size, baseOs(os));
-    return { ...put, path: this.artifacts.path(this.region, put.digest), region: this.region, cached: true, entry: linked };
+    return this.recorded(entry, put, baseOs(os), true);
+  }
+
+  private result(digest: string, size: number, entry: CatalogEntry, cached: boolean): EnsuredArtifact {
+    return { digest, size, path: this.artifacts.path(this.region, digest), region: this.region, cached, entry };
   }
 
   private async reuse(entry: CatalogEntry): Promise<EnsuredArtifact | undefined> {
-    const hit = (digest: string, size: number, e: CatalogEntry): EnsuredArtifact => ({
-      digest,
-      size,
-      path: this.artifacts.path(this.region, digest),
-      region: this.region,
-      cached: true,
-      entry: e,
-    });
-    if (entry.artifact && (await this.artifacts.has(this.region, entry.artifact.digest))) return hit(entry.artifact.digest, entry.artifact.size, entry);
-    if (!entry.recipeDigest) return undefined;
-    const [b] = await this.store.query<{ artifact_digest: string; artifact_size: number; os: BaseOs | null }>(
-      'SELECT artifact_digest, artifact_size, os FROM catalog_builds WHERE recipe_digest = $1 AND region = $2',
-      [entry.recipeDigest, this.region],
-    );
-    if (b && (await this.artifacts.has(this.region, b.artifact_digest))) {
-      return hit(b.artifact_digest, b.artifact_size, await this.link(entry, b.artifact_digest, b.artifact_size, b.os ?? undefined));
+    if (entry.artifact && (await this.artifacts.has(this.region, entry.artifact.digest))) {
+      return this.result(entry.artifact.digest, entry.artifact.size, entry, true);
     }
+    if (!entry.recipeDigest) return undefined;
+    const b = await this.repo.findBuild(entry.recipeDigest, this.region);
+    if (b && (await this.artifacts.has(this.region, b.digest))) return this.result(b.digest, b.size, await this.link(entry, b, b.os), true);
     if (this.opts.baseCacheDir) {
       const file = join(this.opts.baseCacheDir, `base-${entry.recipeDigest.slice(7)}.tar.zst`);
       if (await stat(file).then((s) => s.isFile(), () => false)) return this.adoptArtifact(entry, file);
@@ -211,59 +190,23 @@ export class CatalogService {
         const out = join(work, 'base.tar.zst');
         const built = await (this.opts.builder ?? buildMmdebstrapBase)(entry.recipe!, out, { onOutput, workDir: work });
         const put = await this.artifacts.putFile(this.region, out);
-        const linked = await this.recordBuild(entry, put.digest, put.size, baseOs(built.os));
-        return { ...put, path: this.artifacts.path(this.region, put.digest), region: this.region, cached: false, entry: linked };
+        return await this.recorded(entry, put, baseOs(built.os), false);
       } finally {
         await rm(work, { recursive: true, force: true });
       }
     });
   }
 
-  private async recordBuild(entry: CatalogEntry, digest: string, size: number, os: BaseOs | undefined): Promise<CatalogEntry> {
-    if (entry.recipeDigest) {
-      await this.store.query(
-        `INSERT INTO catalog_builds (recipe_digest, artifact_digest, artifact_size, region, os) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (recipe_digest) DO UPDATE SET artifact_digest = EXCLUDED.artifact_digest, artifact_size = EXCLUDED.artifact_size,
-           region = EXCLUDED.region, os = EXCLUDED.os, built_at = now()`,
-        [entry.recipeDigest, digest, size, this.region, os ?? null],
-      );
-    }
-    return this.link(entry, digest, size, os);
+  private async recorded(entry: CatalogEntry, put: { digest: string; size: number }, os: BaseOs, cached: boolean): Promise<EnsuredArtifact> {
+    const art = { ...put, region: this.region };
+    if (entry.recipeDigest) await this.repo.recordBuild(entry.recipeDigest, art, os);
+    return this.result(put.digest, put.size, await this.link(entry, art, os), cached);
   }
 
-  /** Point an entry at an artifact, reading its os-release when it is not known yet. */
-  private async link(entry: CatalogEntry, digest: string, size: number, os: BaseOs | undefined): Promise<CatalogEntry> {
-    const [row] = await this.store.tx(async (tx) => {
-      const rows = await tx.query<EntryRow>(
-        `UPDATE catalog_entries SET artifact_digest = $5, artifact_size = $6, artifact_region = $7, os = COALESCE($8, os), updated_at = now()
-         WHERE ${KEY_WHERE} AND version = $4 RETURNING *`,
-        [entry.publisher, entry.offer, entry.sku, entry.version, digest, size, this.region, os ?? null],
-      );
-      tx.emit({ type: 'catalog.entry.artifact', subject: subject(entry), data: { digest, size, region: this.region } });
-      return rows;
-    });
-    if (!row) throw catalogNotFound(entry, []);
-    return entryFromRow(row);
-  }
-
-  private async insert(ref: CatalogRef, event: string, run: (tx: Queryable) => Promise<EntryRow[]>): Promise<CatalogEntry> {
-    try {
-      return await this.store.tx(async (tx) => {
-        await this.assertAbsent(tx, ref);
-        const [row] = await run(tx);
-        tx.emit({ type: event, subject: subject(ref), data: { kind: row!.kind } });
-        return entryFromRow(row!);
-      });
-    } catch (e) {
-      // Two writers racing past the check: the unique index decides, with the same error.
-      if ((e as { code?: string }).code === '23505') throw duplicate(ref);
-      throw e;
-    }
-  }
-
-  private async assertAbsent(q: Queryable, ref: CatalogRef): Promise<void> {
-    const rows = await q.query(`SELECT 1 FROM catalog_entries WHERE ${KEY_WHERE} AND version = $4`, [ref.publisher, ref.offer, ref.sku, ref.version]);
-    if (rows.length) throw duplicate(ref);
+  private async link(entry: CatalogEntry, art: { digest: string; size: number }, os: BaseOs | undefined): Promise<CatalogEntry> {
+    const linked = await this.repo.link(entry, { digest: art.digest, size: art.size, region: this.region }, os);
+    if (!linked) throw catalogNotFound(entry, await this.repo.keys());
+    return linked;
   }
 
   private async workDir(prefix: string): Promise<string> {
@@ -279,10 +222,3 @@ export class CatalogService {
     return this.architecture;
   }
 }
-
-function duplicate(ref: CatalogRef): ConflictError {
-  return new ConflictError('CATALOG_DUPLICATE', `catalog entry ${formatCatalogRef(ref)} already exists; versions are immutable, add a new version`, {
-    where: formatCatalogRef(ref),
-  });
-}
-

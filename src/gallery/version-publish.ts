@@ -100,7 +100,8 @@ export async function publishVersion(ctx: ServiceContext, input: PublishVersionI
       },
       metadata: input.metadata ?? {},
       // Aged at birth when a higher eligible version already exists (e.g. a hotfix to an older line).
-      agedAt: state!.higher && !input.excludeFromLatest ? now : undefined,
+      // Its own exclusion does not matter here: exclusion only stops a version from aging others.
+      agedAt: state!.higher ? now : undefined,
     };
     await q.query(
       `INSERT INTO gallery_versions (id, id_lower, image_id, name, major, minor, patch, location, exclude_from_latest, replica_count,

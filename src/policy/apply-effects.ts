@@ -51,7 +51,10 @@ export function applyModify(d: Extract<CompiledDetails, { kind: 'modify' }>, res
       ops.push({ operation: 'add', field: op.field, path, value, previous, applied: false, note: 'already set' });
       continue;
     }
-    updatePath(doc, segs, () => (op.operation === 'remove' ? REMOVE : clone(value)));
+    if (op.operation === 'addOrReplace' && segs.at(-1) === '*') {
+      // addOrReplace on `array[*]` replaces every member with the given one (Azure's documented outcome).
+      updatePath(doc, segs.slice(0, -1), () => [clone(value)]);
+    } else updatePath(doc, segs, () => (op.operation === 'remove' ? REMOVE : clone(value)));
     ops.push({ operation: op.operation, field: op.field, path, value, previous, applied: true });
   }
   return { modified: doc, operations: ops, conflicts };
@@ -68,9 +71,16 @@ export function applyAppend(d: Extract<CompiledDetails, { kind: 'append' }>, res
       ops.push({ operation: 'append', field: e.field, path: '', value, applied: false, note: `alias does not apply to type '${resource.type}'` });
       continue;
     }
-    const previous = readPath(doc, segs.at(-1) === '*' ? segs.slice(0, -1) : segs);
+    const path = segs.join('.').replace(/\.\*/g, '[*]');
+    const star = segs.at(-1) === '*';
+    const previous = readPath(doc, star ? segs.slice(0, -1) : segs);
+    // Without [*], append only fills a missing property; an existing different value is a conflict.
+    if (!star && previous !== undefined && !azureDeepEqual(previous, value)) {
+      ops.push({ operation: 'append', field: e.field, path, value, previous, applied: false, note: 'already set to a different value' });
+      continue;
+    }
     updatePath(doc, segs, () => clone(value));
-    ops.push({ operation: 'append', field: e.field, path: segs.join('.').replace(/\.\*/g, '[*]'), value, previous, applied: true });
+    ops.push({ operation: 'append', field: e.field, path, value, previous, applied: true });
   }
   return { modified: doc, operations: ops };
 }

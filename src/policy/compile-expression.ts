@@ -77,7 +77,8 @@ function compileCall(n: Extract<ExprNode, { kind: 'call' }>, sc: CompileScope, w
         const v = reader.read(env);
         if (v instanceof Many) return v.items.map((x) => (x === undefined ? null : x));
         if (f.hasStar) return v === undefined ? [] : [v];
-        return v === undefined ? null : v;
+        // Azure documents field() of a missing (non-array) property as "".
+        return v === undefined ? '' : v;
       },
     };
   }

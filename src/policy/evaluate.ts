@@ -41,14 +41,16 @@ export interface PolicyResultData {
 class Result implements PolicyResultData {
   applicable = false;
   complianceState: ComplianceState | null = null;
-  error?: PolicyResultData['error'];
-  modified?: Resource;
-  operations?: AppliedOperation[];
-  conflicts?: string[];
-  related?: RelatedCheck;
-  remediation?: PolicyResultData['remediation'];
-  actionNames?: string[];
-  readonly baseReasons: string[] = [];
+  // Declared, not initialised: most results never carry these, and smaller objects scan faster.
+  declare error?: PolicyResultData['error'];
+  declare modified?: Resource;
+  declare operations?: AppliedOperation[];
+  declare conflicts?: string[];
+  declare related?: RelatedCheck;
+  declare remediation?: PolicyResultData['remediation'];
+  declare actionNames?: string[];
+  /** The effect-level reason; the condition-level ones come from the trace. */
+  declare note?: string;
   private traceCache?: TraceNode[];
   constructor(
     public effect: EffectName,
@@ -61,32 +63,36 @@ class Result implements PolicyResultData {
     return this.traceCache;
   }
   get reasons(): string[] {
-    return [...this.baseReasons, ...decisiveLeaves(this.trace).map(describeLeaf)];
+    const leaves = decisiveLeaves(this.trace).map(describeLeaf);
+    return this.note === undefined ? leaves : [this.note, ...leaves];
   }
   toJSON(): Record<string, unknown> {
-    const { policy: _p, resource: _r, context: _c, traceCache: _t, baseReasons: _b, ...rest } = this as unknown as Record<string, unknown>;
+    const { policy: _p, resource: _r, context: _c, traceCache: _t, note: _n, ...rest } = this as unknown as Record<string, unknown>;
     return { ...rest, reasons: this.reasons, trace: this.trace };
   }
 }
 
 export type PolicyResult = PolicyResultData;
 
+const MATCHED_DENY = 'the if condition matches, so the deny effect applies';
+const MATCHED_AUDIT = 'the if condition matches, so the audit effect applies';
 const DONT_ENFORCE_NOTE = 'Azure treats a failed evaluation as an implicit deny';
 
-function lazy<T extends object>(target: T, key: string, compute: () => unknown): void {
-  let cached: unknown;
-  let done = false;
-  Object.defineProperty(target, key, {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      if (!done) {
-        cached = compute();
-        done = true;
-      }
-      return cached;
-    },
-  });
+/** The related resources considered; their existenceCondition traces are computed on first access. */
+class RelatedInfo implements RelatedCheck {
+  private cache?: RelatedCheck['candidates'];
+  constructor(
+    readonly type: string,
+    readonly name: string | undefined,
+    private readonly compute: () => RelatedCheck['candidates'],
+  ) {}
+  get candidates(): RelatedCheck['candidates'] {
+    this.cache ??= this.compute();
+    return this.cache;
+  }
+  toJSON(): RelatedCheck {
+    return { type: this.type, name: this.name, candidates: this.candidates };
+  }
 }
 
 function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext): TraceNode[] {
@@ -117,66 +123,76 @@ function existenceTrace(p: CompiledPolicy, env: Env, r: Resource): { satisfied: 
  * an evaluation failure is reported as a NonCompliant implicit deny whose reasons say why.
  */
 export function evaluate(p: CompiledPolicy, resource: Resource, context: EvaluationContext = {}): PolicyResult {
+  return evaluateIn(p, resource, context, makeEnv(resource, context));
+}
+
+/** Evaluate several definitions against one resource, sharing the per-resource setup (a scan's inner loop). */
+export function evaluateAll(policies: readonly CompiledPolicy[], resource: Resource, context: EvaluationContext = {}): PolicyResult[] {
   const env = makeEnv(resource, context);
+  const out: PolicyResult[] = new Array(policies.length);
+  for (let i = 0; i < policies.length; i++) out[i] = evaluateIn(policies[i]!, resource, context, env);
+  return out;
+}
+
+function evaluateIn(p: CompiledPolicy, resource: Resource, context: EvaluationContext, env: Env): PolicyResult {
   // Pin the clock so the lazily computed trace sees the same utcNow() as this evaluation.
   const result = new Result(p.effect, p, resource, context.now === undefined ? { ...context, now: envNow(env) } : context);
-  const reasons = result.baseReasons;
   let matched: boolean;
   try {
     matched = p.condition(env, null);
   } catch (e) {
     if (!(e instanceof PolicyEvaluationError)) throw e;
     if (p.effect === 'disabled') {
-      reasons.push('the effect is disabled, so the rule is not evaluated');
+      result.note = ('the effect is disabled, so the rule is not evaluated');
       return result;
     }
     result.applicable = true;
     result.effect = 'deny';
     result.complianceState = 'NonCompliant';
     result.error = { message: e.message, where: e.where };
-    reasons.push(`evaluation failed at ${e.where ?? 'the policy rule'}: ${e.message}; ${DONT_ENFORCE_NOTE} (declared effect: ${p.effect})`);
+    result.note = (`evaluation failed at ${e.where ?? 'the policy rule'}: ${e.message}; ${DONT_ENFORCE_NOTE} (declared effect: ${p.effect})`);
     return result;
   }
   result.applicable = matched;
   if (p.effect === 'disabled') {
-    reasons.push('the effect is disabled, so the resource gets no compliance state');
+    result.note = ('the effect is disabled, so the resource gets no compliance state');
     return result;
   }
   if (!matched) {
     result.complianceState = 'Compliant';
-    reasons.push('the if condition does not match this resource');
+    result.note = ('the if condition does not match this resource');
     return result;
   }
   try {
-    applyMatched(p, resource, env, context, result, reasons);
+    applyMatched(p, resource, env, context, result);
   } catch (e) {
     if (!(e instanceof PolicyEvaluationError)) throw e;
     result.effect = 'deny';
     result.complianceState = 'NonCompliant';
     result.error = { message: e.message, where: e.where };
-    reasons.push(`evaluation of the effect details failed: ${e.message}; ${DONT_ENFORCE_NOTE} (declared effect: ${p.effect})`);
+    result.note = (`evaluation of the effect details failed: ${e.message}; ${DONT_ENFORCE_NOTE} (declared effect: ${p.effect})`);
   }
   return result;
 }
 
-function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: EvaluationContext, result: PolicyResult, reasons: string[]): void {
+function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: EvaluationContext, result: Result): void {
   const d = p.details;
   switch (p.effect) {
     case 'audit':
     case 'deny':
       result.complianceState = 'NonCompliant';
-      reasons.push(`the if condition matches, so the ${p.effect} effect applies`);
+      result.note = p.effect === 'deny' ? MATCHED_DENY : MATCHED_AUDIT;
       return;
     case 'denyAction': {
       const names = d.kind === 'denyAction' ? d.actionNames : ['delete'];
       result.actionNames = names;
       result.complianceState = 'Protected';
-      reasons.push(`the if condition matches: ${names.join(', ')} requests on this resource are denied`);
+      result.note = (`the if condition matches: ${names.join(', ')} requests on this resource are denied`);
       return;
     }
     case 'manual':
       result.complianceState = d.kind === 'manual' ? d.defaultState : 'Unknown';
-      reasons.push('the if condition matches; compliance is attested manually (default state shown)');
+      result.note = ('the if condition matches; compliance is attested manually (default state shown)');
       return;
     case 'modify': {
       if (d.kind !== 'modify') return;
@@ -185,7 +201,7 @@ function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: 
       result.modified = m.modified;
       result.operations = m.operations;
       if (m.conflicts.length) result.conflicts = m.conflicts;
-      reasons.push(`the if condition matches, so modify applies ${m.operations.filter((o) => o.applied).length} of ${m.operations.length} operations`);
+      result.note = (`the if condition matches, so modify applies ${m.operations.filter((o) => o.applied).length} of ${m.operations.length} operations`);
       return;
     }
     case 'append': {
@@ -194,7 +210,7 @@ function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: 
       result.complianceState = 'NonCompliant';
       result.modified = a.modified;
       result.operations = a.operations;
-      reasons.push(`the if condition matches, so append adds ${a.operations.length} field(s)`);
+      result.note = (`the if condition matches, so append adds ${a.operations.length} field(s)`);
       return;
     }
     case 'auditIfNotExists':
@@ -214,18 +230,15 @@ function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: 
           }
         }
       } else satisfied = candidates.length > 0;
-      result.related = { type: d.type, name, candidates: [] };
-      lazy(result.related, 'candidates', () =>
-        candidates.map((r) => ({ id: r.id, name: r.name, ...existenceTrace(p, env, r) })),
-      );
+      result.related = new RelatedInfo(d.type, name, () => candidates.map((r) => ({ id: r.id, name: r.name, ...existenceTrace(p, env, r) })));
       const what = `a related ${d.type}${name ? ` named '${name}'` : ''}`;
       if (satisfied) {
         result.complianceState = 'Compliant';
-        reasons.push(`${what} exists${d.existenceCondition ? ' and satisfies the existenceCondition' : ''}`);
+        result.note = (`${what} exists${d.existenceCondition ? ' and satisfies the existenceCondition' : ''}`);
         return;
       }
       result.complianceState = 'NonCompliant';
-      reasons.push(candidates.length === 0 ? `no ${what.replace(/^a /, '')} was found` : `${candidates.length} ${what.replace(/^a /, '')} found, but none satisfies the existenceCondition`);
+      result.note = (candidates.length === 0 ? `no ${what.replace(/^a /, '')} was found` : `${candidates.length} ${what.replace(/^a /, '')} found, but none satisfies the existenceCondition`);
       if (p.effect === 'deployIfNotExists')
         result.remediation = {
           targetResourceId: resource.id,

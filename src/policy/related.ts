@@ -7,8 +7,21 @@ interface IdParts {
   nested: boolean;
 }
 
+const cache = new Map<string, IdParts>();
+
 export function idParts(id: unknown): IdParts | undefined {
   if (typeof id !== 'string') return undefined;
+  let hit = cache.get(id);
+  if (!hit) {
+    hit = parseId(id);
+    // Bounded: a scan touches each id a few times in a row; old entries are worth little.
+    if (cache.size > 50_000) cache.clear();
+    cache.set(id, hit);
+  }
+  return hit;
+}
+
+function parseId(id: string): IdParts {
   const l = id.toLowerCase();
   const sub = /^\/subscriptions\/([^/]+)/.exec(l)?.[1];
   const rg = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)/.exec(l)?.[1];

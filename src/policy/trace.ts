@@ -37,29 +37,35 @@ function show(v: unknown): string {
   return s === undefined ? 'undefined' : s.length > 300 ? s.slice(0, 297) + '...' : s;
 }
 
-export function describeLeaf(t: ConditionTrace): string {
+export function describeLeaf(t: ConditionTrace & { negated?: boolean }): string {
   const subject =
     t.operand === 'field' ? `field '${t.field}'${t.resolvedPath && t.resolvedPath !== t.field ? ` (${t.resolvedPath})` : ''}`
     : t.operand === 'count' ? `count of ${t.field ? `'${t.field}'` : t.expression ?? 'values'}`
     : `value ${t.expression ?? show(t.actual)}`;
   const actual = t.missing ? 'does not exist' : `is ${show(t.actual)}`;
   if (t.error) return `${subject}: evaluation failed: ${t.error}`;
-  return `${subject} ${actual}; ${t.operator} ${show(t.expected)} is ${t.result}`;
+  return `${subject} ${actual}; ${t.operator} ${show(t.expected)} is ${t.result}${t.negated ? ' (inverted by not)' : ''}`;
 }
 
 /**
  * The leaves that decided the outcome: for an allOf that held, all of them; for one that failed,
  * the first failing child; mirrored for anyOf; flipped under not.
  */
-export function decisiveLeaves(nodes: TraceNode[]): ConditionTrace[] {
-  const out: ConditionTrace[] = [];
+export function decisiveLeaves(nodes: TraceNode[]): Array<ConditionTrace & { negated?: boolean }> {
+  const out: Array<ConditionTrace & { negated?: boolean }> = [];
+  let negations = 0;
   const walk = (n: TraceNode) => {
     if (n.kind === 'skipped') return;
     if (n.kind === 'condition') {
-      out.push(n);
+      out.push(negations % 2 ? { ...n, negated: true } : n);
       return;
     }
-    if (n.kind === 'not') return n.children.forEach(walk);
+    if (n.kind === 'not') {
+      negations++;
+      n.children.forEach(walk);
+      negations--;
+      return;
+    }
     const decisive = n.kind === 'allOf' ? !n.result : n.result;
     if (decisive) {
       const c = n.children.find((x) => x.kind !== 'skipped' && x.result === n.result);

@@ -7,7 +7,7 @@ import { sortPackages, type Inventory } from './inventory.js';
 import { parseKeyValue } from './key-value.js';
 import { parseOsRelease } from './os-release.js';
 import { RootfsReader } from './rootfs-reader.js';
-import { detectRpm } from './rpm-detector.js';
+import { catalogRpm } from './rpm-cataloger.js';
 
 export const TATTOO_PATH = '/etc/goldsmith/tattoo';
 
@@ -20,15 +20,15 @@ export async function catalogRootfs(dir: string): Promise<Inventory> {
   const osText = (await fs.readText('/etc/os-release')) ?? (await fs.readText('/usr/lib/os-release'));
   const os = osText === undefined ? undefined : parseOsRelease(osText);
   const tattooText = await fs.readText(TATTOO_PATH);
-  const [deb, apk, rpmNote] = await Promise.all([catalogDeb(fs, os), catalogApk(fs, os), detectRpm(fs)]);
+  const [deb, apk, rpm] = await Promise.all([catalogDeb(fs, os), catalogApk(fs, os), catalogRpm(fs, os)]);
   const notes: string[] = [];
   if (!os) notes.push('no /etc/os-release: OS identity unknown and purls carry no distro qualifier');
-  if (rpmNote) notes.push(rpmNote);
-  if (!deb.found && !apk.found && !rpmNote) notes.push('no package database found (dpkg, apk or rpm)');
+  if (rpm.note) notes.push(rpm.note);
+  if (!deb.found && !apk.found && !rpm.found) notes.push('no package database found (dpkg, apk or rpm)');
   return {
     ...(os ? { os } : {}),
     ...(tattooText !== undefined ? { tattoo: parseKeyValue(tattooText) } : {}),
-    packages: sortPackages([...deb.packages, ...apk.packages]),
+    packages: sortPackages([...deb.packages, ...apk.packages, ...rpm.packages]),
     notes,
   };
 }

@@ -7,8 +7,11 @@ export interface SbomOptions {
   name: string;
   /** Image (rootfs artifact) digest "sha256:<64 hex>": the document's identity. */
   digest: string;
-  /** The image's SOURCE_DATE_EPOCH / publish date (ISO 8601 or Date): never the wall clock, for reproducibility. */
-  created: string | Date;
+  /**
+   * The image's publish date (ISO 8601 or Date) or SOURCE_DATE_EPOCH (a number of seconds): never
+   * the wall clock, for reproducibility.
+   */
+  created: string | Date | number;
   /** Extra creator, e.g. "Organization: Contoso"; the Goldsmith tool is always listed. */
   creator?: string;
   /** Base URI for SPDX documentNamespace; default https://goldsmith.invalid/spdx. */
@@ -33,7 +36,7 @@ export function checkOptions(o: SbomOptions): CheckedOptions {
   if (!m || m[2]!.length !== (m[1] === 'sha256' ? 64 : 128)) {
     throw new InputError('SBOM_DIGEST_INVALID', `image digest '${o.digest}' is not "sha256:<64 lowercase hex>"`, { where: 'digest' });
   }
-  const d = o.created instanceof Date ? o.created : new Date(String(o.created));
+  const d = o.created instanceof Date ? o.created : typeof o.created === 'number' ? new Date(o.created * 1000) : new Date(String(o.created));
   if (Number.isNaN(d.getTime())) {
     throw new InputError('SBOM_CREATED_INVALID', `created '${String(o.created)}' is not a date`, { where: 'created' });
   }

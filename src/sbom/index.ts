@@ -2,6 +2,7 @@ export { catalogRootfs, TATTOO_PATH } from './catalog-rootfs.js';
 export { parseDeb822, parseDpkgStatus, type DpkgPackage } from './dpkg-status.js';
 export { debPurl } from './deb-cataloger.js';
 export { apkPurl, parseApkInstalled, type ApkRecord } from './apk-cataloger.js';
+export { rpmPurl } from './rpm-cataloger.js';
 export { parseOsRelease } from './os-release.js';
 export { parseKeyValue } from './key-value.js';
 export { dep5ToSpdx, isSpdxExpression, licenseFromCopyright } from './license-expression.js';

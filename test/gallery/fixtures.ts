@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactStore } from '../../src/artifacts/index.js';
@@ -8,10 +8,14 @@ import type { Store } from '../../src/store/index.js';
 /** A service over a real store and a temp artifact root, with a clock the test moves. */
 export class Fixture {
   now = new Date('2026-03-01T12:00:00Z');
-  readonly artifacts = new ArtifactStore(join(mkdtempSync(join(tmpdir(), 'gs-gallery-')), 'artifacts'));
+  readonly root = mkdtempSync(join(tmpdir(), 'gs-gallery-'));
+  readonly artifacts = new ArtifactStore(join(this.root, 'artifacts'));
   readonly svc: GalleryService;
   constructor(readonly store: Store) {
     this.svc = new GalleryService(store, this.artifacts, { clock: () => this.now });
+  }
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
   }
   advanceDays(days: number): void {
     this.now = new Date(this.now.getTime() + days * 86_400_000);

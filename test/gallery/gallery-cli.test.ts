@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -28,7 +28,8 @@ function cli(...args: string[]): { code: number; json: any; stderr: string; stdo
   return { code: r.status ?? -1, json, stderr: r.stderr, stdout: r.stdout };
 }
 
-test('goldsmith gallery … drives galleries, definitions, latest, exclusion and soft delete', async () => {
+test('goldsmith gallery … drives galleries, definitions, latest, exclusion and soft delete', async (t) => {
+  t.after(() => rmSync(home, { recursive: true, force: true }));
   assert.equal(cli('gallery', 'create', 'g1', '--json').code, 0);
   const img = cli('gallery', 'image', 'create', 'g1', 'ubuntu', '--publisher', 'Contoso', '--offer', 'Golden', '--sku', 'u22', '--security-type', 'TrustedLaunchSupported', '--json');
   assert.equal(img.code, 0, img.stderr);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, it } from 'node:test';
+import { after, afterEach, before, beforeEach, it } from 'node:test';
 import type { Store } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/stores.js';
 import { Fixture } from './fixtures.js';
@@ -21,6 +21,7 @@ describeEachBackend('gallery service', (b) => {
     f = new Fixture(store);
     await f.setup();
   });
+  afterEach(() => f.cleanup());
 
   it('creates galleries with Azure defaults and ARM documents', async () => {
     const g = await f.svc.getGallery('g1');

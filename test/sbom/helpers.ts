@@ -11,7 +11,7 @@ import addFormatsModule from 'ajv-formats';
 /** The project root, from test/ (tsx) or dist/test/ (compiled): schemas are read from source, not dist. */
 export const ROOT = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json')) && dir !== dirname(dir)) dir = dirname(dir);
   return dir;
 })();
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

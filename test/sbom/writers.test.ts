@@ -102,4 +102,6 @@ test('bad writer options are InputErrors', async () => {
   const inv = await inventory();
   assert.throws(() => toSpdx(inv, { ...opts, digest: 'sha256:xyz' }), (e: unknown) => e instanceof InputError && e.code === 'SBOM_DIGEST_INVALID');
   assert.throws(() => toCycloneDx(inv, { ...opts, created: 'yesterday' }), (e: unknown) => e instanceof InputError && e.code === 'SBOM_CREATED_INVALID');
+  // SOURCE_DATE_EPOCH seconds and the ISO date are the same instant, so the same bytes
+  assert.equal(serialiseSbom(toSpdx(inv, { ...opts, created: 1714564800 })), serialiseSbom(toSpdx(inv, opts)));
 });

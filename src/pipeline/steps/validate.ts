@@ -1,11 +1,13 @@
 import { hygieneChecks, runChecks, type CheckResult } from '../checks/index.js';
 import { runCustomizeStep } from '../customize/run-step.js';
 import { runInRoot } from '../executor.js';
+import { tattooFromRecord } from '../tattoo/index.js';
 import type { StepContext, StepDefinition } from '../step.js';
 
 async function checkAll(ctx: StepContext): Promise<CheckResult[]> {
   const t = ctx.template.template;
-  const results = [...(await runChecks(ctx.rootfs, t.validate.checks, { runInRoot })), ...(await hygieneChecks(ctx.rootfs))];
+  const { tattoo } = ctx.outputOf<{ tattoo: Record<string, string> }>('tattoo');
+  const results = [...(await runChecks(ctx.rootfs, t.validate.checks, { runInRoot, tattoo: tattooFromRecord(tattoo) })), ...(await hygieneChecks(ctx.rootfs))];
   for (const r of results) ctx.log(`${r.status === 'passed' ? 'pass' : r.status === 'failed' ? 'FAIL' : 'ERROR'}  ${r.name}: ${r.message}`);
   return results;
 }

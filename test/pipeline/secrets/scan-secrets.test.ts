@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomInt } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -135,6 +135,30 @@ describe('secret scan', () => {
       clean.cleanup();
     }
   });
+});
+
+test('files byte-identical to what a Debian package shipped are not reported; edited copies are', async () => {
+  const img = makeRootfs('gs-secrets-pkg-');
+  try {
+    const cnf = '[cmp]\nsecret = pass:insta # demo CA password, public\n';
+    const py = "example(user='klem', passwd='geheim$parole')\n";
+    const md5 = (t: string) => createHash('md5').update(t).digest('hex');
+    img.file('/etc/ssl/openssl.cnf', cnf);
+    img.file('/usr/lib/python3.11/urllib/request.py', py);
+    img.file('/var/lib/dpkg/status', `Package: openssl\nStatus: install ok installed\nVersion: 3.0\nConffiles:\n /etc/ssl/openssl.cnf ${md5(cnf)}\n`);
+    // merged /usr: the package lists /lib/..., the walk finds /usr/lib/...
+    img.file('/var/lib/dpkg/info/libpython3.11-stdlib:amd64.md5sums', `${md5(py)}  lib/python3.11/urllib/request.py\n`);
+    assert.deepEqual(await scanSecrets(img.root), []);
+    const { stats } = await scanSecretsDetailed(img.root);
+    assert.equal(stats.pristinePackageHits, 2);
+    img.file('/etc/ssl/openssl.cnf', cnf + 'secret = pass:' + rand(ALNUM, 12) + '\n');
+    assert.deepEqual((await scanSecrets(img.root)).map((f) => `${f.rule} ${f.path}:${f.line}`), [
+      'generic-password-assignment /etc/ssl/openssl.cnf:2',
+      'generic-password-assignment /etc/ssl/openssl.cnf:3',
+    ]);
+  } finally {
+    img.cleanup();
+  }
 });
 
 test(

@@ -1,0 +1,208 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { withFileLock } from '../catalog/index.js';
+import { ConflictError, InputError, IntegrityError, NotFoundError } from '../errors/index.js';
+import { KEYID_RE, keyIdOf, parsePublicKeyPem, shortKeyId, type PublicKeyEntry, type TrustedKey } from './keys.js';
+import { createExclusive, formatTrustFile, parseTrustFile, readOptional, replaceFile, writeTemp } from './keyring-files.js';
+
+/** The key this keyring signs with. */
+export interface SigningKey extends PublicKeyEntry {
+  privateKey: KeyObject;
+}
+
+export interface KeyringOptions {
+  clock?: () => Date;
+}
+
+/**
+ * ed25519 keys on disk:
+ *   <dir>/active.json      {"keyid": …}: the key new signatures are made with
+ *   <dir>/<keyid>.key      PKCS#8 private key, mode 0600
+ *   <dir>/<keyid>.pub      SPKI public key
+ *   <dir>/trusted.json     the trust list verification uses (own keys and imported ones)
+ * The first call that needs a key creates one; read-only calls (trusted, known, list) never do.
+ */
+export class Keyring {
+  private readonly clock: () => Date;
+  private activePromise?: Promise<SigningKey>;
+
+  constructor(
+    readonly dir: string,
+    opts: KeyringOptions = {},
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  /** The keyring of a Goldsmith home: `${GOLDSMITH_HOME}/keys`. */
+  static forHome(home: string, opts?: KeyringOptions): Keyring {
+    return new Keyring(join(home, 'keys'), opts);
+  }
+
+  private path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** The active signing key, created on first use. Concurrent first use (threads of this process or
+   * other processes) agrees on one key: the active pointer is created exclusively and re-read. */
+  active(): Promise<SigningKey> {
+    this.activePromise ??= this.loadOrCreateActive().catch((e) => {
+      this.activePromise = undefined;
+      throw e;
+    });
+    return this.activePromise;
+  }
+
+  /** Sign bytes with the active key. */
+  async sign(data: Buffer): Promise<{ keyid: string; sig: Buffer }> {
+    const key = await this.active();
+    return { keyid: key.keyid, sig: sign(null, data, key.privateKey) };
+  }
+
+  async activeKeyId(): Promise<string | undefined> {
+    const text = await readOptional(this.path('active.json'));
+    if (text === undefined) return undefined;
+    let keyid: unknown;
+    try {
+      keyid = (JSON.parse(text) as { keyid?: unknown }).keyid;
+    } catch {
+      keyid = undefined;
+    }
+    if (typeof keyid !== 'string' || !KEYID_RE.test(keyid)) {
+      throw new IntegrityError('ATTEST_KEYRING_BROKEN', 'active.json does not name a key id', { where: this.path('active.json') });
+    }
+    return keyid;
+  }
+
+  private async loadOrCreateActive(): Promise<SigningKey> {
+    let keyid = await this.activeKeyId();
+    if (keyid === undefined) {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const fresh = await this.writeNewKey();
+      const won = await createExclusive(this.path('active.json'), JSON.stringify({ keyid: fresh.keyid }) + '\n');
+      if (!won) {
+        // Another process created the keyring first: use its key, drop ours (it never signed anything).
+        await rm(this.path(`${fresh.keyid}.key`), { force: true });
+        await rm(this.path(`${fresh.keyid}.pub`), { force: true });
+      }
+      keyid = await this.activeKeyId();
+      if (keyid === undefined) throw new IntegrityError('ATTEST_KEYRING_BROKEN', 'active.json vanished while creating the keyring', { where: this.dir });
+    }
+    const key = await this.loadPrivate(keyid);
+    // Repairs a creator that stopped between creating active.json and trusting it; the active key
+    // cannot be removed from the trust list, so this never re-trusts a key a user removed.
+    if (!(await this.trusted()).some((t) => t.keyid === key.keyid)) {
+      await this.updateTrust((keys) => (keys.some((t) => t.keyid === key.keyid) ? keys : [...keys, this.trustEntry(key)]));
+    }
+    return key;
+  }
+
+  private trustEntry(k: PublicKeyEntry): TrustedKey {
+    return { keyid: k.keyid, publicKeyPem: k.publicKeyPem, added: this.clock().toISOString() };
+  }
+
+  private async writeNewKey(): Promise<SigningKey> {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyid = keyIdOf(publicKey);
+    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const keyTmp = await writeTemp(this.path(`${keyid}.key`), pkcs8, 0o600);
+    await rename(keyTmp, this.path(`${keyid}.key`));
+    await replaceFile(this.path(`${keyid}.pub`), publicKeyPem);
+    return { keyid, publicKeyPem, privateKey };
+  }
+
+  private async loadPrivate(keyid: string): Promise<SigningKey> {
+    const file = this.path(`${keyid}.key`);
+    const text = await readOptional(file);
+    if (text === undefined) throw new IntegrityError('ATTEST_KEYRING_BROKEN', `the active key ${shortKeyId(keyid)} has no private key file`, { where: file });
+    if (((await stat(file)).mode & 0o077) !== 0) {
+      throw new IntegrityError('ATTEST_KEY_PERMISSIONS', 'private key file is readable by others; run chmod 600 on it', { where: file });
+    }
+    const privateKey = createPrivateKey(text);
+    const actual = keyIdOf(createPublicKey(privateKey));
+    if (actual !== keyid) throw new IntegrityError('ATTEST_KEYRING_BROKEN', `private key file holds key ${shortKeyId(actual)}, not ${shortKeyId(keyid)}`, { where: file });
+    return { keyid, privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
+  }
+
+  /** Make a new active key. The previous one is marked retired in the trust list but stays trusted,
+   * so everything it signed still verifies. */
+  async rotate(): Promise<{ previous?: string; active: SigningKey }> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    return withFileLock(this.path('.lock'), async () => {
+      const previous = await this.activeKeyId();
+      const fresh = await this.writeNewKey();
+      const now = this.clock().toISOString();
+      await this.writeTrust((await this.trusted()).map((t) => (t.keyid === previous && !t.retired ? { ...t, retired: now } : t)).concat(this.trustEntry(fresh)));
+      await replaceFile(this.path('active.json'), JSON.stringify({ keyid: fresh.keyid }) + '\n');
+      this.activePromise = Promise.resolve(fresh);
+      return { previous, active: fresh };
+    }, { pollMs: 20 });
+  }
+
+  /** The trust list; empty when there is none yet. */
+  async trusted(): Promise<TrustedKey[]> {
+    const file = this.path('trusted.json');
+    const text = await readOptional(file);
+    return text === undefined ? [] : parseTrustFile(text, file);
+  }
+
+  /** Every public key this keyring holds a file for, trusted or not (for precise "untrusted" reasons). */
+  async known(): Promise<PublicKeyEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: PublicKeyEntry[] = [];
+    for (const n of names.filter((x) => /^[0-9a-f]{64}\.pub$/.test(x)).sort()) {
+      const pem = await readOptional(this.path(n));
+      if (pem !== undefined) out.push(parsePublicKeyPem(pem, this.path(n)));
+    }
+    return out;
+  }
+
+  /** Trust a public key (idempotent). The key also becomes known, so removing it later gives "untrusted". */
+  async trustAdd(pem: string, where: string): Promise<{ key: TrustedKey; added: boolean }> {
+    const entry = parsePublicKeyPem(pem, where);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    let result: { key: TrustedKey; added: boolean } | undefined;
+    await this.updateTrust((keys) => {
+      const existing = keys.find((k) => k.keyid === entry.keyid);
+      result = existing ? { key: existing, added: false } : { key: this.trustEntry(entry), added: true };
+      return existing ? keys : [...keys, result.key];
+    });
+    if ((await readOptional(this.path(`${entry.keyid}.pub`))) === undefined) await replaceFile(this.path(`${entry.keyid}.pub`), entry.publicKeyPem);
+    return result!;
+  }
+
+  /** Stop trusting a key: signatures made with it then fail verification as "untrusted key".
+   * Accepts a unique prefix of at least 8 hex characters. The active key cannot be removed. */
+  async trustRemove(keyidOrPrefix: string): Promise<TrustedKey> {
+    if (!/^[0-9a-f]{8,64}$/.test(keyidOrPrefix)) throw new InputError('ATTEST_KEYID_INVALID', `not a key id (8 to 64 lowercase hex characters): ${keyidOrPrefix}`);
+    const active = await this.activeKeyId();
+    let removed: TrustedKey | undefined;
+    await this.updateTrust((keys) => {
+      const hits = keys.filter((k) => k.keyid.startsWith(keyidOrPrefix));
+      if (hits.length === 0) throw new NotFoundError('ATTEST_KEY_NOT_TRUSTED', `no trusted key has id ${keyidOrPrefix}`, { where: this.path('trusted.json') });
+      if (hits.length > 1) throw new InputError('ATTEST_KEYID_AMBIGUOUS', `${keyidOrPrefix} matches ${hits.length} trusted keys; give more characters`);
+      removed = hits[0]!;
+      if (removed.keyid === active) throw new ConflictError('ATTEST_KEY_ACTIVE', `key ${shortKeyId(removed.keyid)} is the active signing key: run "goldsmith keys rotate" first`);
+      return keys.filter((k) => k !== removed);
+    });
+    return removed!;
+  }
+
+  private async updateTrust(change: (keys: TrustedKey[]) => TrustedKey[]): Promise<void> {
+    await withFileLock(this.path('.lock'), async () => {
+      const before = await this.trusted();
+      const after = change(before);
+      if (after !== before) await this.writeTrust(after);
+    }, { pollMs: 20 });
+  }
+
+  private writeTrust(keys: TrustedKey[]): Promise<void> {
+    return replaceFile(this.path('trusted.json'), formatTrustFile(keys));
+  }
+}
