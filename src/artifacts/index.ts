@@ -80,15 +80,16 @@ export class ArtifactStore {
 
   /**
    * Let `write` produce the artifact directly at a temp path inside the store (no second copy), then
-   * hash it and move it under its digest. Used for rootfs archives and disk images.
+   * hash it and move it under its digest. Used for rootfs archives and disk images. A writer that
+   * already hashed what it wrote may return that digest to save reading the file again.
    */
-  async putWith(region: string, write: (tmpPath: string) => Promise<void>): Promise<{ digest: string; size: number }> {
+  async putWith(region: string, write: (tmpPath: string) => Promise<{ digest: string } | void>): Promise<{ digest: string; size: number }> {
     const tmpDir = join(this.root, region, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
-      await write(tmp);
-      const digest = await sha256File(tmp);
+      const known = await write(tmp);
+      const digest = known?.digest ?? (await sha256File(tmp));
       const { size } = await stat(tmp);
       if (await this.has(region, digest)) return { digest, size };
       await this.commit(tmp, region, digest);

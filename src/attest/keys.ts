@@ -22,7 +22,8 @@ export const KEYID_RE = /^[0-9a-f]{64}$/;
  * same id on every machine and an id can never silently point at a different key.
  */
 export function keyIdOf(key: KeyObject): string {
-  const der = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const pub = key.type === 'public' ? key : createPublicKey(key);
+  const der = pub.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('hex');
 }
 

@@ -3,12 +3,14 @@ import { registerBuild } from './build.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerGallery } from './gallery.js';
+import { registerKeys } from './keys.js';
 import { registerMarketplace } from './marketplace.js';
 import { registerPolicy } from './policy.js';
 import { registerTemplate } from './template.js';
+import { registerVerify } from './verify.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerPolicy];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerPolicy, registerKeys, registerVerify];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

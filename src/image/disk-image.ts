@@ -3,6 +3,8 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '../errors/index.js';
 import { assertEpoch } from './rootfs-archive.js';
+import { pinInodeTimes } from './inode-times.js';
+import { pinVhdFooter } from './vhd-footer.js';
 import { captureTool, runTool, type OutputListener } from './run-tool.js';
 
 export type DiskFormat = 'raw' | 'qcow2' | 'vhd';
@@ -49,8 +51,8 @@ export function autoSizeMiB(contentKiB: number): number {
 
 /**
  * Build a disk image holding the rootfs as one ext4 filesystem (no partition table): raw via
- * `mke2fs -d`, then qcow2 or fixed VHD via `qemu-img convert`. UUID, hash seed and mke2fs's clock
- * are fixed from the inputs.
+ * `mke2fs -d`, then qcow2 or fixed VHD via `qemu-img convert`. UUID, hash seed, mke2fs's clock and
+ * every inode's times are fixed from the inputs, so the same tree content gives the same image.
  */
 export async function makeDiskImage(rootfsDir: string, outFile: string, opts: DiskImageOptions): Promise<DiskImage> {
   if (!DISK_FORMATS.includes(opts.format)) {
@@ -79,6 +81,7 @@ export async function makeDiskImage(rootfsDir: string, outFile: string, opts: Di
       ['-q', '-F', '-t', 'ext4', '-d', rootfsDir, '-L', label, '-U', uuid, '-E', `hash_seed=${uuid}`, '-m', '0', raw, `${sizeMiB}M`],
       { env, onOutput: opts.onOutput },
     );
+    await pinInodeTimes(raw, opts.sourceDateEpoch, opts.onOutput);
     if (opts.format === 'qcow2') {
       await runTool('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, outFile], { onOutput: opts.onOutput });
     } else if (opts.format === 'vhd') {
@@ -86,6 +89,7 @@ export async function makeDiskImage(rootfsDir: string, outFile: string, opts: Di
       await runTool('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', raw, outFile], {
         onOutput: opts.onOutput,
       });
+      await pinVhdFooter(outFile, opts.sourceDateEpoch, uuid);
     }
   } catch (e) {
     await rm(outFile, { force: true });

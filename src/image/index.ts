@@ -12,3 +12,4 @@ export {
 } from './disk-image.js';
 export { readOsRelease, parseOsRelease, osReleaseFromFields, type OsRelease } from './os-release.js';
 export { runTool, captureTool, runPipe, type OutputListener, type ToolOptions } from './run-tool.js';
+export { usedInodes, pinInodeTimes } from './inode-times.js';

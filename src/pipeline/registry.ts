@@ -4,12 +4,13 @@ import { packageImage } from './steps/package.js';
 import { prepare } from './steps/prepare.js';
 import { publish } from './steps/publish.js';
 import { resolveBase } from './steps/resolve-base.js';
+import { sbom } from './steps/sbom.js';
 import { tattoo } from './steps/tattoo.js';
 import { validate } from './steps/validate.js';
 
 /**
  * The pipeline, in order. A new step (the SBOM and attestation steps of the supply-chain work) is
- * one entry here: `[..., tattoo, sbom, attest, validate, ...]`. Step names are stored with runs:
+ * one entry here. Step names are stored with runs:
  * never rename one.
  */
-export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, validate, packageImage, publish];
+export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, sbom, validate, packageImage, publish];

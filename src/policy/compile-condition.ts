@@ -9,7 +9,9 @@ import type { ConditionTrace, TraceNode } from './trace.js';
 /** A compiled condition. With a trace array it records what it evaluated; with null it runs bare. */
 export type CondFn = (env: Env, t: TraceNode[] | null) => boolean;
 
-const normLocation = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, '').toLowerCase() : v);
+// Azure normalises locations: "West Europe" equals "westeurope".
+const normLocation = (v: unknown): unknown =>
+  typeof v === 'string' ? v.replace(/\s+/g, '').toLowerCase() : Array.isArray(v) ? v.map(normLocation) : v;
 const orNull = (v: unknown) => (v === undefined ? null : v);
 
 export function compileCondition(node: ConditionNode, sc: CompileScope): CondFn {

@@ -1,110 +1,17 @@
-import type { EffectName } from './ast.js';
 import type { CompiledPolicy } from './compile.js';
-import { applyAppend, applyModify, detailString, type AppliedOperation } from './apply-effects.js';
+import { applyAppend, applyModify, detailString } from './apply-effects.js';
 import { run } from './compile-expression.js';
 import { relatedCandidates } from './related.js';
+import { RelatedInfo, Result, type PolicyResult } from './result.js';
 import { envNow, makeEnv, PolicyEvaluationError, type Env } from './runtime.js';
-import { decisiveLeaves, describeLeaf, type TraceNode } from './trace.js';
+import type { TraceNode } from './trace.js';
 import type { EvaluationContext, Resource } from './types.js';
 
-export type ComplianceState = 'Compliant' | 'NonCompliant' | 'Protected' | 'Unknown' | (string & {});
-
-export interface RelatedCheck {
-  type: string;
-  name?: string;
-  candidates: Array<{ id?: string; name?: string; satisfied: boolean; trace: TraceNode[] }>;
-}
-
-export interface PolicyResultData {
-  /** Did the `if` condition match the resource. */
-  applicable: boolean;
-  effect: EffectName;
-  /** Compliant / NonCompliant; Protected for denyAction, the manual default state, null when disabled. */
-  complianceState: ComplianceState | null;
-  /** Human-readable reasons, derived from the trace. */
-  readonly reasons: string[];
-  /** The condition tree as evaluated (computed on first access, then kept). */
-  readonly trace: TraceNode[];
-  error?: { message: string; where?: string };
-  modified?: Resource;
-  operations?: AppliedOperation[];
-  conflicts?: string[];
-  related?: RelatedCheck;
-  remediation?: { targetResourceId?: string; deployment?: unknown; roleDefinitionIds?: unknown; existenceScope: string; resourceGroupName?: string };
-  actionNames?: string[];
-}
-
-/**
- * The trace and reasons are computed on first access by re-running the condition with recording
- * on: a full scan pays nothing for explanations it never reads. toJSON includes them.
- */
-class Result implements PolicyResultData {
-  applicable = false;
-  complianceState: ComplianceState | null = null;
-  // Declared, not initialised: most results never carry these, and smaller objects scan faster.
-  declare error?: PolicyResultData['error'];
-  declare modified?: Resource;
-  declare operations?: AppliedOperation[];
-  declare conflicts?: string[];
-  declare related?: RelatedCheck;
-  declare remediation?: PolicyResultData['remediation'];
-  declare actionNames?: string[];
-  /** The effect-level reason; the condition-level ones come from the trace. */
-  declare note?: string;
-  private traceCache?: TraceNode[];
-  constructor(
-    public effect: EffectName,
-    private readonly policy: CompiledPolicy,
-    private readonly resource: Resource,
-    private readonly context: EvaluationContext,
-  ) {}
-  get trace(): TraceNode[] {
-    this.traceCache ??= traceOf(this.policy, this.resource, this.context);
-    return this.traceCache;
-  }
-  get reasons(): string[] {
-    const leaves = decisiveLeaves(this.trace).map(describeLeaf);
-    return this.note === undefined ? leaves : [this.note, ...leaves];
-  }
-  toJSON(): Record<string, unknown> {
-    const { policy: _p, resource: _r, context: _c, traceCache: _t, note: _n, ...rest } = this as unknown as Record<string, unknown>;
-    return { ...rest, reasons: this.reasons, trace: this.trace };
-  }
-}
-
-export type PolicyResult = PolicyResultData;
+export type { ComplianceState, PolicyResult, PolicyResultData, RelatedCheck } from './result.js';
 
 const MATCHED_DENY = 'the if condition matches, so the deny effect applies';
 const MATCHED_AUDIT = 'the if condition matches, so the audit effect applies';
 const DONT_ENFORCE_NOTE = 'Azure treats a failed evaluation as an implicit deny';
-
-/** The related resources considered; their existenceCondition traces are computed on first access. */
-class RelatedInfo implements RelatedCheck {
-  private cache?: RelatedCheck['candidates'];
-  constructor(
-    readonly type: string,
-    readonly name: string | undefined,
-    private readonly compute: () => RelatedCheck['candidates'],
-  ) {}
-  get candidates(): RelatedCheck['candidates'] {
-    this.cache ??= this.compute();
-    return this.cache;
-  }
-  toJSON(): RelatedCheck {
-    return { type: this.type, name: this.name, candidates: this.candidates };
-  }
-}
-
-function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext): TraceNode[] {
-  const env = makeEnv(resource, ctx);
-  const t: TraceNode[] = [];
-  try {
-    p.condition(env, t);
-  } catch {
-    // the failing leaf carries its error in the trace
-  }
-  return t;
-}
 
 function existenceTrace(p: CompiledPolicy, env: Env, r: Resource): { satisfied: boolean; trace: TraceNode[] } {
   const d = p.details as Extract<CompiledPolicy['details'], { kind: 'existence' }>;

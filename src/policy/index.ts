@@ -11,7 +11,7 @@ export { decide, combinedComplianceState, mostRestrictiveEffect, EFFECT_ORDER, E
 export { resolveParameters, checkParameterValue, type AssignmentParameters } from './parameters.js';
 export { OPERATORS, type OperatorName } from './operators.js';
 export { functionNames } from './expression/functions.js';
-export { AliasRegistry, defaultAliases, GOLDSMITH_IMAGE_FIELDS, type AliasTable, type ResolvedField } from './aliases/index.js';
+export { AliasRegistry, DEFAULT_ALIAS_TABLES, defaultAliases, GOLDSMITH_IMAGE_FIELDS, type AliasTable, type ResolvedField } from './aliases/index.js';
 export type { TraceNode, ConditionTrace } from './trace.js';
 export type { ComputedFacts, EvaluationContext, ImageFacts, PolicyInfo, Resource } from './types.js';
 export { BUILTIN_DEFINITIONS, auditPetImageLifecycle, cattleRunCurrentImage, restrictImagesToGallery } from './builtins/index.js';

@@ -81,5 +81,6 @@ function parseOperand(key: string, body: unknown, at: string, ctx: ValueParseCon
   }
   const value = parseValue(body[vk!], ptr(at, vk!), ctx);
   if (value.kind === 'literal' && !Array.isArray(value.value)) throw invalid('count.value must be an array or an expression returning one', ptr(at, vk!));
+  if (value.kind === 'literal' && (value.value as unknown[]).length > 100) throw invalid('a value count iterates at most 100 members', ptr(at, vk!));
   return { kind: 'valueCount', path: at, value, name, where };
 }

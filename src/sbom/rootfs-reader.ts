@@ -9,6 +9,8 @@ import { posix } from 'node:path';
 
 export class RootfsReader {
   private readonly resolved = new Map<string, string | null>();
+  /** Resolved paths that are regular files: only those are read (a FIFO or device would block or never end). */
+  private readonly regular = new Set<string>();
   /** The root without a trailing slash ("" for the host's own "/"), so `root + "/etc"` is a host path. */
   private readonly root: string;
   constructor(root: string) {
@@ -34,18 +36,21 @@ export class RootfsReader {
     const here = posix.join(parent, posix.basename(norm));
     const st = lstatSync(this.root + here, { throwIfNoEntry: false });
     if (!st) return undefined;
-    if (!st.isSymbolicLink()) return here;
+    if (!st.isSymbolicLink()) {
+      if (st.isFile()) this.regular.add(here);
+      return here;
+    }
     const target = readlinkSync(this.root + here);
     return this.resolve(target.startsWith('/') ? target : posix.join(parent, target), depth + 1);
   }
 
   async readBytes(p: string): Promise<Buffer | undefined> {
     const host = this.resolve(p);
-    if (host === undefined) return undefined;
+    if (host === undefined || !this.regular.has(host)) return undefined;
     try {
       return readFileSync(this.root + host);
     } catch {
-      return undefined; // a directory or unreadable: treated as absent
+      return undefined; // unreadable: treated as absent
     }
   }
 

@@ -48,6 +48,7 @@ export function parseSpdx(input: unknown): Inventory {
   const comment = str(ci, 'comment', '/creationInfo', true);
 
   const byId = new Map<string, Obj>();
+  const whereOf = new Map<Obj, string>(); // JSON pointer of each package, for error messages
   const pkgs = arr(doc, 'packages', '');
   pkgs.forEach((p, i) => {
     const w = `/packages/${i}`;
@@ -56,7 +57,7 @@ export function parseSpdx(input: unknown): Inventory {
     if (!/^SPDXRef-[A-Za-z0-9.-]+$/.test(id)) invalid(`${w}/SPDXID`, `'${id}' is not an SPDX id`);
     if (byId.has(id)) invalid(`${w}/SPDXID`, `duplicate id '${id}'`);
     str(p, 'name', w);
-    (p as Obj)['#where'] = w;
+    whereOf.set(p, w);
     byId.set(id, p);
   });
   const generatedFrom = new Map<string, string>();
@@ -75,7 +76,7 @@ export function parseSpdx(input: unknown): Inventory {
   });
 
   const purlOf = (p: Obj): string | undefined => {
-    const w = p['#where'] as string;
+    const w = whereOf.get(p)!;
     const refs = arr(p, 'externalRefs', w);
     const k = refs.findIndex((r) => isObj(r) && r['referenceType'] === 'purl');
     if (k < 0) return undefined;
@@ -85,7 +86,7 @@ export function parseSpdx(input: unknown): Inventory {
   let os: OsIdentity | undefined;
   const osPkg = byId.get(SPDX_OS_ID);
   if (osPkg) {
-    const w = osPkg['#where'] as string;
+    const w = whereOf.get(osPkg)!;
     os = {
       id: str(osPkg, 'name', w)!,
       ...(osPkg['versionInfo'] ? { versionId: str(osPkg, 'versionInfo', w)! } : {}),
@@ -95,7 +96,7 @@ export function parseSpdx(input: unknown): Inventory {
   }
   let tattoo: Record<string, string> | undefined;
   const image = byId.get(SPDX_IMAGE_ID);
-  for (const a of image ? arr(image, 'annotations', image['#where'] as string) : []) {
+  for (const a of image ? arr(image, 'annotations', whereOf.get(image)!) : []) {
     if (isObj(a) && typeof a['comment'] === 'string' && a['comment'].startsWith(TATTOO_ANNOTATION_PREFIX)) {
       const kv = a['comment'].slice(TATTOO_ANNOTATION_PREFIX.length);
       const eq = kv.indexOf('=');
@@ -108,7 +109,7 @@ export function parseSpdx(input: unknown): Inventory {
     if (id === SPDX_IMAGE_ID || id === SPDX_OS_ID) continue;
     const purl = purlOf(p);
     if (!purl) continue; // not a package-manager package (e.g. files from another tool)
-    const w = p['#where'] as string;
+    const w = whereOf.get(p)!;
     const parsed = parsePurl(purl, `${w}/externalRefs`);
     if (parsed.qualifiers?.['arch'] === 'source') continue;
     if (!ECOSYSTEMS.has(parsed.type as Ecosystem)) continue;
@@ -117,7 +118,7 @@ export function parseSpdx(input: unknown): Inventory {
     const sid = generatedFrom.get(id);
     if (sid) {
       const s = byId.get(sid)!;
-      source = { name: str(s, 'name', s['#where'] as string)!, version: str(s, 'versionInfo', s['#where'] as string)! };
+      source = { name: str(s, 'name', whereOf.get(s)!)!, version: str(s, 'versionInfo', whereOf.get(s)!)! };
     }
     packages.push({
       ecosystem: parsed.type as Ecosystem,
@@ -129,7 +130,6 @@ export function parseSpdx(input: unknown): Inventory {
       purl,
     });
   }
-  for (const p of byId.values()) delete p['#where'];
   return {
     ...(os ? { os } : {}),
     ...(tattoo ? { tattoo } : {}),

@@ -68,11 +68,11 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     const run = await app.builds.start(writeTemplate(dir, {}), { onEvent: (e) => events.push(e) });
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     const { steps } = await app.builds.show(run.id);
-    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'validate', 'package', 'publish']);
+    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'publish']);
     assert.ok(steps.every((s) => s.status === 'succeeded'));
     assert.match(steps.find((s) => s.name === 'validate')!.log, /pass\s+marker-readable/);
     // progress: every step started and ended, output lines streamed
-    assert.equal(events.filter((e) => e.type === 'step.end').length, 7);
+    assert.equal(events.filter((e) => e.type === 'step.end').length, 8);
     assert.ok(events.some((e) => e.type === 'step.output' && e.step === 'customize'));
 
     const v = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: '1.0.0' });
@@ -98,8 +98,12 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
 
   it('rebuilds the same template revision to a byte-identical customized rootfs; the older version ages', async () => {
     const file = writeTemplate(dir, {});
-    const run = await app.builds.start(file);
+    const run = await app.builds.start(file, { params: { outputs: ['qcow2'] } });
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
+    const arts = (run.outputs['package'] as { artifacts: Array<{ kind: string; digest: string }> }).artifacts;
+    const qcow2 = arts.find((a) => a.kind === 'qcow2')!;
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', app.artifacts.path('eastus', qcow2.digest)], { encoding: 'utf8' }));
+    assert.equal(info.format, 'qcow2');
     const runs = await app.builds.list({ template: 'test-image', state: 'succeeded' });
     const digests = runs.map((r) => (r.outputs['customize'] as { customizedDigest: string }).customizedDigest);
     assert.equal(digests.length, 2);

@@ -6,7 +6,10 @@ import { definitionOf, loadCases } from './cases.js';
 
 /** `want` matches `got` when every key in want is present in got with an equal value (recursively). */
 function partialMatch(got: unknown, want: unknown, at = ''): void {
-  if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
+  if (Array.isArray(want)) {
+    assert.ok(Array.isArray(got) && got.length === want.length, `at ${at}: expected ${want.length} members, got ${JSON.stringify(got)}`);
+    want.forEach((w, i) => partialMatch((got as unknown[])[i], w, `${at}[${i}]`));
+  } else if (want !== null && typeof want === 'object') {
     for (const [k, v] of Object.entries(want)) partialMatch((got as Record<string, unknown> | undefined)?.[k], v, `${at}.${k}`);
   } else assert.deepEqual(got, want, `at ${at}`);
 }

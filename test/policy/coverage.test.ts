@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultAliases, parseDefinition } from '../../src/policy/index.js';
+import { defaultAliases, EFFECTS, functionNames, OPERATORS, parseDefinition } from '../../src/policy/index.js';
 import { CASES_DIR, definitionOf, loadCases, SHARED_DEFINITIONS } from './cases.js';
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -56,5 +56,21 @@ describe('shared Azure built-in definitions', () => {
 
   it('case definitions that point into the shared folder exist', () => {
     for (const { c } of loadCases()) if (typeof c.definition === 'string') assert.ok(definitionOf(c), c.note);
+  });
+});
+
+describe('conformance cases cover the language', () => {
+  const all = loadCases().map(({ c }) => ({ c, text: JSON.stringify(definitionOf(c)) }));
+  it('every template function', () => {
+    const missing = functionNames().filter((f) => !all.some(({ text }) => new RegExp(`[\\[(,. ]${f}\\(`, 'i').test(text)));
+    assert.deepEqual(missing, []);
+  });
+  it('every operator, as a condition key', () => {
+    const missing = OPERATORS.filter((op) => !all.some(({ text }) => text.toLowerCase().includes(`"${op.toLowerCase()}":`)));
+    assert.deepEqual(missing, []);
+  });
+  it('every effect, with an expected result', () => {
+    const seen = new Set(all.map(({ c }) => c.want.effect?.toLowerCase()));
+    assert.deepEqual(EFFECTS.filter((e) => !seen.has(e.toLowerCase())), []);
   });
 });

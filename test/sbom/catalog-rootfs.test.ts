@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { catalogRootfs, parsePurl, parseApkInstalled } from '../../src/sbom/index.js';
 import { InputError } from '../../src/errors/index.js';
@@ -65,11 +68,16 @@ test('symlinks resolve inside the rootfs, never into the host', async () => {
     '/usr/share/doc/bash': { symlink: '/usr/share/doc/tzdata' },
     '/usr/share/doc/libc6/copyright': { symlink: '../../../../../../../../etc/passwd-in-image' },
     '/etc/passwd-in-image': DEP5('MIT'),
+    // a link to a device must not be read (in a real rootfs /dev/zero would never end)
+    '/usr/share/doc/openssh-server/copyright': { symlink: '/dev/zero' },
   });
+  await mkdir(join(root, 'dev'), { recursive: true });
+  assert.equal(spawnSync('mkfifo', [join(root, 'dev/zero')]).status, 0);
   const inv = await catalogRootfs(root);
   const by = Object.fromEntries(inv.packages.map((p) => [p.name, p]));
   assert.equal(by['bash']!.license, 'LicenseRef-public-domain');
   assert.equal(by['libc6']!.license, 'MIT');
+  assert.equal(by['openssh-server']!.license, 'NOASSERTION');
 });
 
 test('Alpine: /lib/apk/db/installed with origin and SPDX licences', async () => {

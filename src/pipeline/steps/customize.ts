@@ -40,7 +40,7 @@ export const customize: StepDefinition = {
     if (g.exitCode !== 0) throw new Error(`generalize exited ${g.exitCode}`);
 
     const { sourceDateEpoch } = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
-    const stored = await ctx.services.artifacts.putWith(ctx.services.buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch }).then(() => {}));
+    const stored = await ctx.services.artifacts.putWith(ctx.services.buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch }));
     ctx.log(`customized rootfs ${stored.digest} (${(stored.size / 1e6).toFixed(1)} MB)`);
     return { outputs: { customizedDigest: stored.digest, customizedSize: stored.size, steps: timings } };
   },

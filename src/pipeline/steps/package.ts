@@ -17,7 +17,7 @@ export const packageImage: StepDefinition = {
     const { sourceDateEpoch, image, version } = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
     const { artifacts, buildRegion } = ctx.services;
     const out: PackagedArtifact[] = [];
-    const r = await artifacts.putWith(buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch }).then(() => {}));
+    const r = await artifacts.putWith(buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch }));
     out.push({ kind: 'rootfs', ...r });
     ctx.log(`rootfs.tar.zst ${r.digest} (${(r.size / 1e6).toFixed(1)} MB)`);
     const formats = [...new Set([...(ctx.template.template.distribute.outputs ?? []), ...(ctx.run.params.outputs ?? [])])];

@@ -116,4 +116,6 @@ export class AliasRegistry {
   }
 }
 
-export const defaultAliases = new AliasRegistry([computeAliases, otherProviderAliases, goldsmithAliases]);
+/** The shipped tables; extend with `new AliasRegistry([...DEFAULT_ALIAS_TABLES, yourTable])`. */
+export const DEFAULT_ALIAS_TABLES: readonly AliasTable[] = [computeAliases, otherProviderAliases, goldsmithAliases];
+export const defaultAliases = new AliasRegistry([...DEFAULT_ALIAS_TABLES]);

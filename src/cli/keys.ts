@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { Keyring, shortKeyId, type TrustedKey } from '../attest/index.js';
+import { NotFoundError } from '../errors/index.js';
+import type { CliContext } from './context.js';
+import { emit, table, type OutputOptions } from './output.js';
+
+interface KeyRow {
+  keyid: string;
+  state: 'active' | 'trusted' | 'retired' | 'untrusted';
+  added?: string;
+  retired?: string;
+}
+
+/** Every key the keyring knows, own or imported, with its trust state. Read-only. */
+async function keyRows(keyring: Keyring): Promise<KeyRow[]> {
+  const [active, trusted, known] = await Promise.all([keyring.activeKeyId(), keyring.trusted(), keyring.known()]);
+  const rows: KeyRow[] = trusted.map((t) => ({ keyid: t.keyid, state: t.keyid === active ? 'active' : t.retired ? 'retired' : 'trusted', added: t.added, retired: t.retired }));
+  for (const k of known) if (!trusted.some((t) => t.keyid === k.keyid)) rows.push({ keyid: k.keyid, state: 'untrusted' });
+  return rows;
+}
+
+const human = (rows: Array<KeyRow | TrustedKey>) => table(rows.map((r) => ({ ...r, keyid: shortKeyId(r.keyid) })), ['keyid', 'state', 'added', 'retired']);
+
+/** `goldsmith keys …`: the ed25519 signing keyring under $GOLDSMITH_HOME/keys and its trust list. */
+export function registerKeys(program: Command, ctx: CliContext): void {
+  const keyring = () => Keyring.forHome(ctx.config.home);
+  const keys = program.command('keys').description('signing keys (ed25519) and the trust list used to verify attestations');
+
+  keys
+    .command('list')
+    .description('list keys: the active one, trusted, retired (still verify) and untrusted')
+    .option('--json', 'print JSON')
+    .action(async (opts: OutputOptions) => {
+      const rows = await keyRows(keyring());
+      emit(opts, rows, () => human(rows));
+    });
+
+  keys
+    .command('rotate')
+    .description('make a new active signing key; the previous key is retired but its signatures still verify')
+    .option('--json', 'print JSON')
+    .action(async (opts: OutputOptions) => {
+      const { previous, active } = await keyring().rotate();
+      emit(opts, { active: active.keyid, previous: previous ?? null }, () => `active key ${active.keyid}${previous ? `\nretired ${previous} (still trusted)` : ''}`);
+    });
+
+  keys
+    .command('export')
+    .description('print the active public key (PEM) to give to verifiers ("goldsmith keys trust add"); creates the key on first use')
+    .option('--keyid <id>', 'export this key instead of the active one')
+    .option('--json', 'print JSON')
+    .action(async (opts: OutputOptions & { keyid?: string }) => {
+      const k = keyring();
+      const entry = opts.keyid ? (await k.known()).find((x) => x.keyid.startsWith(opts.keyid!)) : await k.active();
+      if (!entry) throw new NotFoundError('ATTEST_KEY_NOT_FOUND', `no key with id ${opts.keyid} in ${k.dir}`);
+      emit(opts, { keyid: entry.keyid, publicKeyPem: entry.publicKeyPem }, () => entry.publicKeyPem.trimEnd());
+    });
+
+  const trust = keys.command('trust').description('the trust list: public keys whose signatures verify');
+  trust
+    .command('add <pem-file>')
+    .description('trust an ed25519 public key (SPKI PEM)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: OutputOptions) => {
+      const { key, added } = await keyring().trustAdd(await readPem(file), file);
+      emit(opts, { ...key, changed: added }, () => `${added ? 'trusted' : 'already trusted'}: ${key.keyid}`);
+    });
+  trust
+    .command('remove <keyid>')
+    .description('stop trusting a key (a unique prefix of 8+ hex characters is enough); its signatures then fail as "untrusted key"')
+    .option('--json', 'print JSON')
+    .action(async (keyid: string, opts: OutputOptions) => {
+      const removed = await keyring().trustRemove(keyid);
+      emit(opts, { removed: removed.keyid }, () => `no longer trusted: ${removed.keyid}`);
+    });
+  trust
+    .command('list')
+    .description('list trusted public keys')
+    .option('--json', 'print JSON (with PEMs)')
+    .action(async (opts: OutputOptions) => {
+      const k = keyring();
+      const [list, active] = await Promise.all([k.trusted(), k.activeKeyId()]);
+      emit(opts, list, () => human(list.map((t) => ({ ...t, state: t.keyid === active ? 'active' : t.retired ? 'retired' : 'trusted' }))));
+    });
+}
+
+async function readPem(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new NotFoundError('ATTEST_KEY_FILE_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, { where: file });
+  }
+}
