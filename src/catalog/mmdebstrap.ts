@@ -21,6 +21,10 @@ export function mmdebstrapArgs(recipe: NormalizedRecipe, target: string): string
   ];
   if (recipe.packages.length) args.push(`--include=${recipe.packages.join(',')}`);
   args.push(recipe.suite, target, recipe.mirror);
+  if (recipe.updates) {
+    const comps = recipe.components.join(' ');
+    args.push(`deb ${recipe.mirror} ${recipe.suite}-updates ${comps}`, `deb ${recipe.securityMirror} ${recipe.suite}-security ${comps}`);
+  }
   return args;
 }
 

@@ -7,6 +7,7 @@ import type { MmdebstrapRecipe, NormalizedRecipe } from './types.js';
 /** 2024-01-01T00:00:00Z: the mtime every file of a base gets unless the recipe names another. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 1704067200;
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+export const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 export const MMDEBSTRAP_VARIANTS = [
   'extract',
   'custom',
@@ -61,6 +62,11 @@ export function normalizeRecipe(recipe: MmdebstrapRecipe, defaults: RecipeDefaul
   }
   const epoch = recipe.sourceDateEpoch ?? DEFAULT_SOURCE_DATE_EPOCH;
   if (!Number.isSafeInteger(epoch) || epoch < 0) throw bad('sourceDateEpoch', `sourceDateEpoch must be a non-negative integer, got ${epoch}`);
+  const updates = recipe.updates ?? !['sid', 'unstable', 'experimental', 'rc-buggy'].includes(recipe.suite);
+  const securityMirror = (
+    recipe.securityMirror ?? mirrorForSuite(defaults.aptSources, `${recipe.suite}-security`) ?? DEFAULT_SECURITY_MIRROR
+  ).replace(/\/+$/, '');
+  if (!/^(https?|file):\/\/\S+$/.test(securityMirror)) throw bad('securityMirror', `securityMirror must be an http(s):// or file:// URL, got ${JSON.stringify(securityMirror)}`);
   const architecture = recipe.architecture ?? defaults.architecture;
   if (!ARCH_RE.test(architecture)) throw bad('architecture', `architecture must be a Debian architecture such as amd64, got ${JSON.stringify(architecture)}`);
   return {
@@ -73,6 +79,8 @@ export function normalizeRecipe(recipe: MmdebstrapRecipe, defaults: RecipeDefaul
     components: [...components],
     sourceDateEpoch: epoch,
     architecture,
+    updates,
+    securityMirror,
   };
 }
 

@@ -21,6 +21,11 @@ export interface MmdebstrapRecipe {
   components?: string[];
   sourceDateEpoch?: number;
   architecture?: string;
+  /** Also use <suite>-updates and <suite>-security (default true for stable releases): a golden base
+   * must carry the security fixes released since the point release. */
+  updates?: boolean;
+  /** Mirror of the security archive; defaults from the machine's apt sources. */
+  securityMirror?: string;
 }
 
 export type NormalizedRecipe = Required<MmdebstrapRecipe>;

@@ -10,6 +10,7 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('goldsmith')
     .description('Golden VM images and VM compliance, self-hosted')
     .version('0.1.0')
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program, ctx);

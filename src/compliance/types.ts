@@ -123,5 +123,8 @@ export interface ComplianceResult {
   reasons: string[];
   trace: unknown;
   evaluatedAt: string;
+  /** The assignment's non-compliance message and remediation guide (NonCompliant/Conflicting only). */
+  message: string | null;
+  remediationUrl: string | null;
   remediation?: { deployment?: unknown };
 }

@@ -57,6 +57,8 @@ export function applyModify(d: Extract<CompiledDetails, { kind: 'modify' }>, res
     } else updatePath(doc, segs, () => (op.operation === 'remove' ? REMOVE : clone(value)));
     ops.push({ operation: op.operation, field: op.field, path, value, previous, applied: true });
   }
+  // A conflict under conflictEffect audit skips every operation; under deny the request is refused.
+  if (conflicts.length && d.conflictEffect !== 'deny') return { modified: clone(resource), operations: ops.map((o) => ({ ...o, applied: false, note: o.note ?? 'skipped: conflict (conflictEffect audit)' })), conflicts };
   return { modified: doc, operations: ops, conflicts };
 }
 
@@ -64,6 +66,7 @@ export function applyModify(d: Extract<CompiledDetails, { kind: 'modify' }>, res
 export function applyAppend(d: Extract<CompiledDetails, { kind: 'append' }>, resource: Resource, env: Env) {
   const doc = clone(resource);
   const ops: AppliedOperation[] = [];
+  const conflicts: string[] = [];
   for (const e of d.entries) {
     const segs = writablePath(e.resolved, env);
     const value = run(e.value, env);
@@ -77,12 +80,13 @@ export function applyAppend(d: Extract<CompiledDetails, { kind: 'append' }>, res
     // Without [*], append only fills a missing property; an existing different value is a conflict.
     if (!star && previous !== undefined && !azureDeepEqual(previous, value)) {
       ops.push({ operation: 'append', field: e.field, path, value, previous, applied: false, note: 'already set to a different value' });
+      conflicts.push(`${e.field} already has ${JSON.stringify(previous)}; append would override it, so a request is denied`);
       continue;
     }
     updatePath(doc, segs, () => clone(value));
     ops.push({ operation: 'append', field: e.field, path, value, previous, applied: true });
   }
-  return { modified: doc, operations: ops };
+  return { modified: doc, operations: ops, conflicts };
 }
 
 /** Used by existence checks: resolve an expression-valued detail against the matched resource. */

@@ -11,7 +11,8 @@ export const EFFECT_ORDER: EffectName[] = ['disabled', 'append', 'modify', 'deny
 /** From most to least restrictive, for "most restrictive wins" when assignments overlap. */
 export const EFFECT_RESTRICTIVENESS: EffectName[] = ['deny', 'denyAction', 'deployIfNotExists', 'modify', 'append', 'auditIfNotExists', 'audit', 'manual', 'disabled'];
 
-const STATE_RANK = ['NonCompliant', 'Unknown', 'Protected', 'Compliant'];
+// Azure's roll-up rank: NonCompliant wins over Compliant, then Conflicting, Exempt, Unknown.
+const STATE_RANK = ['NonCompliant', 'Compliant', 'Protected', 'Conflicting', 'Exempt', 'Unknown'];
 
 export function mostRestrictiveEffect(effects: EffectName[]): EffectName | undefined {
   return [...effects].sort((a, b) => EFFECT_RESTRICTIVENESS.indexOf(a) - EFFECT_RESTRICTIVENESS.indexOf(b))[0];
@@ -21,7 +22,8 @@ export function mostRestrictiveEffect(effects: EffectName[]): EffectName | undef
 export function combinedComplianceState(states: Array<string | null>): string | null {
   const present = states.filter((s): s is string => s !== null);
   if (present.length === 0) return null;
-  return present.sort((a, b) => (STATE_RANK.indexOf(a) + 99) % 99 - (STATE_RANK.indexOf(b) + 99) % 99)[0]!;
+  const rank = (s: string) => (STATE_RANK.includes(s) ? STATE_RANK.indexOf(s) : STATE_RANK.length);
+  return present.sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
 export interface Decision<T extends PolicyResult> {
@@ -42,11 +44,14 @@ export interface Decision<T extends PolicyResult> {
 export function decide<T extends PolicyResult>(results: T[], action: 'write' | 'delete' = 'write'): Decision<T> {
   const ordered = [...results].sort((a, b) => EFFECT_ORDER.indexOf(a.effect) - EFFECT_ORDER.indexOf(b.effect));
   const applicable = ordered.filter((r) => r.applicable && r.effect !== 'disabled');
-  const denials = applicable.filter((r) => (action === 'delete' ? r.effect === 'denyAction' : r.effect === 'deny'));
+  // On a write, append/modify conflicts under conflictEffect deny also refuse the request.
+  const denials = applicable.filter((r) =>
+    action === 'delete' ? r.effect === 'denyAction' : r.effect === 'deny' || (!!r.conflicts?.length && r.conflictEffect === 'deny'),
+  );
   return {
     allowed: denials.length === 0,
     denials,
-    mutations: action === 'write' ? applicable.filter((r) => r.effect === 'append' || r.effect === 'modify') : [],
+    mutations: action === 'write' ? applicable.filter((r) => (r.effect === 'append' || r.effect === 'modify') && !r.conflicts?.length) : [],
     audits: applicable.filter((r) => r.effect === 'audit' || r.effect === 'auditIfNotExists' || r.effect === 'deployIfNotExists'),
     ordered,
   };

@@ -122,7 +122,8 @@ function compileDetails(ast: PolicyDefinitionAst, effect: EffectName, sc: Compil
       const ce = get(d, 'conflictEffect').value;
       return {
         kind: 'modify',
-        conflictEffect: typeof ce === 'string' ? (ce.toLowerCase() as 'audit' | 'deny' | 'disabled') : 'audit',
+        // Azure's default conflictEffect is deny.
+        conflictEffect: typeof ce === 'string' ? (ce.toLowerCase() as 'audit' | 'deny' | 'disabled') : 'deny',
         roleDefinitionIds: get(d, 'roleDefinitionIds').value,
         operations: (ops.value as Record<string, unknown>[]).map((op, i) => {
           const opAt = ptr(ptr(at, ops.key!), i);
@@ -130,6 +131,8 @@ function compileDetails(ast: PolicyDefinitionAst, effect: EffectName, sc: Compil
           const fieldV = compileJson(get(op, 'field').value, ptr(opAt, 'field'), sc);
           if (!fieldV.constant || typeof fieldV.value !== 'string') throw new InputError('POLICY_INVALID', 'a modify field must depend only on parameters', { where: ptr(opAt, 'field') });
           const cond = get(op, 'condition');
+          if (kind === 'remove' && !/^tags($|[.[])/i.test(fieldV.value))
+            throw new InputError('POLICY_INVALID', `remove is only supported for tags, not '${fieldV.value}'`, { where: ptr(opAt, 'field') });
           return {
             operation: kind === 'addorreplace' ? 'addOrReplace' : kind === 'add' ? 'add' : 'remove',
             field: fieldV.value,

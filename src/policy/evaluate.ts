@@ -107,7 +107,10 @@ function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: 
       result.complianceState = 'NonCompliant';
       result.modified = m.modified;
       result.operations = m.operations;
-      if (m.conflicts.length) result.conflicts = m.conflicts;
+      if (m.conflicts.length) {
+        result.conflicts = m.conflicts;
+        result.conflictEffect = d.conflictEffect;
+      }
       result.note = (`the if condition matches, so modify applies ${m.operations.filter((o) => o.applied).length} of ${m.operations.length} operations`);
       return;
     }
@@ -117,6 +120,10 @@ function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: 
       result.complianceState = 'NonCompliant';
       result.modified = a.modified;
       result.operations = a.operations;
+      if (a.conflicts.length) {
+        result.conflicts = a.conflicts;
+        result.conflictEffect = 'deny';
+      }
       result.note = (`the if condition matches, so append adds ${a.operations.length} field(s)`);
       return;
     }

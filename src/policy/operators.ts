@@ -101,8 +101,11 @@ export function specializeOperator(op: OperatorName, e: unknown): OperatorFn | u
     return op === 'equals' ? eq : (a) => !eq(a, e);
   }
   if ((op === 'in' || op === 'notIn') && Array.isArray(e) && e.every((x) => typeof x === 'string')) {
+    // Exact spellings first: most values match the list's casing, and that lookup allocates nothing.
+    const exact = new Set(e as string[]);
     const set = new Set((e as string[]).map((x) => x.toLowerCase()));
-    const has: OperatorFn = (a) => (typeof a === 'string' ? set.has(a.toLowerCase()) : a !== undefined && e.some((x) => azureDeepEqual(a, x)));
+    const has: OperatorFn = (a) =>
+      typeof a === 'string' ? exact.has(a) || set.has(a.toLowerCase()) : a !== undefined && e.some((x) => azureDeepEqual(a, x));
     return op === 'in' ? has : (a) => a === undefined || !has(a, e);
   }
   if ((op === 'like' || op === 'notLike') && typeof e === 'string') {

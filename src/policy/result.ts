@@ -27,6 +27,8 @@ export interface PolicyResultData {
   modified?: Resource;
   operations?: AppliedOperation[];
   conflicts?: string[];
+  /** With conflicts: deny means a create/update request is refused (append always; modify by conflictEffect). */
+  conflictEffect?: 'audit' | 'deny' | 'disabled';
   related?: RelatedCheck;
   remediation?: { targetResourceId?: string; deployment?: unknown; roleDefinitionIds?: unknown; existenceScope: string; resourceGroupName?: string };
   actionNames?: string[];
@@ -44,6 +46,7 @@ export class Result implements PolicyResultData {
   declare modified?: Resource;
   declare operations?: AppliedOperation[];
   declare conflicts?: string[];
+  declare conflictEffect?: PolicyResultData['conflictEffect'];
   declare related?: RelatedCheck;
   declare remediation?: PolicyResultData['remediation'];
   declare actionNames?: string[];

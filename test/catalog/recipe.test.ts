@@ -74,6 +74,8 @@ test('normalizeRecipe fills every default and the digest ignores package order',
     components: ['main'],
     sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
     architecture: 'amd64',
+    updates: true,
+    securityMirror: 'http://deb.debian.org/debian-security',
   });
   const same = normalizeRecipe({ kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase', packages: ['curl=7.88.1-10+deb12u5', 'zstd'] }, defaults);
   assert.equal(recipeDigest(same), recipeDigest(r));
@@ -83,7 +85,16 @@ test('normalizeRecipe fills every default and the digest ignores package order',
   // An unknown suite falls back to deb.debian.org.
   assert.equal(normalizeRecipe({ kind: 'mmdebstrap', suite: 'trixie', variant: 'minbase' }, defaults).mirror, 'http://deb.debian.org/debian');
   const args = mmdebstrapArgs(r, '/tmp/t');
-  assert.deepEqual(args.slice(-3), ['bookworm', '/tmp/t', 'http://local.mirror/debian']);
+  // Stable bases carry the security archive and -updates, so a golden image starts patched.
+  assert.deepEqual(args.slice(-5), [
+    'bookworm',
+    '/tmp/t',
+    'http://local.mirror/debian',
+    'deb http://local.mirror/debian bookworm-updates main',
+    'deb http://deb.debian.org/debian-security bookworm-security main',
+  ]);
+  assert.equal(normalizeRecipe({ kind: 'mmdebstrap', suite: 'sid', variant: 'minbase' }, defaults).updates, false);
+  assert.deepEqual(mmdebstrapArgs({ ...r, updates: false }, '/tmp/t').slice(-3), ['bookworm', '/tmp/t', 'http://local.mirror/debian']);
   assert.ok(args.includes('--variant=minbase') && args.includes('--include=curl=7.88.1-10+deb12u5,zstd'));
 });
 
@@ -93,6 +104,7 @@ test('normalizeRecipe rejects bad fields naming the field', () => {
     [{ kind: 'mmdebstrap', suite: 'Bookworm!' }, 'recipe.suite'],
     [{ kind: 'mmdebstrap', suite: 'bookworm', variant: 'tiny' }, 'recipe.variant'],
     [{ kind: 'mmdebstrap', suite: 'bookworm', mirror: 'ftp://x' }, 'recipe.mirror'],
+    [{ kind: 'mmdebstrap', suite: 'bookworm', securityMirror: 'nope' }, 'recipe.securityMirror'],
     [{ kind: 'mmdebstrap', suite: 'bookworm', packages: ['ok', 'bad pkg'] }, 'recipe.packages[1]'],
     [{ kind: 'mmdebstrap', suite: 'bookworm', components: [] }, 'recipe.components'],
     [{ kind: 'mmdebstrap', suite: 'bookworm', sourceDateEpoch: 1.5 }, 'recipe.sourceDateEpoch'],

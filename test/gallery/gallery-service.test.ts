@@ -229,6 +229,22 @@ describeEachBackend('gallery service', (b) => {
     assert.equal(events.length, 4, "one event per successful update, none for refused ones");
   });
 
+  it('a region whose replication fails is recorded as Failed with details and never serves latest', async () => {
+    const v = await f.publish('1.0.0');
+    await f.artifacts.remove('local', v.artifacts[0]!.digest); // the source copy is gone: replication must fail
+    const { replication, version } = await f.svc.updateVersion({ gallery: 'g1', image: 'ubuntu', version: '1.0.0' }, { addRegions: [{ name: 'eastus', replicaCount: 1 }] });
+    assert.equal(replication[0]!.state, 'Failed');
+    assert.deepEqual(version.replicationStatus.map((r) => [r.region, r.state]), [
+      ['westeurope', 'Completed'],
+      ['eastus', 'Failed'],
+    ]);
+    assert.match(version.replicationStatus[1]!.details!, /not in region local/);
+    assert.equal(await f.svc.resolveLatest('g1', 'ubuntu', 'eastus'), undefined);
+    assert.equal((await f.svc.resolveLatest('g1', 'ubuntu', 'westeurope'))?.name, '1.0.0');
+    const [row] = await store.query<{ doc: any }>(`SELECT doc FROM resources WHERE id = $1`, [v.id]);
+    assert.equal(row!.doc.properties.replicationStatus.aggregatedState, 'Failed');
+  });
+
   it('soft delete → recover within retention; purge frees the number; purgeExpired drops expired ones and their blobs', async () => {
     await f.publish('1.0.0');
     const v2 = await f.publish('1.0.1');

@@ -117,3 +117,34 @@ describe('decide', () => {
     assert.equal(decide([results[0]!], 'delete').allowed, true);
   });
 });
+
+describe('append and modify conflicts', () => {
+  const addTeam = (conflictEffect?: string) =>
+    compileDefinition({
+      if: { field: 'name', equals: 'vm1' },
+      then: { effect: 'modify', details: { ...(conflictEffect ? { conflictEffect } : {}), operations: [{ operation: 'add', field: 'tags.role', value: 'pet' }, { operation: 'addOrReplace', field: 'tags.x', value: '1' }] } },
+    });
+  it('modify add over a different value denies the request by default (conflictEffect deny)', () => {
+    const r = evaluate(addTeam(), vm);
+    assert.equal(r.conflictEffect, 'deny');
+    assert.equal(decide([r]).allowed, false);
+  });
+  it('with conflictEffect audit the request passes and every operation is skipped', () => {
+    const r = evaluate(addTeam('audit'), vm);
+    assert.equal(decide([r]).allowed, true);
+    assert.deepEqual(r.operations!.map((o) => o.applied), [false, false]);
+    assert.deepEqual(r.modified?.tags, vm.tags);
+    assert.equal(r.complianceState, 'NonCompliant');
+  });
+  it('append over a different value acts as a deny on a request', () => {
+    const r = evaluate(compileDefinition({ if: { field: 'name', equals: 'vm1' }, then: { effect: 'append', details: [{ field: 'tags.role', value: 'pet' }] } }), vm);
+    assert.equal(decide([r]).allowed, false);
+    assert.equal(r.modified?.tags?.role, 'cattle');
+  });
+  it('remove is refused for anything but tags', () => {
+    assert.throws(
+      () => compileDefinition({ if: { field: 'name', equals: 'vm1' }, then: { effect: 'modify', details: { operations: [{ operation: 'remove', field: 'Microsoft.Compute/licenseType' }] } } }),
+      /only supported for tags/,
+    );
+  });
+});

@@ -89,6 +89,8 @@ CREATE TABLE compliance_results (
   exemption_expired boolean NOT NULL DEFAULT false,
   reasons           jsonb NOT NULL,
   trace             jsonb,
+  message           text,                  -- the assignment's non-compliance message (NonCompliant only)
+  remediation_url   text,
   evaluated_at      timestamptz NOT NULL,
   PRIMARY KEY (assignment_id, reference_id, resource_id_lower)
 );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { unpackRootfs } from '../../../src/image/index.js';
+import { cachedMinbase } from '../../support/base-image.js';
+import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +13,6 @@ import { sample } from '../tattoo/sample-tattoo.js';
 import { makeRootfs } from './rootfs-fixture.js';
 
 /** A real Debian rootfs to copy; the pipeline's tests point this at the shared cached base. */
-const BASE_ROOTFS = process.env.GOLDSMITH_TEST_ROOTFS ?? '/var/tmp/gs-dev-minbase';
 
 test('command checks: exit 0 passes, the message keeps the last 20 lines, spawn failures are errors', async () => {
   const fx = makeRootfs();
@@ -44,13 +44,13 @@ test('command checks: exit 0 passes, the message keeps the last 20 lines, spawn 
 
 test(
   'command checks run inside a real Debian rootfs with runInRoot',
-  { skip: existsSync(join(BASE_ROOTFS, 'etc/os-release')) ? false : `no Debian rootfs at ${BASE_ROOTFS} (set GOLDSMITH_TEST_ROOTFS)`, timeout: 180_000 },
+  { timeout: 300_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-checks-rootfs-'));
     const root = join(dir, 'root');
     try {
-      // Never touch the shared base: work on a copy.
-      execFileSync('cp', ['-a', BASE_ROOTFS, root]);
+      // A private copy of the shared cached minbase.
+      await unpackRootfs(await cachedMinbase(), root);
       writeFileSync(join(root, 'etc/goldsmith-check-marker'), 'only in the image\n');
       await writeTattoo(root, sample({ osVersion: await readOsVersion(root) }));
       const lines: string[] = [];

@@ -1,0 +1,130 @@
+import { evaluate, type ComputedFacts, type Resource } from '../policy/index.js';
+import type { PreparedAssignment, PreparedRef } from './prepare.js';
+import type { ScopeIndex } from './scopes.js';
+import type { ComplianceResult, ComplianceStateName, ExemptionRecord } from './types.js';
+
+/** A resource as the evaluator sees it: the document plus everything computed about it once. */
+export interface LoadedResource {
+  id: string;
+  idLower: string;
+  typeLower: string;
+  doc: Resource;
+  computed: ComputedFacts;
+  /** Child resources (extensions, guest configuration assignments) and same-group candidates. */
+  related: Resource[];
+  subscription: string | null;
+  resourceGroup: string | null;
+  team: string | null;
+  application: string | null;
+  role: string | null;
+  imageVersion: string | null;
+}
+
+const tag = (tags: Record<string, string> | undefined, ...keys: string[]): string | null => {
+  if (!tags) return null;
+  for (const k of Object.keys(tags)) if (keys.includes(k.toLowerCase())) return String(tags[k]);
+  return null;
+};
+export const labelsOf = (doc: Resource) => ({ team: tag(doc.tags, 'team'), application: tag(doc.tags, 'application', 'app'), role: tag(doc.tags, 'role')?.toLowerCase() ?? null });
+
+function selected(p: PreparedAssignment, r: LoadedResource): boolean {
+  for (const rs of p.selectors) {
+    for (const s of rs.selectors) {
+      const vals = (s.kind === 'resourceType' ? [r.typeLower] : s.kind === 'resourceLocation' ? [String(r.doc.location ?? '').replace(/\s+/g, '').toLowerCase()] : [r.doc.location ? 'false' : 'true']);
+      const norm = (xs: string[]) => xs.map((x) => x.replace(/\s+/g, '').toLowerCase());
+      if (s.in && !vals.some((v) => norm(s.in!).includes(v))) return false;
+      if (s.notIn && vals.some((v) => norm(s.notIn!).includes(v))) return false;
+    }
+  }
+  return true;
+}
+
+/** Is the resource in the assignment's scope, outside its notScopes, and picked by its selectors? */
+export function inAssignment(p: PreparedAssignment, r: LoadedResource, scopes: ScopeIndex): boolean {
+  if (!scopes.contains(p.scopeLower, r.idLower)) return false;
+  for (const n of p.notScopesLower) if (scopes.contains(n, r.idLower)) return false;
+  return p.selectors.length === 0 || selected(p, r);
+}
+
+export function refApplies(ref: PreparedRef, r: LoadedResource): boolean {
+  if (ref.types && !ref.types.has(r.typeLower)) return false;
+  return !ref.indexed || typeof r.doc.location === 'string';
+}
+
+/** An active exemption wins; otherwise an expired one is returned so the result can say so. */
+function exemptionFor(exemptions: readonly ExemptionRecord[], p: PreparedAssignment, ref: PreparedRef, r: LoadedResource, scopes: ScopeIndex, nowMs: number) {
+  let expired: ExemptionRecord | undefined;
+  for (const e of exemptions) {
+    if (e.policyAssignmentId !== p.assignment.id) continue;
+    if (e.policyDefinitionReferenceIds.length && !e.policyDefinitionReferenceIds.some((x) => x.toLowerCase() === ref.referenceId.toLowerCase())) continue;
+    if (!scopes.contains(e.scope.toLowerCase(), r.idLower)) continue;
+    if (e.expiresOn === null || Date.parse(e.expiresOn) > nowMs) return { ex: e, active: true };
+    expired ??= e;
+  }
+  return expired ? { ex: expired, active: false } : undefined;
+}
+
+const STATES = new Set<string>(['Compliant', 'NonCompliant', 'Unknown', 'Protected', 'Conflicting']);
+
+/**
+ * Evaluate one assignment against one resource: one result per applicable definition reference.
+ * `detail` records reasons and the trace for every state (show, what-if); a scan records them only
+ * where someone has to act (NonCompliant, Conflicting, expired exemptions).
+ */
+export function evaluateAssignment(
+  p: PreparedAssignment,
+  r: LoadedResource,
+  opts: { scopes: ScopeIndex; exemptions: readonly ExemptionRecord[]; now: Date; nowIso: string; detail?: boolean },
+): ComplianceResult[] {
+  if (!inAssignment(p, r, opts.scopes)) return [];
+  const out: ComplianceResult[] = [];
+  const a = p.assignment;
+  for (const ref of p.refs) {
+    if (!refApplies(ref, r)) continue;
+    const res = evaluate(ref.compiled, r.doc, {
+      now: opts.now,
+      related: r.related,
+      computed: r.computed,
+      policy: { assignmentId: a.id, definitionId: ref.definitionId, setDefinitionId: ref.setDefinitionId ?? undefined, definitionReferenceId: ref.referenceId || undefined },
+    });
+    if (res.complianceState === null) continue; // disabled: no compliance state at all
+    let state = (STATES.has(res.complianceState) ? res.complianceState : res.complianceState === 'Exempt' ? 'Exempt' : 'Unknown') as ComplianceStateName;
+    if (res.conflicts?.length) state = 'Conflicting';
+    const hit = exemptionFor(opts.exemptions, p, ref, r, opts.scopes, opts.now.getTime());
+    const ex = hit?.ex;
+    const active = hit?.active === true;
+    const interesting = state !== 'Compliant' || (ex !== undefined && !active) || opts.detail === true;
+    let reasons: string[] = interesting ? [...res.reasons] : [];
+    if (ex && active) {
+      reasons = [`exempt by ${ex.name} (${ex.exemptionCategory}${ex.expiresOn ? `, until ${ex.expiresOn}` : ''}); without it the state would be ${state}`, ...reasons];
+      state = 'Exempt';
+    } else if (ex) reasons = [`exemption ${ex.name} expired on ${ex.expiresOn}; it no longer applies`, ...reasons];
+    const flagged = state === 'NonCompliant' || state === 'Conflicting';
+    out.push({
+      assignmentId: a.id,
+      referenceId: ref.referenceId,
+      resourceId: r.id,
+      definitionId: ref.definitionId,
+      setDefinitionId: ref.setDefinitionId,
+      resourceType: r.typeLower,
+      subscription: r.subscription,
+      resourceGroup: r.resourceGroup,
+      team: r.team,
+      application: r.application,
+      imageVersion: r.imageVersion,
+      role: r.role,
+      state,
+      effect: res.effect,
+      enforcementMode: a.enforcementMode,
+      exemptionId: ex?.id ?? null,
+      exemptionExpired: ex !== undefined && !active,
+      reasons,
+      trace: interesting || flagged ? res.trace : null,
+      evaluatedAt: opts.nowIso,
+      message: flagged ? ref.message ?? null : null,
+      remediationUrl: flagged ? ref.remediationUrl ?? null : null,
+      ...(res.remediation && state === 'NonCompliant' ? { remediation: { deployment: res.remediation.deployment } } : {}),
+    });
+  }
+  return out;
+}
