@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ArtifactStore } from '../artifacts/index.js';
+import { Keyring } from '../attest/index.js';
 import { CatalogService } from '../catalog/index.js';
 import { scratchDir, type Config } from '../config/index.js';
 import { GalleryService } from '../gallery/index.js';
@@ -16,6 +17,9 @@ export interface App {
   catalog: CatalogService;
   gallery: GalleryService;
   builds: BuildService;
+  /** What pipeline steps get; for building a BuildService with another step list. */
+  pipeline: PipelineServices;
+  keyring: Keyring;
   clock: () => Date;
 }
 
@@ -26,6 +30,7 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const artifacts = new ArtifactStore(join(config.home, 'artifacts'));
   const catalog = new CatalogService(store, artifacts, { home: config.home, region: BUILD_REGION });
   const gallery = new GalleryService(store, artifacts, { clock });
-  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), buildRegion: BUILD_REGION, catalog, gallery, clock };
-  return { config, store, artifacts, catalog, gallery, builds: new BuildService(services, config.home), clock };
+  const keyring = Keyring.forHome(config.home);
+  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), buildRegion: BUILD_REGION, catalog, gallery, keyring, clock };
+  return { config, store, artifacts, catalog, gallery, builds: new BuildService(services, config.home), pipeline: services, keyring, clock };
 }

@@ -46,9 +46,10 @@ export class Keyring {
   /** The active signing key, created on first use. Concurrent first use (threads of this process or
    * other processes) agrees on one key: the active pointer is created exclusively and re-read. */
   active(): Promise<SigningKey> {
-    this.activePromise ??= this.loadOrCreateActive().catch((e) => {
+    // Re-read on every call (a rotation by another process takes effect at once); only calls that
+    // overlap share one load, so this instance never races itself.
+    this.activePromise ??= this.loadOrCreateActive().finally(() => {
       this.activePromise = undefined;
-      throw e;
     });
     return this.activePromise;
   }
@@ -135,7 +136,6 @@ export class Keyring {
       const now = this.clock().toISOString();
       await this.writeTrust((await this.trusted()).map((t) => (t.keyid === previous && !t.retired ? { ...t, retired: now } : t)).concat(this.trustEntry(fresh)));
       await replaceFile(this.path('active.json'), JSON.stringify({ keyid: fresh.keyid }) + '\n');
-      this.activePromise = Promise.resolve(fresh);
       return { previous, active: fresh };
     }, { pollMs: 20 });
   }

@@ -56,9 +56,11 @@ export function normalizeArmDocument(raw: unknown, at = ''): ShapeResult {
       flattened.add(k);
     }
   }
+  // az style (no properties object): report every property path where az would have printed it.
+  const flatStyle = !isObj(raw.properties);
   const pathOf = (p: string) => {
     const m = /^\/properties\/([^/]+)/.exec(p);
-    return at + (m && flattened.has(m[1]!) ? p.slice('/properties'.length) : p);
+    return at + (m && (flatStyle || flattened.has(m[1]!)) ? p.slice('/properties'.length) : p);
   };
   const local: ShapeProblem[] = [];
   const bad = (path: string, message: string) => local.push({ path, message });

@@ -122,3 +122,16 @@ export async function upsertResource(q: Queryable, doc: ArmDocument, subscriptio
 export async function deleteResource(q: Queryable, id: string): Promise<void> {
   await q.query(`DELETE FROM resources WHERE id = $1`, [id]);
 }
+
+/**
+ * Two writers racing past the existence check both reach the INSERT; the unique index stops the
+ * second. Turn that into the same typed conflict the check would have raised.
+ */
+export async function insertUnique<T>(write: () => Promise<T>, conflict: () => Error): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if ((e as { code?: string })?.code === '23505') throw conflict();
+    throw e;
+  }
+}

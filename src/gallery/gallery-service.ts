@@ -2,7 +2,7 @@ import type { ArtifactStore } from '../artifacts/index.js';
 import { ConflictError, InputError } from '../errors/index.js';
 import type { Store, Tx } from '../store/index.js';
 import { galleryDocument, imageDocument } from './arm-documents.js';
-import { deleteResource, IMAGE_SELECT, loadVersions, toGallery, toImage, upsertResource } from './gallery-rows.js';
+import { deleteResource, IMAGE_SELECT, insertUnique, loadVersions, toGallery, toImage, upsertResource } from './gallery-rows.js';
 import { findGallery, findImage, findVersion, type VersionRef } from './lookups.js';
 import { nextVersion } from './next-version.js';
 import { replicateArtifacts } from './replication.js';
@@ -54,10 +54,14 @@ export class GalleryService {
     return inTx(this.ctx, tx, async (q) => {
       const clash = await q.query(`SELECT 1 FROM gallery_galleries WHERE id_lower = lower($1)`, [g.id]);
       if (clash.length) throw new ConflictError('GALLERY_EXISTS', `gallery ${g.name} already exists in ${g.resourceGroup}`, { where: g.id });
-      await q.query(
-        `INSERT INTO gallery_galleries (id, id_lower, subscription, resource_group, name, location, description, soft_delete_retention_days, created_at)
-         VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8)`,
-        [g.id, g.subscription, g.resourceGroup, g.name, g.location, g.description ?? null, g.softDeleteRetentionDays, g.createdAt],
+      await insertUnique(
+        () =>
+          q.query(
+            `INSERT INTO gallery_galleries (id, id_lower, subscription, resource_group, name, location, description, soft_delete_retention_days, created_at)
+             VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8)`,
+            [g.id, g.subscription, g.resourceGroup, g.name, g.location, g.description ?? null, g.softDeleteRetentionDays, g.createdAt],
+          ),
+        () => new ConflictError('GALLERY_EXISTS', `gallery ${g.name} already exists in ${g.resourceGroup}`, { where: g.id }),
       );
       await upsertResource(q, galleryDocument(g), g.subscription, g.resourceGroup, g.createdAt);
       q.emit({ type: 'gallery.created', subject: g.id });
@@ -69,7 +73,7 @@ export class GalleryService {
   async ensureGallery(input: GalleryInput, tx?: Tx): Promise<Gallery> {
     const g = this.galleryFromInput(input);
     const rows = await (tx ?? this.ctx.store).query(`SELECT * FROM gallery_galleries WHERE id_lower = lower($1)`, [g.id]);
-    return rows.length ? toGallery(rows[0]!) : this.createGallery(input, tx);
+    return rows.length ? toGallery(rows[0]!) : retryRace(() => this.createGallery(input, tx), tx, 'GALLERY_EXISTS', () => this.ensureGallery(input));
   }
 
   async listGalleries(): Promise<Gallery[]> {
@@ -120,7 +124,7 @@ export class GalleryService {
 
   /** Idempotent: returns the existing definition when identical; GALLERY_IMAGE_CONFLICT when it differs. */
   async ensureImageDefinition(input: ImageDefinitionInput, tx?: Tx): Promise<ImageDefinition> {
-    return this.writeImage(input, tx, true);
+    return retryRace(() => this.writeImage(input, tx, true), tx, 'GALLERY_IMAGE_EXISTS');
   }
 
   private async writeImage(input: ImageDefinitionInput, tx: Tx | undefined, ensure: boolean): Promise<ImageDefinition> {
@@ -149,10 +153,14 @@ export class GalleryService {
         throw new ConflictError('GALLERY_IDENTIFIER_TAKEN', `identifier ${publisher}/${offer}/${sku} is already used by image definition ${taken[0]!.name} in gallery ${g.name}`, { where: `${id}/identifier` });
       }
       const def: ImageDefinition = { ...d, id, galleryId: g.id, gallery: g.name, name: input.name, createdAt: this.ctx.now().toISOString() };
-      await q.query(
-        `INSERT INTO gallery_images (id, id_lower, gallery_id, name, publisher, offer, sku, os_type, os_state, hyper_v_generation, security_type, architecture, end_of_life_date, description, created_at)
-         VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [id, g.id, def.name, publisher, offer, sku, def.osType, def.osState, def.hyperVGeneration, def.securityType ?? null, def.architecture, def.endOfLifeDate ?? null, def.description ?? null, def.createdAt],
+      await insertUnique(
+        () =>
+          q.query(
+            `INSERT INTO gallery_images (id, id_lower, gallery_id, name, publisher, offer, sku, os_type, os_state, hyper_v_generation, security_type, architecture, end_of_life_date, description, created_at)
+             VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+            [id, g.id, def.name, publisher, offer, sku, def.osType, def.osState, def.hyperVGeneration, def.securityType ?? null, def.architecture, def.endOfLifeDate ?? null, def.description ?? null, def.createdAt],
+          ),
+        () => new ConflictError('GALLERY_IMAGE_EXISTS', `image definition ${input.name} (or its identifier ${publisher}/${offer}/${sku}) already exists in gallery ${g.name}`, { where: id }),
       );
       await upsertResource(q, imageDocument(def, g.location), g.subscription, g.resourceGroup, def.createdAt);
       q.emit({ type: 'gallery.image.created', subject: id });
@@ -248,5 +256,19 @@ export class GalleryService {
     if (!id) return undefined;
     const [v] = await loadVersions(this.ctx.store, `v.id = $1`, [id]);
     return viewOne(this.ctx.store, v!, def, this.ctx.now());
+  }
+}
+
+/**
+ * ensure* lost a creation race to another writer (the unique index fired): the thing now exists, so
+ * run once more to return it or report a real difference. Inside a caller's transaction the
+ * transaction is already aborted on PostgreSQL, so the conflict is left to the caller.
+ */
+async function retryRace<T>(run: () => Promise<T>, tx: Tx | undefined, code: string, again: () => Promise<T> = run): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!tx && (e as { code?: string }).code === code) return again();
+    throw e;
   }
 }

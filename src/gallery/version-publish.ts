@@ -1,7 +1,7 @@
 import { ConflictError, InputError } from '../errors/index.js';
 import type { Tx } from '../store/index.js';
 import { versionDocument } from './arm-documents.js';
-import { upsertResource } from './gallery-rows.js';
+import { insertUnique, upsertResource } from './gallery-rows.js';
 import { findGallery, findImage } from './lookups.js';
 import { normalizeRegion, parseVersionId, versionId } from './resource-ids.js';
 import { inTx, type ServiceContext } from './service-context.js';
@@ -103,16 +103,21 @@ export async function publishVersion(ctx: ServiceContext, input: PublishVersionI
       // Its own exclusion does not matter here: exclusion only stops a version from aging others.
       agedAt: state!.higher ? now : undefined,
     };
-    await q.query(
-      `INSERT INTO gallery_versions (id, id_lower, image_id, name, major, minor, patch, location, exclude_from_latest, replica_count,
-         storage_account_type, end_of_life_date, published_date, aged_at, block_deletion_before_eol, allow_deletion_of_replicated_locations,
-         artifacts, tattoo, build_run_id, metadata)
-       VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-      [
-        id, image.id, name, number.major, number.minor, number.patch, location, version.excludeFromLatest, replicaCount,
-        storageAccountType, endOfLifeDate ?? null, publishedDate, version.agedAt ?? null, version.safetyProfile.blockDeletionBeforeEndOfLife,
-        version.safetyProfile.allowDeletionOfReplicatedLocations, JSON.stringify(artifacts), tattoo, input.buildRunId ?? null, version.metadata,
-      ],
+    const conflict = () => new ConflictError('GALLERY_VERSION_EXISTS', `version ${name} of ${gallery.name}/${image.name} already exists`, { where: id });
+    await insertUnique(
+      () =>
+        q.query(
+          `INSERT INTO gallery_versions (id, id_lower, image_id, name, major, minor, patch, location, exclude_from_latest, replica_count,
+             storage_account_type, end_of_life_date, published_date, aged_at, block_deletion_before_eol, allow_deletion_of_replicated_locations,
+             artifacts, tattoo, build_run_id, metadata)
+           VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+          [
+            id, image.id, name, number.major, number.minor, number.patch, location, version.excludeFromLatest, replicaCount,
+            storageAccountType, endOfLifeDate ?? null, publishedDate, version.agedAt ?? null, version.safetyProfile.blockDeletionBeforeEndOfLife,
+            version.safetyProfile.allowDeletionOfReplicatedLocations, JSON.stringify(artifacts), tattoo, input.buildRunId ?? null, version.metadata,
+          ],
+        ),
+      conflict,
     );
     await insertRegions(q, id, targetRegions, now);
     await upsertResource(q, versionDocument(version), gallery.subscription, gallery.resourceGroup, now);

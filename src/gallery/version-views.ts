@@ -7,17 +7,12 @@ import type { GalleryVersion, GalleryVersionView, ImageDefinition } from './type
 export function toViews(versions: readonly GalleryVersion[], image: ImageDefinition, now: Date): GalleryVersionView[] {
   const candidates = versions.map((v) => ({ v, ...candidateOf(v) }));
   const globalLatest = resolveLatest(candidates);
-  const latestIn = new Map<string, string[]>();
-  for (const [region, c] of latestByRegion(candidates)) {
-    const list = latestIn.get(c.v.id) ?? [];
-    list.push(region);
-    latestIn.set(c.v.id, list);
-  }
+  const byRegion = latestByRegion(candidates);
   return versions.map((v) => ({
     ...v,
     lifecycle: lifecycleState({ ...v, definitionEndOfLifeDate: image.endOfLifeDate }, now),
     isLatest: globalLatest?.v.id === v.id,
-    latestIn: latestIn.get(v.id) ?? [],
+    latestIn: v.targetRegions.map((t) => t.name).filter((r) => byRegion.get(r)?.v.id === v.id),
   }));
 }
 

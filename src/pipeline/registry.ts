@@ -1,4 +1,5 @@
 import type { StepDefinition } from './step.js';
+import { attestStep } from './steps/attest.js';
 import { customize } from './steps/customize.js';
 import { packageImage } from './steps/package.js';
 import { prepare } from './steps/prepare.js';
@@ -13,4 +14,4 @@ import { validate } from './steps/validate.js';
  * one entry here. Step names are stored with runs:
  * never rename one.
  */
-export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, sbom, validate, packageImage, publish];
+export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, sbom, validate, packageImage, attestStep, publish];

@@ -15,6 +15,8 @@ export interface PipelineServices {
   // Typed loosely here to keep this seam free of import cycles; the build service wires the real ones.
   catalog: import('../catalog/index.js').CatalogService;
   gallery: import('../gallery/index.js').GalleryService;
+  /** Signs the build's attestations (created on first use under GOLDSMITH_HOME/keys). */
+  keyring: import('../attest/index.js').Keyring;
   clock: () => Date;
 }
 

@@ -1,6 +1,5 @@
 import type { CompiledDetails } from './compile.js';
 import { run } from './compile-expression.js';
-import { compileFieldReader } from './field-reader.js';
 import { readPath, REMOVE, updatePath } from './document-path.js';
 import type { ResolvedField } from './aliases/index.js';
 import { PolicyEvaluationError, type Env } from './runtime.js';
@@ -96,4 +95,3 @@ export function detailString(c: Parameters<typeof run>[0] | undefined, env: Env)
   return v === null || v === undefined ? undefined : String(v);
 }
 
-export { compileFieldReader };

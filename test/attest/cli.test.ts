@@ -47,9 +47,12 @@ describe('goldsmith verify', () => {
     const out = await run(home, 'verify', artifact, '--attestations', bundlePath);
     assert.match(out, /ok +https:\/\/spdx.dev\/Document\/v2.3 +signed by [0-9a-f]{16}/);
     assert.match(out, /^verified:/m);
-    const json = JSON.parse(await run(home, 'verify', artifact, '--attestations', bundlePath, '--json', '--require', 'https://slsa.dev/provenance/v1'));
+    const json = JSON.parse(await run(home, 'verify', artifact, '--attestations', bundlePath, '--json', '--require', 'sbom,https://slsa.dev/provenance/v1,tattoo'));
     assert.equal(json.ok, true);
     assert.equal(json.results.length, 3);
+    await assert.rejects(run(home, 'verify', artifact, '--attestations', bundlePath, '--require', 'sbom,https://example.com/vex/v1'), {
+      message: /missing attestation: no valid https:\/\/example.com\/vex\/v1 attestation/,
+    });
   });
 
   it('a tampered artifact exits with the integrity code and says why', async () => {

@@ -79,7 +79,10 @@ describe('Keyring', () => {
     const k = await tempKeyring();
     const oldEnv = await tattoo(k);
     const old = (await k.active()).keyid;
+    const longLived = new Keyring(k.dir);
+    assert.equal((await longLived.active()).keyid, old);
     const { previous, active } = await k.rotate();
+    assert.equal((await longLived.active()).keyid, active.keyid, 'another instance signs with the new key at once');
     assert.equal(previous, old);
     assert.notEqual(active.keyid, old);
     assert.equal((await k.active()).keyid, active.keyid);

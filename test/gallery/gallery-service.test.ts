@@ -165,6 +165,26 @@ describeEachBackend('gallery service', (b) => {
     assert.equal(await count(), before);
   });
 
+  it('two publishes of the same number racing each other: one wins, the other gets the typed conflict', async () => {
+    const [a, b] = [await f.blob('a'), await f.blob('b')];
+    const results = await Promise.allSettled(
+      [a, b].map((art) => f.svc.publishVersion({ gallery: 'g1', image: 'ubuntu', version: '3.0.0', artifacts: [art] })),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    assert.equal(lost.reason.code, 'GALLERY_VERSION_EXISTS');
+    assert.equal((await store.query(`SELECT 1 FROM resources WHERE id LIKE '%/versions/3.0.0'`)).length, 1);
+  });
+
+  it('concurrent ensureGallery / ensureImageDefinition calls converge on one resource', async () => {
+    const gs = await Promise.all([1, 2, 3].map(() => f.svc.ensureGallery({ name: 'race' })));
+    assert.equal(new Set(gs.map((g) => g.id)).size, 1);
+    const input = { gallery: 'race', name: 'img', identifier: { publisher: 'p', offer: 'o', sku: 's' } };
+    const ds = await Promise.all([1, 2, 3].map(() => f.svc.ensureImageDefinition(input)));
+    assert.equal(new Set(ds.map((d) => d.id)).size, 1);
+    assert.equal((await f.svc.listImageDefinitions('race')).length, 1);
+  });
+
   it("publishes inside the caller's transaction and commits with it", async () => {
     const art = await f.blob('in-tx');
     const seen: string[] = [];

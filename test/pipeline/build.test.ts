@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
+import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyBundleForArtifact } from '../../src/attest/index.js';
+import { BuildService } from '../../src/pipeline/build-service.js';
+import { PIPELINE } from '../../src/pipeline/registry.js';
+import type { StepDefinition } from '../../src/pipeline/step.js';
 import { backends } from '../support/stores.js';
 import { testApp, TEST_BASE } from '../support/app.js';
 
@@ -68,11 +72,11 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     const run = await app.builds.start(writeTemplate(dir, {}), { onEvent: (e) => events.push(e) });
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     const { steps } = await app.builds.show(run.id);
-    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'publish']);
+    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'attest', 'publish']);
     assert.ok(steps.every((s) => s.status === 'succeeded'));
     assert.match(steps.find((s) => s.name === 'validate')!.log, /pass\s+marker-readable/);
     // progress: every step started and ended, output lines streamed
-    assert.equal(events.filter((e) => e.type === 'step.end').length, 8);
+    assert.equal(events.filter((e) => e.type === 'step.end').length, 9);
     assert.ok(events.some((e) => e.type === 'step.output' && e.step === 'customize'));
 
     const v = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: '1.0.0' });
@@ -92,6 +96,15 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     assert.equal(tarFile(archive, './etc/motd'), 'Golden image\n');
     // Generalised: no machine id, no apt lists.
     assert.equal(tarFile(archive, './etc/machine-id'), '');
+    // SBOMs and signed attestations are stored beside the version and verify offline.
+    const kinds = v.artifacts.map((a) => a.kind).sort();
+    assert.deepEqual(kinds, ['attestation', 'rootfs', 'sbom-cyclonedx', 'sbom-spdx']);
+    const bundle = v.artifacts.find((a) => a.kind === 'attestation')!;
+    const trust = await trustFromKeyring(app.keyring);
+    const ok = await verifyBundleForArtifact({ bundlePath: app.artifacts.path('eastus', bundle.digest), artifactPath: app.artifacts.path('eastus', rootfs.digest), requirePredicateTypes: [...REQUIRED_FOR_PUBLISH], ...trust });
+    assert.equal(ok.ok, true, ok.problems.join('; '));
+    const spdx = JSON.parse(readFileSync(app.artifacts.path('eastus', v.artifacts.find((a) => a.kind === 'sbom-spdx')!.digest), 'utf8'));
+    assert.ok(spdx.packages.some((p: { name: string }) => p.name === 'libc6'));
     // The host was never touched: no mounts left behind.
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /goldsmith\/run-/);
   });
@@ -177,5 +190,28 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     const failed = (v.result as { checks: Array<{ name: string; status: string; message: string }> }).checks.filter((c) => c.status !== 'passed');
     assert.ok(failed.some((c) => c.message.includes('/root/.ssh/id_ed25519')), JSON.stringify(failed));
     assert.ok(!JSON.stringify(v.result).includes(body) && !v.log.includes(body), 'the secret itself is never reported');
+  });
+
+  it('refuses to publish when the attestations no longer match the rootfs archive', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    const file = writeTemplate(d, { gallery: 'g_tamper' });
+    // A step slipped in before publish rewrites the rootfs archive in the build region.
+    const tamper: StepDefinition = {
+      name: 'tamper',
+      description: 'test: corrupt the packaged rootfs',
+      rootfs: 'none',
+      async run(ctx) {
+        const { rootfsDigest } = ctx.outputOf<{ rootfsDigest: string }>('package');
+        writeFileSync(ctx.services.artifacts.path(ctx.services.buildRegion, rootfsDigest), 'not the image that was signed');
+        return { outputs: {} };
+      },
+    };
+    const steps = [...PIPELINE.slice(0, -1), tamper, PIPELINE.at(-1)!];
+    const builds = new BuildService(app.pipeline, d, steps);
+    const run = await builds.start(file);
+    assert.equal(run.state, 'failed');
+    assert.equal(run.error?.code, 'PUBLISH_UNVERIFIED');
+    assert.match(run.error!.message, /digest/);
+    await assert.rejects(app.gallery.listVersions('g_tamper', 'img'), { kind: 'not-found' });
   });
 });

@@ -1,4 +1,8 @@
-import { FailedError } from '../../errors/index.js';
+import { readFile } from 'node:fs/promises';
+import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyBundleForArtifact } from '../../attest/index.js';
+import { FailedError, IntegrityError } from '../../errors/index.js';
+import { parseSpdx } from '../../sbom/index.js';
+import type { AttestOutputs } from './attest.js';
 import type { StepDefinition } from '../step.js';
 import type { PackagedArtifact } from './package.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
@@ -17,7 +21,28 @@ export const publish: StepDefinition = {
     const rb = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
     const { artifacts } = ctx.outputOf<{ artifacts: PackagedArtifact[] }>('package');
     const { tattoo } = ctx.outputOf<{ tattoo: Record<string, string> }>('tattoo');
-    const { gallery, buildRegion } = ctx.services;
+    const attested = ctx.outputOf<AttestOutputs>('attest');
+    const { gallery, buildRegion, artifacts: store, keyring } = ctx.services;
+
+    // The gate: no version without a valid SBOM and valid signatures over the exact rootfs archive.
+    const rootfs = artifacts.find((a) => a.kind === 'rootfs')!;
+    const bundle = attested.artifacts.find((a) => a.kind === 'attestation');
+    const spdx = attested.artifacts.find((a) => a.kind === 'sbom-spdx');
+    if (!bundle || !spdx) throw new IntegrityError('PUBLISH_UNATTESTED', 'refusing to publish: the SBOM or the attestation bundle is missing');
+    parseSpdx(JSON.parse(await readFile(store.path(buildRegion, spdx.digest), 'utf8')));
+    const verdict = await verifyBundleForArtifact({
+      bundlePath: store.path(buildRegion, bundle.digest),
+      artifactPath: store.path(buildRegion, rootfs.digest),
+      requirePredicateTypes: [...REQUIRED_FOR_PUBLISH],
+      ...(await trustFromKeyring(keyring)),
+    });
+    if (!verdict.ok) {
+      throw new IntegrityError('PUBLISH_UNVERIFIED', `refusing to publish: attestations do not verify: ${verdict.problems.join('; ')}`, {
+        data: { problems: verdict.problems },
+      });
+    }
+    ctx.log(`verified SBOM, provenance and tattoo signatures over ${rootfs.digest.slice(0, 19)}…`);
+    const all = [...artifacts, ...attested.artifacts];
 
     await gallery.ensureGallery({ name: d.gallery });
     await gallery.ensureImageDefinition({
@@ -30,7 +55,7 @@ export const publish: StepDefinition = {
       securityType: d.securityType,
     });
     const replication = await gallery.replicateArtifacts(
-      artifacts.map((a) => a.digest),
+      all.map((a) => a.digest),
       buildRegion,
       d.targetRegions,
       (p) => ctx.log(`replicate ${p.digest.slice(0, 19)}… → ${p.region} (${p.done}/${p.total})`),
@@ -56,7 +81,7 @@ export const publish: StepDefinition = {
             excludeFromLatest: d.excludeFromLatest,
             endOfLifeDate: d.endOfLifeDate,
             publishedDate: tattoo['PUBLISH_DATE'],
-            artifacts: artifacts.map((a) => ({ kind: a.kind, digest: a.digest, size: a.size })),
+            artifacts: all.map((a) => ({ kind: a.kind, digest: a.digest, size: a.size })),
             tattoo,
             buildRunId: ctx.run.id,
             replication,
@@ -64,6 +89,8 @@ export const publish: StepDefinition = {
               templateName: ctx.template.template.name,
               templateDigest: ctx.template.digest,
               base: rb.base,
+              files: attested.artifacts.map((a) => ({ kind: a.kind, name: a.name, digest: a.digest })),
+              signingKey: attested.keyid,
               ...(em ? { emergency: em } : {}),
             },
           },

@@ -7,6 +7,8 @@ import { versionFromSource } from '../../template/index.js';
 export interface ResolveBaseOutputs {
   base: { publisher: string; offer: string; sku: string; version: string; requested: string; digest: string; cached: boolean };
   sourceDateEpoch: number;
+  /** The package mirror the base (and customisation) installs from, for provenance. */
+  mirror?: string;
   gallery: string;
   image: string;
   version: string;
@@ -50,6 +52,7 @@ export const resolveBase: StepDefinition = {
         cached: art.cached,
       },
       sourceDateEpoch: entry.recipe?.sourceDateEpoch ?? DEFAULT_SOURCE_DATE_EPOCH,
+      ...(entry.recipe?.mirror ? { mirror: entry.recipe.mirror } : {}),
       gallery: d.gallery,
       image: d.image,
       version,

@@ -1,4 +1,68 @@
 import type { Migration } from './index.js';
 
 /** Migrations owned by this domain. Append new entries; never edit one that has landed. */
-export const supplyChain: Migration[] = [];
+export const supplyChain: Migration[] = [
+  {
+    id: '0006-supply-chain-1',
+    sql: `
+-- Advisories as imported (OSV records or Debian Security Tracker entries); raw keeps the source
+-- document so nothing is lost when normalisation improves.
+CREATE TABLE advisories (
+  id          text PRIMARY KEY,
+  aliases     jsonb NOT NULL DEFAULT '[]',
+  source      text NOT NULL CHECK (source IN ('osv', 'debian-tracker')),
+  modified    timestamptz NOT NULL,
+  published   timestamptz,
+  summary     text,
+  raw         jsonb NOT NULL,
+  imported_at timestamptz NOT NULL
+);
+
+-- Lookup by alias ("which advisories talk about CVE-2024-2961?") without scanning jsonb.
+CREATE TABLE advisory_aliases (
+  alias       text NOT NULL,
+  advisory_id text NOT NULL REFERENCES advisories (id) ON DELETE CASCADE,
+  PRIMARY KEY (alias, advisory_id)
+);
+CREATE INDEX advisory_aliases_advisory ON advisory_aliases (advisory_id);
+
+-- One row per affected[] entry: ecosystem "Debian:12", package = the SOURCE package for Debian.
+CREATE TABLE advisory_affected (
+  advisory_id text NOT NULL REFERENCES advisories (id) ON DELETE CASCADE,
+  ordinal     integer NOT NULL,
+  ecosystem   text NOT NULL,
+  package     text NOT NULL,
+  ranges      jsonb NOT NULL DEFAULT '[]',
+  versions    jsonb NOT NULL DEFAULT '[]',
+  PRIMARY KEY (advisory_id, ordinal)
+);
+CREATE INDEX advisory_affected_package ON advisory_affected (ecosystem, package);
+
+-- What every image version contains, from its SBOM inventory. The foreign key is checked at commit
+-- so the publish transaction may index packages before or after inserting the version row.
+CREATE TABLE image_packages (
+  version_id     text NOT NULL REFERENCES gallery_versions (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+  ecosystem      text NOT NULL,
+  package        text NOT NULL,
+  version        text NOT NULL,
+  source         text NOT NULL,
+  source_version text NOT NULL,
+  arch           text NOT NULL,
+  PRIMARY KEY (version_id, package, arch, version)
+);
+CREATE INDEX image_packages_source ON image_packages (ecosystem, source);
+-- RPM advisories name binary packages.
+CREATE INDEX image_packages_binary ON image_packages (ecosystem, package);
+
+-- The emergency timeline: imported, matched, excluded, rebuilt, published … per CVE.
+CREATE TABLE cve_events (
+  seq   bigserial PRIMARY KEY,
+  cve   text NOT NULL,
+  step  text NOT NULL,
+  at    timestamptz NOT NULL,
+  data  jsonb
+);
+CREATE INDEX cve_events_cve ON cve_events (cve, at);
+`,
+  },
+];

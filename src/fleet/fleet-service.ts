@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
+import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, type GalleryService } from '../gallery/index.js';
+import type { ImageFacts } from '../policy/index.js';
+import type { Queryable, Store, Tx } from '../store/index.js';
+import { admit, deniedError } from './admission.js';
+import { idKey, parseId, resourceGroupId, SUBSCRIPTION_TYPE, subscriptionId } from './arm-id.js';
+import { normalizeArmDocument } from './arm-shape.js';
+import { loadGalleryIndex, type GalleryIndex } from './gallery-index.js';
+import { imageFactsFor } from './image-facts.js';
+import { imageUsage, loadVmSummaries, outdatedVms, roleSummary, type OutdatedVm, type RoleSummary, type UsageGroupBy, type UsageRow } from './fleet-queries.js';
+import { deleteResourceTree, existingIds, getResource, upsertResources } from './resource-rows.js';
+import { defaultScopeDocuments, resourceGroupDocument, ROOT_CHAIN, subscriptionDocument } from './scope-documents.js';
+import { loadHierarchy, resolveScope, type ResolvedScope, type ScopeHierarchy } from './scopes.js';
+import { ScopeAdmin } from './scope-admin.js';
+import { resolveImage } from './resolve-image.js';
+import { listVmDocs } from './vm-filter.js';
+import { parseImport } from './vm-import.js';
+import { assertScope, assertVmName, mergeTags, securityProfile, vmDocument } from './vm-document.js';
+import { VM_TYPE, type AdmissionReviewer, type ArmResource, type VmFilter, type VmInput, type VmUpdate } from './types.js';
+
+export interface FleetServiceOptions {
+  clock?: () => Date;
+  admission?: AdmissionReviewer;
+}
+
+export interface ImportResult {
+  imported: number;
+  created: number;
+  updated: number;
+  scopesCreated: string[];
+  ids: string[];
+}
+
+/**
+ * The fleet inventory: VMs and their neighbours as ARM documents in `resources`. Every write passes
+ * admission first (nothing is written when policy denies), then lands in one transaction with its
+ * change events, which is what compliance re-evaluates from.
+ */
+export class FleetService {
+  readonly scopes: ScopeAdmin;
+  private readonly clock: () => Date;
+  private defaultsReady = false;
+  constructor(
+    private readonly store: Store,
+    private readonly gallery: GalleryService,
+    private readonly opts: FleetServiceOptions = {},
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.scopes = new ScopeAdmin(store, this.clock, () => this.ensureDefaults());
+  }
+
+  /** The built-in root group, default subscription and resource group; idempotent. */
+  async ensureDefaults(): Promise<void> {
+    if (this.defaultsReady) return;
+    const docs = defaultScopeDocuments();
+    const have = await existingIds(this.store, docs.map((d) => d.id));
+    const missing = docs.filter((d) => !have.has(idKey(d.id)));
+    if (missing.length) {
+      await this.store.tx(async (tx) => {
+        await upsertResources(tx, missing, this.clock().toISOString());
+        for (const d of missing) tx.emit({ type: 'resource.written', subject: d.id, data: { type: d.type } });
+      });
+    }
+    this.defaultsReady = true;
+  }
+
+  resolveScope(scope: string, where = 'scope'): Promise<ResolvedScope> {
+    return resolveScope(this.store, scope, where);
+  }
+
+  hierarchy(): Promise<ScopeHierarchy> {
+    return loadHierarchy(this.store);
+  }
+
+  // ── VMs ───────────────────────────────────────────────────────────────────
+  async createVm(input: VmInput): Promise<ArmResource> {
+    assertVmName(input.name);
+    const subscription = input.subscription ?? DEFAULT_SUBSCRIPTION;
+    const resourceGroup = input.resourceGroup ?? DEFAULT_RESOURCE_GROUP;
+    assertScope(subscription, resourceGroup);
+    const tags = mergeTags(input.tags, input);
+    const image = await resolveImage(this.gallery, input.image, input.location);
+    const doc = vmDocument({
+      subscription,
+      resourceGroup,
+      name: input.name,
+      location: image.location ?? normalizeLocation(input.location ?? DEFAULT_LOCATION),
+      size: input.size ?? 'Standard_D2s_v5',
+      tags,
+      imageReference: image.reference,
+      security: securityProfile(input),
+      disablePasswordAuthentication: input.disablePasswordAuthentication ?? true,
+      adminUsername: input.adminUsername ?? 'azureuser',
+      vmId: randomUUID(),
+      timeCreated: this.clock().toISOString(),
+    });
+    if (await getResource(this.store, doc.id)) {
+      throw new ConflictError('FLEET_EXISTS', `VM ${input.name} already exists in resource group ${resourceGroup}; use vm update`, { where: doc.id });
+    }
+    return this.putResource(doc);
+  }
+
+  async updateVm(ref: string, change: VmUpdate, where: { resourceGroup?: string } = {}): Promise<ArmResource> {
+    const current = await this.getVm(ref, where);
+    const props = structuredClone(current.properties) as Record<string, any>;
+    if (change.image !== undefined) {
+      const image = await resolveImage(this.gallery, change.image, current.location);
+      props.storageProfile = { ...props.storageProfile, imageReference: image.reference };
+    }
+    if (change.size !== undefined) props.hardwareProfile = { ...props.hardwareProfile, vmSize: change.size };
+    if (change.securityType !== undefined || change.secureBoot !== undefined || change.vTpm !== undefined) {
+      props.securityProfile = securityProfile(change, props.securityProfile);
+    }
+    const tags = mergeTags(change.tags, change, current.tags);
+    return this.putResource({ ...current, tags, properties: props });
+  }
+
+  async deleteVm(ref: string, where: { resourceGroup?: string } = {}): Promise<string[]> {
+    return this.deleteResource((await this.getVm(ref, where)).id);
+  }
+
+  /** A VM by id, or by name (unique across resource groups unless one is given). */
+  async getVm(ref: string, where: { resourceGroup?: string } = {}): Promise<ArmResource> {
+    if (ref.startsWith('/')) {
+      const doc = await getResource(this.store, ref);
+      if (!doc || doc.type.toLowerCase() !== VM_TYPE.toLowerCase()) throw new NotFoundError('FLEET_VM_NOT_FOUND', `VM ${ref} does not exist`, { where: ref });
+      return doc;
+    }
+    const rows = await this.store.query<{ doc: ArmResource }>(
+      `SELECT doc FROM resources WHERE type = 'microsoft.compute/virtualmachines' AND lower(name) = lower($1)
+         AND ($2::text IS NULL OR lower(resource_group) = lower($2)) ORDER BY id_lower`,
+      [ref, where.resourceGroup ?? null],
+    );
+    if (rows.length === 0) throw new NotFoundError('FLEET_VM_NOT_FOUND', `VM ${ref} does not exist${where.resourceGroup ? ` in resource group ${where.resourceGroup}` : ''}`, { where: ref });
+    if (rows.length > 1) {
+      throw new InputError('FLEET_AMBIGUOUS', `VM name ${ref} exists in ${rows.length} resource groups; give --resource-group or the full id`, {
+        where: ref,
+        data: { ids: rows.map((r) => r.doc.id) },
+      });
+    }
+    return rows[0]!.doc;
+  }
+
+  /** A VM with the facts policies see about its image. */
+  async showVm(ref: string, where: { resourceGroup?: string } = {}): Promise<{ resource: ArmResource; image: ImageFacts }> {
+    const resource = await this.getVm(ref, where);
+    return { resource, image: imageFactsFor(resource, await this.galleryIndex(), this.clock()) };
+  }
+
+  listVms(filter: VmFilter = {}): Promise<ArmResource[]> {
+    return listVmDocs(this.store, this.gallery, filter);
+  }
+
+  // ── any fleet resource ─────────────────────────────────────────────────────
+  /** PUT semantics: create or replace one document after checking its shape, its scope and admission. */
+  async putResource(raw: unknown): Promise<ArmResource> {
+    const shaped = normalizeArmDocument(raw);
+    if (!shaped.doc) {
+      const p = shaped.problems;
+      throw new InputError('FLEET_BAD_DOCUMENT', `the resource document is invalid\n  ${p.map((x) => `${x.path}: ${x.message}`).join('\n  ')}`, {
+        where: p[0]!.path,
+        data: { problems: p },
+      });
+    }
+    const doc = shaped.doc;
+    await this.ensureDefaults();
+    await this.assertParentExists(doc);
+    const { docs, denied } = await admit(this.opts.admission, [doc], 'write');
+    if (denied.length) throw deniedError('write', denied);
+    await this.store.tx((tx) => this.write(tx, docs));
+    return docs[0]!;
+  }
+
+  async getResource(id: string): Promise<ArmResource> {
+    const doc = await getResource(this.store, id);
+    if (!doc) throw new NotFoundError('FLEET_RESOURCE_NOT_FOUND', `resource ${id} does not exist`, { where: id });
+    return doc;
+  }
+
+  async listResources(filter: { type?: string; resourceGroup?: string; subscription?: string } = {}): Promise<ArmResource[]> {
+    const rows = await this.store.query<{ doc: ArmResource }>(
+      `SELECT doc FROM resources WHERE ($1::text IS NULL OR type = lower($1)) AND ($2::text IS NULL OR lower(resource_group) = lower($2))
+         AND ($3::text IS NULL OR lower(subscription) = lower($3)) AND type NOT LIKE 'microsoft.compute/galleries%' AND resource_group IS NOT NULL
+       ORDER BY id_lower`,
+      [filter.type ?? null, filter.resourceGroup ?? null, filter.subscription ?? null],
+    );
+    return rows.map((r) => r.doc);
+  }
+
+  /** Delete a resource and its nested resources, after denyAction has had its say. Returns the ids removed. */
+  async deleteResource(id: string): Promise<string[]> {
+    const doc = await this.getResource(id);
+    if (doc.type.toLowerCase().startsWith('microsoft.compute/galleries')) {
+      throw new ConflictError('FLEET_NOT_FLEET_RESOURCE', `${doc.type} belongs to the gallery; delete it with goldsmith gallery`, { where: id });
+    }
+    const { denied } = await admit(this.opts.admission, [doc], 'delete');
+    if (denied.length) throw deniedError('delete', denied);
+    return this.store.tx(async (tx) => {
+      const gone = await deleteResourceTree(tx, doc.id);
+      for (const g of gone) tx.emit({ type: 'resource.deleted', subject: g.id, data: { type: g.type } });
+      return gone.map((g) => g.id);
+    });
+  }
+
+  // ── import ────────────────────────────────────────────────────────────────
+  /**
+   * Import `az vm list` output: all or nothing. Missing subscriptions and resource groups are created
+   * (the fleet already exists in Azure); a document admission denies stops the whole import.
+   */
+  async importVms(input: string | unknown, source = 'input'): Promise<ImportResult> {
+    const parsed = parseImport(input, source);
+    await this.ensureDefaults();
+    const { docs, denied } = await admit(this.opts.admission, parsed, 'write');
+    if (denied.length) throw deniedError('write', denied, true);
+    const scopeDocs = new Map<string, ArmResource>();
+    for (const d of docs) {
+      const p = parseId(d.id)!;
+      const sub = subscriptionDocument(p.subscription!, p.subscription!, [...ROOT_CHAIN]);
+      const rg = resourceGroupDocument(p.subscription!, p.resourceGroup!, normalizeLocation(d.location ?? DEFAULT_LOCATION));
+      if (!scopeDocs.has(idKey(sub.id))) scopeDocs.set(idKey(sub.id), sub);
+      if (!scopeDocs.has(idKey(rg.id))) scopeDocs.set(idKey(rg.id), rg);
+    }
+    return this.store.tx(async (tx) => {
+      const have = await existingIds(tx, [...docs.map((d) => d.id), ...[...scopeDocs.values()].map((d) => d.id)]);
+      const newScopes = [...scopeDocs.values()].filter((s) => !have.has(idKey(s.id)));
+      if (newScopes.length) await this.write(tx, newScopes);
+      await this.scopes.adoptIntoRoot(tx, newScopes.filter((s) => s.type === SUBSCRIPTION_TYPE));
+      await this.write(tx, docs);
+      const created = docs.filter((d) => !have.has(idKey(d.id))).length;
+      return { imported: docs.length, created, updated: docs.length - created, scopesCreated: newScopes.map((s) => s.id), ids: docs.map((d) => d.id) };
+    });
+  }
+
+  // ── fleet questions ─────────────────────────────────────────────────────────
+  galleryIndex(): Promise<GalleryIndex> {
+    return loadGalleryIndex(this.store);
+  }
+
+  async imageFacts(doc: ArmResource): Promise<ImageFacts> {
+    return imageFactsFor(doc, await this.galleryIndex(), this.clock());
+  }
+
+  async imageUsage(opts: { groupBy?: UsageGroupBy } = {}): Promise<UsageRow[]> {
+    const [vms, index] = await Promise.all([loadVmSummaries(this.store), this.galleryIndex()]);
+    return imageUsage(vms, index, this.clock(), opts.groupBy ?? 'version');
+  }
+
+  async outdated(): Promise<OutdatedVm[]> {
+    const [vms, index] = await Promise.all([loadVmSummaries(this.store), this.galleryIndex()]);
+    return outdatedVms(vms, index, this.clock());
+  }
+
+  async roles(): Promise<RoleSummary[]> {
+    const [vms, index] = await Promise.all([loadVmSummaries(this.store), this.galleryIndex()]);
+    return roleSummary(vms, index, this.clock());
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+  private async write(tx: Tx, docs: readonly ArmResource[]): Promise<void> {
+    await upsertResources(tx, docs, this.clock().toISOString());
+    for (const d of docs) tx.emit({ type: 'resource.written', subject: d.id, data: { type: d.type } });
+  }
+
+  /** Azure refuses a resource whose resource group (or, for a nested one, parent resource) is missing. */
+  private async assertParentExists(doc: ArmResource, q: Queryable = this.store): Promise<void> {
+    const p = parseId(doc.id)!;
+    const rg = await resolveScope(q, resourceGroupId(p.subscription!, p.resourceGroup!));
+    if (!rg.exists) {
+      const sub = await resolveScope(q, subscriptionId(p.subscription!));
+      const what = sub.exists ? `resource group ${p.resourceGroup}` : `subscription ${p.subscription}`;
+      throw new NotFoundError('FLEET_SCOPE_NOT_FOUND', `${what} does not exist; create it first (goldsmith fleet group create / fleet subscription create)`, {
+        where: sub.exists ? rg.id : sub.id,
+      });
+    }
+    if (p.parentId && !(await getResource(q, p.parentId))) {
+      throw new NotFoundError('FLEET_PARENT_NOT_FOUND', `parent resource ${p.parentId} does not exist`, { where: '/id' });
+    }
+  }
+}
+
+/** Azure's canonical location names: lower case, no spaces ("West Europe" → westeurope). */
+export function normalizeLocation(location: string): string {
+  const n = String(location).trim().toLowerCase().replace(/\s+/g, '');
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(n)) throw new InputError('FLEET_BAD_LOCATION', `location ${JSON.stringify(location)} must be a region name such as westeurope`, { where: 'location' });
+  return n;
+}

@@ -1,0 +1,128 @@
+/**
+ * The emergency plan for one advisory: which versions to exclude from `latest`, which image
+ * definitions to rebuild out of band, from which template, with which package pins. Reads only.
+ */
+import { existsSync } from 'node:fs';
+import type { App } from '../app/index.js';
+import type { GalleryVersionView } from '../gallery/index.js';
+import { findAdvisories, type StoredAdvisory } from './advisory-repo.js';
+import { isCveId } from './advisory.js';
+import { choosePin } from './choose-pin.js';
+import { comparatorFor } from './ecosystems.js';
+import { affectedVersionsFor, vmsOn, type AffectedImageVersion, type ImpactVm } from './impact.js';
+import type { MirrorProbe } from './mirror-probe.js';
+import { NotFoundError } from '../errors/index.js';
+
+export interface ExclusionPlan {
+  id: string;
+  gallery: string;
+  image: string;
+  version: string;
+  regions: string[];
+  /** Already excluded globally and in every region: nothing to do. */
+  alreadyExcluded: boolean;
+  packages: AffectedImageVersion['packages'];
+}
+
+export interface RebuildPlan {
+  imageId: string;
+  gallery: string;
+  image: string;
+  /** The highest affected version: its build run names the template and its rootfs the mirror. */
+  fromVersion: string;
+  runId: string | null;
+  templateFile: string | null;
+  templateName: string | null;
+  pins: string[];
+  /** Affected packages no pin could be found for, and why. */
+  unpinned: Array<{ package: string; reason: string }>;
+  /** Why this definition cannot be rebuilt; undefined when it can. */
+  blocked?: string;
+}
+
+export interface RespondPlan {
+  advisory: { id: string; aliases: string[]; summary: string | null; published: string | null; importedAt: string; related: string[] };
+  /** CVE ids the rebuilt versions are tattooed with. */
+  cves: string[];
+  exclude: ExclusionPlan[];
+  rebuild: RebuildPlan[];
+  vms: ImpactVm[];
+}
+
+export function cveIdsOf(advisories: readonly StoredAdvisory[]): string[] {
+  return [...new Set(advisories.flatMap((a) => [a.id, ...a.aliases]).filter(isCveId))].sort();
+}
+
+export async function loadAdvisories(app: App, ref: string): Promise<StoredAdvisory[]> {
+  const list = await findAdvisories(app.store, ref);
+  if (!list.length) throw new NotFoundError('VULN_ADVISORY_NOT_FOUND', `no advisory ${ref} (by id or alias); import it with goldsmith cve import`, { where: ref });
+  return list;
+}
+
+export async function planResponse(app: App, ref: string, probe: MirrorProbe): Promise<RespondPlan> {
+  const advisories = await loadAdvisories(app, ref);
+  const affected = await affectedVersionsFor(app.store, advisories);
+  const views = new Map<string, GalleryVersionView>();
+  for (const v of affected) views.set(v.id, await app.gallery.getVersion(v.id));
+
+  const exclude: ExclusionPlan[] = affected.map((v) => {
+    const view = views.get(v.id)!;
+    return {
+      id: v.id,
+      gallery: v.gallery,
+      image: v.image,
+      version: v.version,
+      regions: view.targetRegions.map((r) => r.name),
+      alreadyExcluded: view.excludeFromLatest && view.targetRegions.every((r) => r.excludeFromLatest === true),
+      packages: v.packages,
+    };
+  });
+
+  const byImage = new Map<string, AffectedImageVersion[]>();
+  for (const v of affected) byImage.set(v.imageId, [...(byImage.get(v.imageId) ?? []), v]);
+  const cves = cveIdsOf(advisories);
+  const rebuild: RebuildPlan[] = [];
+  for (const [imageId, versions] of byImage) {
+    const top = versions.reduce((a, b) => (a.version.localeCompare(b.version, 'en', { numeric: true }) >= 0 ? a : b));
+    rebuild.push(await planRebuild(app, imageId, top, views.get(top.id)!, probe, cves));
+  }
+  const main = advisories[0]!;
+  return {
+    advisory: { id: main.id, aliases: main.aliases, summary: main.summary, published: main.published, importedAt: main.importedAt, related: advisories.slice(1).map((a) => a.id) },
+    cves,
+    exclude,
+    rebuild,
+    vms: await vmsOn(app.store, affected.map((v) => v.id)),
+  };
+}
+
+async function planRebuild(app: App, imageId: string, top: AffectedImageVersion, view: GalleryVersionView, probe: MirrorProbe, cves: string[]): Promise<RebuildPlan> {
+  const plan: RebuildPlan = { imageId, gallery: top.gallery, image: top.image, fromVersion: top.version, runId: top.buildRunId, templateFile: null, templateName: top.templateName, pins: [], unpinned: [] };
+  if (!top.buildRunId) return { ...plan, blocked: `version ${top.version} has no build run, so its template is unknown; rebuild it by hand` };
+  const run = await app.builds.show(top.buildRunId).then((r) => r.run, () => undefined);
+  if (!run) return { ...plan, blocked: `build run ${top.buildRunId} of version ${top.version} is no longer recorded` };
+  plan.templateFile = run.templateFile;
+  plan.templateName = run.templateName;
+  if (!existsSync(run.templateFile)) return { ...plan, blocked: `template ${run.templateFile} (of run ${run.id}) does not exist any more` };
+
+  const rootfs = view.artifacts.find((a) => a.kind === 'rootfs');
+  const names = [...new Set(top.packages.map((p) => p.name))];
+  const offered = rootfs ? await probe.available(app.artifacts.path(view.location, rootfs.digest), names) : {};
+  const eco = top.packages[0] ? (await ecosystemOfVersion(app, top.id)) : undefined;
+  const cmp = (eco && comparatorFor(eco)) || comparatorFor('Debian:12')!;
+  for (const hit of top.packages) {
+    const c = choosePin(hit, offered[hit.name] ?? [], cmp);
+    if (c.ok) {
+      if (!plan.pins.includes(c.pin)) plan.pins.push(c.pin);
+    } else plan.unpinned.push({ package: hit.name, reason: c.reason });
+  }
+  if (!rootfs) plan.blocked = `version ${top.version} has no rootfs artifact to ask its mirror`;
+  else if (!plan.pins.length) plan.blocked = `no fixed package is available: ${plan.unpinned.map((u) => u.reason).join('; ')}`;
+  else if (!cves.length) plan.blocked = 'the advisory names no CVE id, and OOB tattoos carry CVE ids';
+  return plan;
+}
+
+async function ecosystemOfVersion(app: App, versionId: string): Promise<string | undefined> {
+  const [row] = await app.store.query<{ ecosystem: string }>(`SELECT ecosystem FROM image_packages WHERE version_id = $1 LIMIT 1`, [versionId]);
+  return row?.ecosystem;
+}

@@ -1,0 +1,94 @@
+import type { Resource } from '../../src/policy/index.js';
+import type { Queryable, Store } from '../../src/store/index.js';
+
+export const SUB = '11111111-1111-1111-1111-111111111111';
+export const RG = `/subscriptions/${SUB}/resourceGroups/app-rg`;
+export const OTHER_RG = `/subscriptions/${SUB}/resourceGroups/other-rg`;
+export const GALLERY = `/subscriptions/${SUB}/resourceGroups/images/providers/Microsoft.Compute/galleries/goldsmith`;
+export const IMAGE = `${GALLERY}/images/ubuntu`;
+
+export function vm(name: string, o: { rg?: string; tags?: Record<string, string>; image?: string | Record<string, unknown>; size?: string; trusted?: boolean; location?: string | null } = {}): Resource {
+  const id = `${o.rg ?? RG}/providers/Microsoft.Compute/virtualMachines/${name}`;
+  const imageReference = typeof o.image === 'string' ? { id: o.image } : (o.image ?? { id: `${IMAGE}/versions/1.1.0` });
+  const doc: Resource = {
+    id,
+    name,
+    type: 'Microsoft.Compute/virtualMachines',
+    location: o.location === null ? undefined : (o.location ?? 'westeurope'),
+    tags: o.tags ?? { team: 'payments', application: 'checkout', role: 'cattle' },
+    properties: {
+      hardwareProfile: { vmSize: o.size ?? 'Standard_D2s_v5' },
+      storageProfile: { imageReference, osDisk: { osType: 'Linux', managedDisk: { storageAccountType: 'Premium_LRS' } } },
+      securityProfile: o.trusted === false ? undefined : { securityType: 'TrustedLaunch', uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } },
+    },
+  };
+  if (doc.location === undefined) delete doc.location;
+  return doc;
+}
+
+export function versionDoc(version: string, o: { excluded?: boolean; agedAt?: string; endOfLifeDate?: string; publishedDate?: string } = {}): Resource {
+  return {
+    id: `${IMAGE}/versions/${version}`,
+    name: version,
+    type: 'Microsoft.Compute/galleries/images/versions',
+    location: 'westeurope',
+    tags: {},
+    properties: {
+      publishingProfile: { excludeFromLatest: o.excluded ?? false, publishedDate: o.publishedDate ?? '2026-01-01T00:00:00.000Z', endOfLifeDate: o.endOfLifeDate },
+      goldsmith: { lifecycle: o.agedAt ? 'aged' : 'active', agedAt: o.agedAt },
+    },
+  };
+}
+
+export function imageDoc(securityType = 'TrustedLaunchSupported'): Resource {
+  return { id: IMAGE, name: 'ubuntu', type: 'Microsoft.Compute/galleries/images', location: 'westeurope', tags: {}, properties: { features: [{ name: 'SecurityType', value: securityType }] } };
+}
+
+/** Write a resource document the way services do: in a transaction that emits resource.written. */
+export async function putResource(store: Store, doc: Resource, emit = true): Promise<void> {
+  await store.tx(async (tx) => {
+    await upsertResource(tx, doc);
+    if (emit) tx.emit({ type: 'resource.written', subject: doc.id! });
+  });
+}
+
+export async function upsertResource(q: Queryable, doc: Resource): Promise<void> {
+  const id = doc.id!;
+  const m = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?/i.exec(id);
+  await q.query(
+    `INSERT INTO resources (id, id_lower, type, subscription, resource_group, name, doc) VALUES ($1, lower($1), lower($2), $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,
+    [id, doc.type, m?.[1] ?? null, m?.[2] ?? null, doc.name, doc],
+  );
+}
+
+export async function deleteResource(store: Store, id: string): Promise<void> {
+  await store.tx(async (tx) => {
+    await tx.query(`DELETE FROM resources WHERE id = $1`, [id]);
+    tx.emit({ type: 'resource.deleted', subject: id });
+  });
+}
+
+/** A custom definition: VMs must not use the given size. */
+export function noSizeDefinition(effect = 'Audit') {
+  return {
+    name: 'no-big-vms',
+    properties: {
+      displayName: 'No big VMs',
+      mode: 'Indexed',
+      parameters: {
+        size: { type: 'String', defaultValue: 'Standard_M128s' },
+        effect: { type: 'String', defaultValue: effect, allowedValues: ['Audit', 'Deny', 'Disabled'] },
+      },
+      policyRule: {
+        if: { allOf: [{ field: 'type', equals: 'Microsoft.Compute/virtualMachines' }, { field: 'Microsoft.Compute/virtualMachines/sku.name', equals: "[parameters('size')]" }] },
+        then: { effect: "[parameters('effect')]" },
+      },
+    },
+  };
+}
+
+export async function count(store: Store, table: string): Promise<number> {
+  const rows = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+  return rows[0]!.n;
+}
