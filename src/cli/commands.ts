@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { registerBuild } from './build.js';
 import type { CliContext } from './context.js';
+import { registerCve } from './cve.js';
 import { registerDemo } from './demo.js';
 import { registerGallery } from './gallery.js';
 import { registerKeys } from './keys.js';
 import { registerMarketplace } from './marketplace.js';
 import { registerPolicy } from './policy.js';
+import { registerSbom } from './sbom.js';
 import { registerTemplate } from './template.js';
 import { registerVerify } from './verify.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerPolicy, registerKeys, registerVerify];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerSbom, registerCve, registerPolicy, registerKeys, registerVerify];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

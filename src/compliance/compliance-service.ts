@@ -191,6 +191,6 @@ export class ComplianceService {
     const all = await this.prepared();
     const p = all.find((a) => a.assignment.id.toLowerCase() === assignmentId.toLowerCase());
     if (!p) return null; // deleted: its results went with it
-    return this.scan(scope ?? p.assignment.scope, (a) => a === p);
+    return this.scan(scope ?? p.assignment.scope, (a) => a.assignment.id === p.assignment.id);
   }
 }

@@ -139,7 +139,9 @@ export async function summarize(q: Queryable, by: SummaryBy, f: ResultFilter = {
   }
   const params: unknown[] = [];
   const where = resultWhere(f, params);
-  const rows = await q.query<{ key: string; state: string; n: number }>(`SELECT ${COL_OF[by]} AS key, state, count(*)::bigint AS n FROM compliance_results ${where} GROUP BY 1, 2`, params);
+  // Only initiative results have an initiative to group by (as in the counts table).
+  const w = by === 'initiative' ? (where ? `${where} AND set_definition_id IS NOT NULL` : 'WHERE set_definition_id IS NOT NULL') : where;
+  const rows = await q.query<{ key: string; state: string; n: number }>(`SELECT ${COL_OF[by]} AS key, state, count(*)::bigint AS n FROM compliance_results ${w} GROUP BY 1, 2`, params);
   return { by, source: 'results', ...fold(rows) };
 }
 

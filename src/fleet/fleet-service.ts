@@ -47,22 +47,23 @@ export class FleetService {
     private readonly opts: FleetServiceOptions = {},
   ) {
     this.clock = opts.clock ?? (() => new Date());
-    this.scopes = new ScopeAdmin(store, this.clock, () => this.ensureDefaults());
+    this.scopes = new ScopeAdmin(store, this.clock, (tx) => this.defaultsIn(tx));
   }
 
   /** The built-in root group, default subscription and resource group; idempotent. */
   async ensureDefaults(): Promise<void> {
     if (this.defaultsReady) return;
-    const docs = defaultScopeDocuments();
-    const have = await existingIds(this.store, docs.map((d) => d.id));
-    const missing = docs.filter((d) => !have.has(idKey(d.id)));
-    if (missing.length) {
-      await this.store.tx(async (tx) => {
-        await upsertResources(tx, missing, this.clock().toISOString());
-        for (const d of missing) tx.emit({ type: 'resource.written', subject: d.id, data: { type: d.type } });
-      });
-    }
+    await this.store.tx((tx) => this.defaultsIn(tx));
     this.defaultsReady = true;
+  }
+
+  /** Inside the caller's transaction, so a refused write leaves even the defaults unwritten. */
+  private async defaultsIn(tx: Tx): Promise<void> {
+    if (this.defaultsReady) return;
+    const docs = defaultScopeDocuments();
+    const have = await existingIds(tx, docs.map((d) => d.id));
+    const missing = docs.filter((d) => !have.has(idKey(d.id)));
+    if (missing.length) await this.write(tx, missing);
   }
 
   resolveScope(scope: string, where = 'scope'): Promise<ResolvedScope> {
@@ -164,11 +165,14 @@ export class FleetService {
       });
     }
     const doc = shaped.doc;
-    await this.ensureDefaults();
     await this.assertParentExists(doc);
     const { docs, denied } = await admit(this.opts.admission, [doc], 'write');
     if (denied.length) throw deniedError('write', denied);
-    await this.store.tx((tx) => this.write(tx, docs));
+    await this.store.tx(async (tx) => {
+      await this.defaultsIn(tx);
+      await this.write(tx, docs);
+    });
+    this.defaultsReady = true;
     return docs[0]!;
   }
 
@@ -210,7 +214,6 @@ export class FleetService {
    */
   async importVms(input: string | unknown, source = 'input'): Promise<ImportResult> {
     const parsed = parseImport(input, source);
-    await this.ensureDefaults();
     const { docs, denied } = await admit(this.opts.admission, parsed, 'write');
     if (denied.length) throw deniedError('write', denied, true);
     const scopeDocs = new Map<string, ArmResource>();
@@ -221,7 +224,8 @@ export class FleetService {
       if (!scopeDocs.has(idKey(sub.id))) scopeDocs.set(idKey(sub.id), sub);
       if (!scopeDocs.has(idKey(rg.id))) scopeDocs.set(idKey(rg.id), rg);
     }
-    return this.store.tx(async (tx) => {
+    const result = await this.store.tx(async (tx) => {
+      await this.defaultsIn(tx);
       const have = await existingIds(tx, [...docs.map((d) => d.id), ...[...scopeDocs.values()].map((d) => d.id)]);
       const newScopes = [...scopeDocs.values()].filter((s) => !have.has(idKey(s.id)));
       if (newScopes.length) await this.write(tx, newScopes);
@@ -230,6 +234,8 @@ export class FleetService {
       const created = docs.filter((d) => !have.has(idKey(d.id))).length;
       return { imported: docs.length, created, updated: docs.length - created, scopesCreated: newScopes.map((s) => s.id), ids: docs.map((d) => d.id) };
     });
+    this.defaultsReady = true;
+    return result;
   }
 
   // ── fleet questions ─────────────────────────────────────────────────────────

@@ -20,13 +20,14 @@ export class ScopeAdmin {
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date,
-    private readonly ready: () => Promise<void>,
+    /** Writes the built-in scopes inside the caller's transaction when they are missing. */
+    private readonly ready: (tx: Tx) => Promise<void>,
   ) {}
 
   async createManagementGroup(name: string, opts: { displayName?: string; parent?: string } = {}): Promise<ArmResource> {
     if (!isManagementGroupName(name)) throw new InputError('FLEET_BAD_NAME', `management group name ${JSON.stringify(name)} must be 1-90 letters, digits, hyphens, underscores, periods or parentheses`, { where: 'name' });
-    await this.ready();
     return this.store.tx(async (tx) => {
+      await this.ready(tx);
       if (await getResource(tx, managementGroupId(name))) throw new ConflictError('FLEET_EXISTS', `management group ${name} already exists`, { where: managementGroupId(name) });
       const parent = await this.group(tx, opts.parent ?? ROOT_MANAGEMENT_GROUP, 'parent');
       const doc = managementGroupDocument(name, opts.displayName ?? name, { name: parent.name, displayName: String(parent.properties.displayName ?? parent.name) });
@@ -39,8 +40,8 @@ export class ScopeAdmin {
   /** A subscription under a management group (the root one by default). */
   async createSubscription(sub: string, opts: { displayName?: string; managementGroup?: string } = {}): Promise<ArmResource> {
     if (!isSubscriptionId(sub)) throw new InputError('FLEET_BAD_SCOPE', `subscription id ${JSON.stringify(sub)} is not valid (use a GUID)`, { where: 'subscription' });
-    await this.ready();
     return this.store.tx(async (tx) => {
+      await this.ready(tx);
       if (await getResource(tx, subscriptionId(sub))) throw new ConflictError('FLEET_EXISTS', `subscription ${sub} already exists`, { where: subscriptionId(sub) });
       const parent = await this.group(tx, opts.managementGroup ?? ROOT_MANAGEMENT_GROUP, 'managementGroup');
       const doc = subscriptionDocument(sub, opts.displayName ?? sub, await this.chain(tx, parent));
@@ -53,8 +54,8 @@ export class ScopeAdmin {
   async createResourceGroup(name: string, opts: { subscription?: string; location?: string; tags?: Record<string, string> } = {}): Promise<ArmResource> {
     if (!isResourceGroupName(name)) throw new InputError('FLEET_BAD_SCOPE', `resource group name ${JSON.stringify(name)} must be 1-90 letters, digits, underscores, parentheses, hyphens or periods`, { where: 'name' });
     const sub = opts.subscription ?? DEFAULT_SUBSCRIPTION;
-    await this.ready();
     return this.store.tx(async (tx) => {
+      await this.ready(tx);
       if (!(await getResource(tx, subscriptionId(sub)))) throw new NotFoundError('FLEET_SCOPE_NOT_FOUND', `subscription ${sub} does not exist`, { where: subscriptionId(sub) });
       const doc = resourceGroupDocument(sub, name, (opts.location ?? DEFAULT_LOCATION).toLowerCase().replace(/\s+/g, ''), opts.tags);
       if (await getResource(tx, doc.id)) throw new ConflictError('FLEET_EXISTS', `resource group ${name} already exists in subscription ${sub}`, { where: doc.id });
@@ -64,7 +65,7 @@ export class ScopeAdmin {
   }
 
   async list(): Promise<ScopeRow[]> {
-    await this.ready();
+    await this.store.tx((tx) => this.ready(tx));
     const rows = await this.store.query<{ doc: ArmResource }>(
       `SELECT doc FROM resources WHERE type IN ('microsoft.management/managementgroups', 'microsoft.resources/subscriptions', 'microsoft.resources/subscriptions/resourcegroups')
        ORDER BY CASE type WHEN 'microsoft.management/managementgroups' THEN 0 WHEN 'microsoft.resources/subscriptions' THEN 1 ELSE 2 END, id_lower`,

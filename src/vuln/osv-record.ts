@@ -11,6 +11,7 @@ interface OsvRecord {
   published?: string;
   withdrawn?: string;
   aliases?: string[] | null;
+  upstream?: string[];
   summary?: string;
   details?: string;
   affected?: Array<{
@@ -50,7 +51,8 @@ export function parseOsvRecord(doc: unknown, origin: RecordOrigin): Advisory {
   }
   return {
     id: r.id,
-    aliases: [...new Set(r.aliases ?? [])],
+    // A DSA's upstream CVE names the same vulnerability for lookup purposes ("cve impact CVE-…").
+    aliases: [...new Set([...(r.aliases ?? []), ...(r.upstream ?? [])])].filter((a) => a !== r.id),
     source: 'osv',
     modified: new Date(r.modified).toISOString(),
     ...(r.published ? { published: new Date(r.published).toISOString() } : {}),

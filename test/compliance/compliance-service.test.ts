@@ -42,6 +42,7 @@ describeEachBackend('compliance service', (b) => {
   after(async () => store.close());
 
   test('a bad definition is refused with its JSON path and nothing is stored', async () => {
+    await svc.definitions.ensureBuiltins();
     const before = await count(store, 'policy_definitions');
     const bad = noSizeDefinition();
     (bad.properties.policyRule.if.allOf[1] as Record<string, unknown>) = { field: 'Microsoft.Compute/virtualMachines/sku.name', almostEquals: 'x' };
@@ -111,7 +112,7 @@ describeEachBackend('compliance service', (b) => {
     assert.equal(of(golden.id, 'web-1', 'cattleCurrentImage')?.state, 'Compliant');
     assert.equal(of(golden.id, 'pet-1', 'petImageLifecycle')?.state, 'NonCompliant');
     assert.match(of(golden.id, 'pet-1', 'petImageLifecycle')!.remediationUrl ?? '', /pet-image-lifecycle\.md$/);
-    assert.equal(of(golden.id, 'web-1', 'petImageLifecycle'), undefined === of(golden.id, 'web-1', 'petImageLifecycle') ? undefined : of(golden.id, 'web-1', 'petImageLifecycle'));
+    assert.equal(of(golden.id, 'web-1', 'petImageLifecycle')?.state, 'Compliant', 'a cattle VM is evaluated and passes the pet rule');
     assert.equal(of(golden.id, 'plain-1', 'trustedLaunch')?.state, 'NonCompliant');
     assert.equal(of(golden.id, 'web-1', 'trustedLaunch')?.state, 'Compliant');
     assert.equal(of(golden.id, 'market-1', 'trustedLaunch')?.state, 'Compliant', 'a marketplace image does not declare Trusted Launch support');
@@ -127,13 +128,12 @@ describeEachBackend('compliance service', (b) => {
     for (const by of ['assignment', 'definition', 'team', 'application', 'image', 'role', 'scope', 'initiative'] as const) {
       const fast = await summarize(store, by);
       assert.equal(fast.source, 'counts');
-      const params: unknown[] = [];
       const slow = await summarize(store, by, { expiredExemptions: false, scope: `/subscriptions/${SUB}` });
       assert.equal(slow.source, 'results');
       assert.deepEqual(
         fast.rows.map((r) => [r.key, r.total]).sort(),
         slow.rows.map((r) => [r.key, r.total]).sort(),
-        `by ${by}${params.length}`,
+        `by ${by}`,
       );
     }
     const byTeam = await summarize(store, 'team');

@@ -22,7 +22,15 @@ test('docs/gallery.md command reference matches the CLI', () => {
   let checked = 0;
   for (const line of lines) {
     const alternatives = line.replace(/^goldsmith /, '').split(' | ');
-    const words = (s: string) => s.split(' ').filter((w) => /^[a-z][a-z|-]*$/.test(w));
+    // The command path is the leading run of plain words, before any <arg>, [option] or --flag.
+    const words = (s: string) => {
+      const out: string[] = [];
+      for (const w of s.split(' ')) {
+        if (!/^[a-z][a-z|-]*$/.test(w)) break;
+        out.push(w);
+      }
+      return out;
+    };
     const first = words(alternatives[0]!);
     const parent = first.slice(0, -1);
     const paths = [first, ...alternatives.slice(1).map((a) => [...parent, words(a)[0]!])].flatMap((p) =>

@@ -3,6 +3,7 @@ import { after, afterEach, before, beforeEach, it } from 'node:test';
 import type { Store } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/stores.js';
 import { Fixture } from './fixtures.js';
+import { latestCases, regionOf } from './latest-cases.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const IMG = `/subscriptions/${SUB}/resourceGroups/goldsmith/providers/Microsoft.Compute/galleries/g1/images/ubuntu`;
@@ -334,6 +335,31 @@ describeEachBackend('gallery service', (b) => {
     await f.svc.deleteImageDefinition('g1', 'ubuntu');
     await assert.rejects(f.svc.getImageDefinition('g1', 'ubuntu'), { code: 'GALLERY_IMAGE_NOT_FOUND' });
     assert.equal((await store.query(`SELECT 1 FROM resources WHERE id = $1`, [IMG])).length, 0);
+  });
+
+  it('conformance cases (test/gallery/cases/latest.json) on the indexed resolver and the list view', async () => {
+    for (const c of latestCases) {
+      await store.query(`DELETE FROM gallery_version_regions; DELETE FROM gallery_versions;`);
+      for (const v of c.versions) {
+        const regions = v.regions.map(regionOf);
+        await f.publish(v.version, regions.map((r) => ({ name: r.name, replicaCount: 1, excludeFromLatest: r.excludeFromLatest })), { excludeFromLatest: v.excludeFromLatest });
+        for (const r of regions.filter((x) => x.state === 'Failed')) {
+          await store.query(`UPDATE gallery_version_regions SET state = 'Failed' WHERE version_id LIKE $1 AND region = $2`, [`%/versions/${v.version}`, r.name]);
+        }
+        if (v.deleted) await f.svc.deleteVersion({ gallery: 'g1', image: 'ubuntu', version: v.version });
+      }
+      const list = await f.svc.listVersions('g1', 'ubuntu', { includeDeleted: true });
+      for (const [region, want] of Object.entries(c.want)) {
+        const r = region === '*' ? undefined : region;
+        assert.equal((await f.svc.resolveLatest('g1', 'ubuntu', r))?.name ?? null, want, `${c.note} [${region}] indexed`);
+        const viewed = list.find((v) => (r ? v.latestIn.includes(r) : v.isLatest));
+        assert.equal(viewed?.name ?? null, want, `${c.note} [${region}] list view`);
+        if (want) {
+          const one = await f.svc.showVersion({ gallery: 'g1', image: 'ubuntu', version: want });
+          assert.ok(r ? one.latestIn.includes(r) : one.isLatest, `${c.note} [${region}] single view`);
+        }
+      }
+    }
   });
 
   it('getVersion by Azure id; the indexed resolver agrees with the pure one on mixed data', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { latestByRegion, resolveLatest, type LatestCandidate } from '../../src/gallery/index.js';
+import { candidatesOf, latestCases } from './latest-cases.js';
 
 type C = LatestCandidate & { published: string };
 const v = (version: string, published: string, more: Partial<C> = {}): C => ({
@@ -58,4 +59,13 @@ test('a region is only served by versions replicated there (Completed)', () => {
 test('nothing eligible resolves to undefined', () => {
   assert.equal(resolveLatest([v('1.0.0', 'x', { excludeFromLatest: true })]), undefined);
   assert.equal(resolveLatest([]), undefined);
+});
+
+test('conformance cases (test/gallery/cases/latest.json) on the pure resolver', () => {
+  for (const c of latestCases) {
+    for (const [region, want] of Object.entries(c.want)) {
+      const got = resolveLatest(candidatesOf(c), region === '*' ? undefined : region);
+      assert.equal(got?.version ?? null, want, `${c.note} [${region}]`);
+    }
+  }
 });
