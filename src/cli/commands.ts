@@ -3,6 +3,7 @@ import { registerBuild } from './build.js';
 import type { CliContext } from './context.js';
 import { registerCve } from './cve.js';
 import { registerDemo } from './demo.js';
+import { registerFleet } from './fleet.js';
 import { registerGallery } from './gallery.js';
 import { registerKeys } from './keys.js';
 import { registerMarketplace } from './marketplace.js';
@@ -12,7 +13,7 @@ import { registerTemplate } from './template.js';
 import { registerVerify } from './verify.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerSbom, registerCve, registerPolicy, registerKeys, registerVerify];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerKeys, registerVerify];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { App } from '../app/index.js';
 import { InputError } from '../errors/index.js';
-import { createFleet, imageFactsFor, tagValue, type ArmResource, type FleetService, type ImageReference } from '../fleet/index.js';
+import { createFleet, tagValue, type ArmResource, type FleetService, type ImageReference } from '../fleet/index.js';
 import type { ImageFacts } from '../policy/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
@@ -81,11 +81,10 @@ export function registerVm(program: Command, ctx: CliContext): void {
     .option('--image <image>', 'gallery/image[/version], a gallery id, or publisher:offer:sku[:version]')
     .option('--json', 'print JSON')
     .action(async (o: VmOpts) => {
-      const fleet = await fleetFor(ctx);
-      const docs = await fleet.listVms({ resourceGroup: o.resourceGroup, subscription: o.subscription, team: o.team, application: o.application, role: o.role, image: o.image });
-      const index = await fleet.galleryIndex();
-      const now = new Date();
-      emit(o, docs, () => table(docs.map((d) => vmRow(d, imageFactsFor(d, index, now)))));
+      const filter = { resourceGroup: o.resourceGroup, subscription: o.subscription, team: o.team, application: o.application, role: o.role, image: o.image };
+      const rows = await (await fleetFor(ctx)).listVmsWithFacts(filter);
+      // JSON is the documents alone, in the shape `vm import` takes back.
+      emit(o, rows.map((r) => r.resource), () => table(rows.map((r) => vmRow(r.resource, r.image))));
     });
 
   vm.command('show <vm>')

@@ -153,6 +153,12 @@ export class FleetService {
     return listVmDocs(this.store, this.gallery, filter);
   }
 
+  async listVmsWithFacts(filter: VmFilter = {}): Promise<Array<{ resource: ArmResource; image: ImageFacts }>> {
+    const [docs, index] = await Promise.all([this.listVms(filter), this.galleryIndex()]);
+    const now = this.clock();
+    return docs.map((resource) => ({ resource, image: imageFactsFor(resource, index, now) }));
+  }
+
   // ── any fleet resource ─────────────────────────────────────────────────────
   /** PUT semantics: create or replace one document after checking its shape, its scope and admission. */
   async putResource(raw: unknown): Promise<ArmResource> {

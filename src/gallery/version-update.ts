@@ -20,6 +20,8 @@ export interface UpdateVersionInput {
   /** New target regions; the artifacts are replicated into them first. */
   addRegions?: TargetRegion[];
   removeRegions?: string[];
+  /** Shallow-merged into the version's free-form metadata (e.g. why it was excluded); a null value removes the key. */
+  metadata?: Record<string, unknown>;
   onProgress?: (p: ReplicationProgress) => void;
 }
 
@@ -72,6 +74,15 @@ export async function updateVersion(ctx: ServiceContext, ref: VersionRef, input:
     if (eol !== undefined) {
       await q.query(`UPDATE gallery_versions SET end_of_life_date = $2 WHERE id = $1`, [before.id, eol]);
       changes.push('endOfLifeDate');
+    }
+    if (input.metadata && Object.keys(input.metadata).length) {
+      const merged: Record<string, unknown> = { ...before.metadata };
+      for (const [k, val] of Object.entries(input.metadata)) {
+        if (val === null) delete merged[k];
+        else merged[k] = val;
+      }
+      await q.query(`UPDATE gallery_versions SET metadata = $2 WHERE id = $1`, [before.id, merged]);
+      changes.push(...Object.keys(input.metadata).map((k) => `metadata/${k}`));
     }
     for (const r of removed) {
       await q.query(`DELETE FROM gallery_version_regions WHERE version_id = $1 AND region = $2`, [before.id, r]);

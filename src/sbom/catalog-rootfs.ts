@@ -4,8 +4,8 @@ import { InputError } from '../errors/index.js';
 import { catalogApk } from './apk-cataloger.js';
 import { catalogDeb } from './deb-cataloger.js';
 import { sortPackages, type Inventory } from './inventory.js';
-import { parseKeyValue } from './key-value.js';
-import { parseOsRelease } from './os-release.js';
+import { parseOsRelease as parseKeyValue } from '../image/os-release.js';
+import { osIdentity } from './os-release.js';
 import { RootfsReader } from './rootfs-reader.js';
 import { catalogRpm } from './rpm-cataloger.js';
 
@@ -18,7 +18,7 @@ export async function catalogRootfs(dir: string): Promise<Inventory> {
   }
   const fs = new RootfsReader(dir);
   const osText = (await fs.readText('/etc/os-release')) ?? (await fs.readText('/usr/lib/os-release'));
-  const os = osText === undefined ? undefined : parseOsRelease(osText);
+  const os = osText === undefined ? undefined : osIdentity(osText);
   const tattooText = await fs.readText(TATTOO_PATH);
   const [deb, apk, rpm] = await Promise.all([catalogDeb(fs, os), catalogApk(fs, os), catalogRpm(fs, os)]);
   const notes: string[] = [];

@@ -3,8 +3,7 @@ export { parseDeb822, parseDpkgStatus, type DpkgPackage } from './dpkg-status.js
 export { debPurl } from './deb-cataloger.js';
 export { apkPurl, parseApkInstalled, type ApkRecord } from './apk-cataloger.js';
 export { rpmPurl } from './rpm-cataloger.js';
-export { parseOsRelease } from './os-release.js';
-export { parseKeyValue } from './key-value.js';
+export { osIdentity } from './os-release.js';
 export { dep5ToSpdx, isSpdxExpression, licenseFromCopyright } from './license-expression.js';
 export { formatPurl, normalizePurl, parsePurl, purlEquals, type Purl } from './purl.js';
 export { packageKey, distroQualifier, type Ecosystem, type Inventory, type InventoryPackage, type OsIdentity, type SourceRef } from './inventory.js';

@@ -1,8 +1,8 @@
-/** OS identity from os-release(5) and Goldsmith's tattoo. Pure over file texts. */
+/** OS identity from os-release(5). Pure over file texts; the KEY=VALUE parsing is image/os-release's. */
 import type { OsIdentity } from './inventory.js';
-import { parseKeyValue } from './key-value.js';
+import { parseOsRelease as parseKeyValue } from '../image/os-release.js';
 
-export function parseOsRelease(text: string): OsIdentity | undefined {
+export function osIdentity(text: string): OsIdentity | undefined {
   const kv = parseKeyValue(text);
   const id = (kv['ID'] ?? 'linux').toLowerCase();
   if (!kv['ID'] && !kv['PRETTY_NAME'] && !kv['NAME']) return undefined;

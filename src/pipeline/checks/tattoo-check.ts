@@ -1,5 +1,5 @@
 import { isGoldsmithError } from '../../errors/index.js';
-import { parseOsRelease } from '../tattoo/os-release.js';
+import { parseOsRelease } from '../../image/os-release.js';
 import { parseTattoo, tattooToRecord, TATTOO_PATH, type Tattoo } from '../tattoo/tattoo.js';
 import { tattooProblems } from '../tattoo/tattoo-problems.js';
 import { fail, pass, type CheckOutcome } from './check-result.js';

@@ -1,4 +1,4 @@
-export { applyOsRelease, osVersionOf, parseOsRelease, toOsReleaseImageId } from './os-release.js';
+export { applyOsRelease, osVersionOf, toOsReleaseImageId } from './os-release.js';
 export { formatTattoo, parseTattoo, tattooFromRecord, tattooToRecord, TATTOO_KEYS, TATTOO_PATH } from './tattoo.js';
 export type { Tattoo, TattooKey } from './tattoo.js';
 export { requiredTattooKeys, tattooProblems } from './tattoo-problems.js';

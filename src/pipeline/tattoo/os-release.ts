@@ -1,18 +1,6 @@
 import { InputError } from '../../errors/index.js';
+import { parseOsRelease } from '../../image/os-release.js';
 import { formatKeyValue, parseKeyValues } from './key-value.js';
-
-/** os-release(5) as a map. Lines that do not parse are skipped: distributions ship odd files. */
-export function parseOsRelease(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    try {
-      for (const kv of parseKeyValues(line, 'os-release')) out[kv.key] = kv.value;
-    } catch {
-      // tolerate: os-release parsers must ignore lines they do not understand
-    }
-  }
-  return out;
-}
 
 /** The OS version string a tattoo records: PRETTY_NAME, else NAME VERSION_ID, else NAME or ID. */
 export function osVersionOf(osReleaseText: string): string {

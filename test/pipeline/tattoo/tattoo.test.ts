@@ -4,11 +4,11 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { parseOsRelease } from '../../../src/image/os-release.js';
 import {
   applyOsRelease,
   formatTattoo,
   osVersionOf,
-  parseOsRelease,
   parseTattoo,
   requiredTattooKeys,
   tattooProblems,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseOsRelease, parseTattoo, readOsVersion, writeTattoo } from '../../../src/pipeline/tattoo/index.js';
+import { parseOsRelease } from '../../../src/image/os-release.js';
+import { parseTattoo, readOsVersion, writeTattoo } from '../../../src/pipeline/tattoo/index.js';
 import { DEBIAN_OS_RELEASE, makeRootfs } from '../checks/rootfs-fixture.js';
 import { sample } from './sample-tattoo.js';
 
