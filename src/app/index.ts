@@ -6,6 +6,7 @@ import { scratchDir, type Config } from '../config/index.js';
 import { GalleryService } from '../gallery/index.js';
 import { BuildService } from '../pipeline/build-service.js';
 import { RunStore } from '../pipeline/run-store.js';
+import { ScheduleService } from '../pipeline/schedule.js';
 import type { PipelineServices } from '../pipeline/step.js';
 import type { Store } from '../store/index.js';
 
@@ -17,6 +18,7 @@ export interface App {
   catalog: CatalogService;
   gallery: GalleryService;
   builds: BuildService;
+  schedules: ScheduleService;
   /** What pipeline steps get; for building a BuildService with another step list. */
   pipeline: PipelineServices;
   keyring: Keyring;
@@ -32,5 +34,6 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const gallery = new GalleryService(store, artifacts, { clock });
   const keyring = Keyring.forHome(config.home);
   const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), buildRegion: BUILD_REGION, catalog, gallery, keyring, clock };
-  return { config, store, artifacts, catalog, gallery, builds: new BuildService(services, config.home), pipeline: services, keyring, clock };
+  const builds = new BuildService(services, config.home);
+  return { config, store, artifacts, catalog, gallery, builds, schedules: new ScheduleService(store, builds, clock), pipeline: services, keyring, clock };
 }

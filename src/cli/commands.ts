@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBuild } from './build.js';
+import { registerComplianceCommands } from './compliance.js';
 import type { CliContext } from './context.js';
 import { registerCve } from './cve.js';
 import { registerDemo } from './demo.js';
@@ -9,11 +10,12 @@ import { registerKeys } from './keys.js';
 import { registerMarketplace } from './marketplace.js';
 import { registerPolicy } from './policy.js';
 import { registerSbom } from './sbom.js';
+import { registerSchedule } from './schedule.js';
 import { registerTemplate } from './template.js';
 import { registerVerify } from './verify.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerKeys, registerVerify];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerSchedule, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerComplianceCommands, registerKeys, registerVerify];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

@@ -186,6 +186,14 @@ export class ComplianceService {
     return out.length;
   }
 
+  /** Evaluate one resource now with full reasons and traces for every state; writes nothing. */
+  async explain(resourceId: string): Promise<ComplianceResult[]> {
+    const pass = await this.pass();
+    const assignments = await this.prepared();
+    const resources = await this.load(pass, { idsLower: [resourceId.toLowerCase()] });
+    return this.evaluateAll(assignments, resources, pass, true);
+  }
+
   /** Re-evaluate one assignment over its scope (or a narrower one, e.g. an exemption's). */
   async evaluateAssignmentScope(assignmentId: string, scope?: string): Promise<ScanReport | null> {
     const all = await this.prepared();

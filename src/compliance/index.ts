@@ -11,7 +11,7 @@ export { summarize, listResults, resultsForResource, compliancePercentage, SUMMA
 export { DefinitionsRepo, definitionIdAt } from './definitions-repo.js';
 export { AssignmentsRepo, assignmentIdAt, exemptionIdAt, normaliseAssignment } from './assignments-repo.js';
 export { BUILTIN_DEFINITION_PREFIX, BUILTIN_SET_PREFIX, GOLDEN_IMAGE_INITIATIVE_NAME, REMEDIATION_DOCS, builtinDefinitions, goldenImageInitiative, trustedLaunchWhereSupported } from './golden-initiative.js';
-export { buildGalleryIndex, galleryImageFacts, imageFactsFor, loadGalleryIndex, type GalleryIndex, type ImageFactsSource } from './image-facts.js';
-export { parseScope, ScopeIndex, DEFAULT_SUBSCRIPTION, type ParsedScope } from './scopes.js';
+export { galleryImageFacts, imageFactsFor, imageLabel, loadGalleryIndex, type GalleryIndex, type ImageFactsSource } from './image-facts.js';
+export { parseScope, ScopeIndex, type ParsedScope } from './scopes.js';
 export { complianceAliases } from './aliases.js';
 export * from './types.js';

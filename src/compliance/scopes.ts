@@ -1,9 +1,6 @@
 import { InputError, NotFoundError } from '../errors/index.js';
+import { EMPTY_HIERARCHY, loadHierarchy, resolveScope, scopeMatcher, type ScopeHierarchy } from '../fleet/index.js';
 import type { Queryable } from '../store/index.js';
-
-/** The subscription and resource group a fresh install has (the gallery's default). */
-export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
-const MG_TYPE = 'microsoft.management/managementgroups';
 
 export type ScopeKind = 'managementGroup' | 'subscription' | 'resourceGroup' | 'resource';
 export interface ParsedScope {
@@ -43,69 +40,29 @@ export function parseScope(scope: unknown, where = 'scope'): ParsedScope {
 }
 
 /**
- * Management-group membership, read from management group documents in the resources table:
- * `properties.children[].id` (Azure's expanded GET shape) and `properties.details.parent.id`.
+ * "Is this id at or below that scope", with management group membership from the fleet's hierarchy
+ * (management group and subscription documents). Matchers are prepared once per scope and reused.
  */
 export class ScopeIndex {
-  private readonly parent = new Map<string, string>();
-  constructor(mgDocs: Array<{ id: string; doc: Record<string, unknown> }> = []) {
-    for (const { id, doc } of mgDocs) {
-      const props = (doc.properties ?? {}) as Record<string, unknown>;
-      const children = Array.isArray(props.children) ? (props.children as Array<{ id?: unknown }>) : [];
-      for (const c of children) if (typeof c?.id === 'string') this.parent.set(c.id.toLowerCase().replace(/\/+$/, ''), id.toLowerCase());
-      const p = ((props.details as Record<string, unknown> | undefined)?.parent as Record<string, unknown> | undefined)?.id;
-      if (typeof p === 'string') this.parent.set(id.toLowerCase(), p.toLowerCase());
-    }
-  }
+  private readonly matchers = new Map<string, (id: string) => boolean>();
+  constructor(private readonly hierarchy: ScopeHierarchy = EMPTY_HIERARCHY) {}
   static async load(q: Queryable): Promise<ScopeIndex> {
-    const rows = await q.query<{ id: string; doc: Record<string, unknown> }>(`SELECT id, doc FROM resources WHERE type = $1`, [MG_TYPE]);
-    return new ScopeIndex(rows);
-  }
-  /** The management groups above a subscription, nearest first. */
-  managementGroupsOf(subscriptionScopeLower: string): string[] {
-    const out: string[] = [];
-    let cur = this.parent.get(subscriptionScopeLower);
-    while (cur && !out.includes(cur)) {
-      out.push(cur);
-      cur = this.parent.get(cur);
-    }
-    return out;
+    return new ScopeIndex(await loadHierarchy(q));
   }
   /** Whether `scopeLower` is `idLower` or above it (by id prefix or management group membership). */
   contains(scopeLower: string, idLower: string): boolean {
     if (idLower === scopeLower || idLower.startsWith(scopeLower + '/')) return true;
     if (!scopeLower.startsWith('/providers/microsoft.management/managementgroups/')) return false;
-    if (idLower.startsWith('/providers/microsoft.management/managementgroups/')) {
-      let cur = this.parent.get(idLower);
-      while (cur) {
-        if (cur === scopeLower) return true;
-        cur = this.parent.get(cur);
-      }
-      return false;
-    }
-    const sub = /^\/subscriptions\/[^/]+/.exec(idLower)?.[0];
-    return sub !== undefined && this.managementGroupsOf(sub).includes(scopeLower);
+    let m = this.matchers.get(scopeLower);
+    if (!m) this.matchers.set(scopeLower, (m = scopeMatcher(scopeLower, this.hierarchy)));
+    return m(idLower);
   }
 }
 
-/**
- * Does the scope exist? A management group or resource must have its own document in the resources
- * table; a subscription or resource group exists when it has a document or holds any resource (the
- * default subscription always exists).
- */
+/** Does the scope exist (the fleet's rule: a document, a resource inside it, or a built-in default)? */
 export async function assertScopeExists(q: Queryable, scope: ParsedScope, where = 'scope'): Promise<void> {
-  let found = false;
-  if (scope.kind === 'subscription' && scope.subscription === DEFAULT_SUBSCRIPTION) found = true;
-  else if (scope.kind === 'managementGroup' || scope.kind === 'resource') {
-    found = (await q.query(`SELECT 1 FROM resources WHERE id_lower = $1`, [scope.lower])).length > 0;
-  } else {
-    const rows = await q.query(
-      `SELECT 1 FROM resources WHERE id_lower = $1 OR (id_lower LIKE $2) LIMIT 1`,
-      [scope.lower, scope.lower.replace(/[\\%_]/g, (c) => '\\' + c) + '/%'],
-    );
-    found = rows.length > 0 || (scope.kind === 'resourceGroup' && scope.subscription === DEFAULT_SUBSCRIPTION && scope.resourceGroup === 'default');
-  }
-  if (!found)
+  const r = await resolveScope(q, scope.id, where);
+  if (!r.exists)
     throw new NotFoundError('COMPLIANCE_SCOPE_NOT_FOUND', `${where} ${scope.id} does not exist: no such ${scope.kind} in the resource inventory`, { where });
 }
 

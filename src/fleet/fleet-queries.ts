@@ -41,12 +41,10 @@ export function tagValue(tags: Record<string, string> | undefined, key: string):
   return undefined;
 }
 
-/** "gallery/definition" for gallery images, "publisher:offer:sku" for marketplace ones. */
+/** "gallery/definition" for gallery images (Goldsmith's or not), "publisher:offer:sku" for marketplace ones. */
 export function imageLabel(ref: ImageReference | undefined, facts: ImageFacts): { image: string; version: string } {
-  if (facts.fromGallery && ref?.id) {
-    const m = /\/galleries\/([^/]+)\/images\/([^/]+)/i.exec(ref.id);
-    return { image: m ? `${m[1]}/${m[2]}` : ref.id, version: facts.version ?? (ref.exactVersion ? ref.exactVersion : 'latest (unresolved)') };
-  }
+  const m = ref?.id ? /\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/([^/]+))?/i.exec(ref.id) : null;
+  if (m) return { image: `${m[1]}/${m[2]}`, version: facts.version ?? m[3] ?? ref?.exactVersion ?? 'latest (unresolved)' };
   if (ref?.publisher) return { image: `${ref.publisher}:${ref.offer}:${ref.sku}`, version: ref.exactVersion ?? ref.version ?? '' };
   if (ref?.id) return { image: ref.id, version: '' };
   return { image: '(none)', version: '' };

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { parsePackageSpec, isDebianVersion } from './package-spec.js';
 import { pointerOf, problem, TEMPLATE_CODES as C, type Problem } from './problems.js';
 import { stepFileRef } from './registry.js';
@@ -112,9 +113,13 @@ function isRealDate(s: string): boolean {
   return !Number.isNaN(Date.parse(s)) && day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
-const CRON_FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
-
+/** Five-field cron, checked by the same library that evaluates schedules (croner), in UTC. */
 function isCron(expr: string): boolean {
-  const fields = expr.trim().split(/\s+/);
-  return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
+  if (expr.trim().split(/\s+/).length !== 5) return false;
+  try {
+    new Cron(expr, { paused: true, timezone: 'UTC' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@ import { ComplianceService, listResults, summarize } from '../../src/compliance/
 import { isGoldsmithError } from '../../src/errors/index.js';
 import type { Store } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/stores.js';
-import { count, IMAGE, imageDoc, noSizeDefinition, OTHER_RG, putResource, RG, SUB, versionDoc, vm } from './fixtures.js';
+import { count, setupGallery, IMAGE, noSizeDefinition, OTHER_RG, putResource, RG, SUB, vm } from './fixtures.js';
 
 const GOLDEN = '/providers/Microsoft.Authorization/policySetDefinitions/goldsmith-golden-image-compliance';
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -20,9 +20,7 @@ async function rejects(p: Promise<unknown>, code: string, where?: string | RegEx
 }
 
 async function seedFleet(store: Store): Promise<void> {
-  await putResource(store, imageDoc(), false);
-  await putResource(store, versionDoc('1.0.0', { agedAt: '2026-03-01T00:00:00Z' }), false);
-  await putResource(store, versionDoc('1.1.0'), false);
+  (await setupGallery(store)).cleanup();
   await putResource(store, vm('web-1'), false);
   await putResource(store, vm('big-1', { size: 'Standard_M128s' }), false);
   await putResource(store, vm('market-1', { image: { publisher: 'Canonical', offer: 'ubuntu', sku: '22_04', version: 'latest' } }), false);

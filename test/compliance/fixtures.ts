@@ -1,11 +1,27 @@
 import type { Resource } from '../../src/policy/index.js';
 import type { Queryable, Store } from '../../src/store/index.js';
+import { Fixture } from '../gallery/fixtures.js';
 
 export const SUB = '11111111-1111-1111-1111-111111111111';
 export const RG = `/subscriptions/${SUB}/resourceGroups/app-rg`;
 export const OTHER_RG = `/subscriptions/${SUB}/resourceGroups/other-rg`;
-export const GALLERY = `/subscriptions/${SUB}/resourceGroups/images/providers/Microsoft.Compute/galleries/goldsmith`;
+export const GALLERY = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/goldsmith/providers/Microsoft.Compute/galleries/g1';
 export const IMAGE = `${GALLERY}/images/ubuntu`;
+
+/**
+ * A real gallery through the gallery service: image ubuntu (TrustedLaunchSupported) with 1.0.0
+ * published in January and 1.1.0 in February (which ages 1.0.0). The clock stays in the past.
+ */
+export async function setupGallery(store: Store): Promise<Fixture> {
+  const g = new Fixture(store);
+  g.now = new Date('2026-01-10T00:00:00Z');
+  await g.svc.createGallery({ name: 'g1' });
+  await g.svc.createImageDefinition({ gallery: 'g1', name: 'ubuntu', identifier: { publisher: 'Contoso', offer: 'Golden', sku: 'ubuntu' }, securityType: 'TrustedLaunchSupported' });
+  await g.publish('1.0.0');
+  g.now = new Date('2026-02-10T00:00:00Z');
+  await g.publish('1.1.0');
+  return g;
+}
 
 export function vm(name: string, o: { rg?: string; tags?: Record<string, string>; image?: string | Record<string, unknown>; size?: string; trusted?: boolean; location?: string | null } = {}): Resource {
   const id = `${o.rg ?? RG}/providers/Microsoft.Compute/virtualMachines/${name}`;
@@ -24,24 +40,6 @@ export function vm(name: string, o: { rg?: string; tags?: Record<string, string>
   };
   if (doc.location === undefined) delete doc.location;
   return doc;
-}
-
-export function versionDoc(version: string, o: { excluded?: boolean; agedAt?: string; endOfLifeDate?: string; publishedDate?: string } = {}): Resource {
-  return {
-    id: `${IMAGE}/versions/${version}`,
-    name: version,
-    type: 'Microsoft.Compute/galleries/images/versions',
-    location: 'westeurope',
-    tags: {},
-    properties: {
-      publishingProfile: { excludeFromLatest: o.excluded ?? false, publishedDate: o.publishedDate ?? '2026-01-01T00:00:00.000Z', endOfLifeDate: o.endOfLifeDate },
-      goldsmith: { lifecycle: o.agedAt ? 'aged' : 'active', agedAt: o.agedAt },
-    },
-  };
-}
-
-export function imageDoc(securityType = 'TrustedLaunchSupported'): Resource {
-  return { id: IMAGE, name: 'ubuntu', type: 'Microsoft.Compute/galleries/images', location: 'westeurope', tags: {}, properties: { features: [{ name: 'SecurityType', value: securityType }] } };
 }
 
 /** Write a resource document the way services do: in a transaction that emits resource.written. */

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AdmissionService, ComplianceService, ComplianceTriggers, listResults, whatIf } from '../../src/compliance/index.js';
 import type { Store } from '../../src/store/index.js';
+import type { Fixture } from '../gallery/fixtures.js';
 import { describeEachBackend } from '../support/stores.js';
-import { count, deleteResource, IMAGE, imageDoc, noSizeDefinition, putResource, RG, versionDoc, vm } from './fixtures.js';
+import { count, setupGallery, deleteResource, IMAGE, noSizeDefinition, putResource, RG, vm } from './fixtures.js';
 
 const GOLDEN = '/providers/Microsoft.Authorization/policySetDefinitions/goldsmith-golden-image-compliance';
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -76,16 +77,17 @@ describeEachBackend('compliance triggers, admission and what-if', (b) => {
   let store: Store;
   let svc: ComplianceService;
   let triggers: ComplianceTriggers;
+  let gallery: Fixture;
   before(async () => {
     store = await b.open();
     svc = new ComplianceService(store, { clock: () => NOW });
     triggers = new ComplianceTriggers(svc).start();
-    await putResource(store, imageDoc(), false);
-    await putResource(store, versionDoc('1.0.0'), false);
-    await putResource(store, vm('seed', { image: `${IMAGE}/versions/1.0.0` }), false);
+    gallery = await setupGallery(store);
+    await putResource(store, vm('seed'), false);
   });
   after(async () => {
     triggers.stop();
+    gallery.cleanup();
     await store.close();
   });
 
@@ -136,14 +138,15 @@ describeEachBackend('compliance triggers, admission and what-if', (b) => {
     assert.equal((await state()).state, 'Compliant');
     await store.tx(async (tx) => {
       const { upsertResource } = await import('./fixtures.js');
-      await upsertResource(tx, versionDoc('1.1.0'));
+      await upsertResource(tx('1.1.0'));
       tx.emit({ type: 'gallery.version.published', subject: `${IMAGE}/versions/1.1.0` });
     });
     await triggers.idle();
     const s = await state();
     assert.equal(s.state, 'NonCompliant', 'a newer latest makes a requireLatest cattle VM non-compliant');
     assert.ok(s.reasons.some((r) => r.includes('image.isLatest')));
-    assert.equal(s.imageVersion, 'goldsmith/ubuntu/1.0.0');
+    assert.equal(s.imageVersion, 'g1/ubuntu/1.1.0');
+    assert.deepEqual(triggers.stats.errors, []);
   });
 
   test('admission: deny names the assignment and message; modify changes the request; denyAction blocks deletes', async () => {

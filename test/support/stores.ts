@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe } from 'node:test';
+import pg from 'pg';
 import { migrate, PGliteStore, PostgresStore, type Store } from '../../src/store/index.js';
 
 /** PostgreSQL used by the contract tests; CI machines run one at 127.0.0.1:5432 with trust auth. */
@@ -26,6 +27,18 @@ export const backends: BackendFactory[] = [
       const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
       const s = await PostgresStore.open(TEST_PG_URL, schema);
       await migrate(s);
+      // Drop the schema when the test closes the store, so CI runs do not pile up schemas.
+      const close = s.close.bind(s);
+      s.close = async () => {
+        await close();
+        const admin = new pg.Client({ connectionString: TEST_PG_URL });
+        await admin.connect();
+        try {
+          await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        } finally {
+          await admin.end();
+        }
+      };
       return s;
     },
   },

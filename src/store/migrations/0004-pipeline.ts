@@ -39,4 +39,17 @@ CREATE TABLE build_steps (
 );
 `,
   },
+  {
+    id: '0004-pipeline-2',
+    sql: `
+CREATE TABLE build_schedules (
+  template_file  text PRIMARY KEY,
+  template_name  text NOT NULL,
+  cron           text NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  last_due_at    timestamptz,            -- the cron occurrence the last scheduled run was for
+  last_run_id    text
+);
+`,
+  },
 ];

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { App } from '../../src/app/index.js';
+import type { Store } from '../../src/store/index.js';
+import { impact, importAdvisories, summarizeAdvisories } from '../../src/vuln/index.js';
+import { describeEachBackend } from '../support/stores.js';
+import { fixture, inventory, newApp, publishWith, putVm, type Pkg } from './helpers.js';
+
+const glibc = (v: string): Pkg[] => [['libc6', v, 'glibc'], ['libc-bin', v, 'glibc'], ['bash', '5.2.15-2+b2', 'bash', '5.2.15-2']];
+
+describeEachBackend('blast radius (impact)', (b) => {
+  let store: Store;
+  let app: App;
+  const ids: Record<string, string> = {};
+  before(async () => {
+    store = await b.open();
+    app = newApp(store);
+    await importAdvisories(store, fixture('dsa-5673-1.osv.json'));
+    await importAdvisories(store, fixture('dsa-5724-1.osv.json'));
+    await importAdvisories(store, fixture('debian-tracker.json'));
+    ids.web1 = await publishWith(app, { image: 'web', version: '1.0.0', regions: [{ name: 'local', replicaCount: 1 }, { name: 'westeurope', replicaCount: 1 }] }, inventory(glibc('2.36-9+deb12u4')));
+    ids.web2 = await publishWith(app, { image: 'web', version: '1.0.1' }, inventory(glibc('2.36-9+deb12u6')));
+    ids.db1 = await publishWith(app, { image: 'db', version: '2.0.0' }, inventory([...glibc('2.36-9+deb12u5'), ['openssh-server', '1:9.2p1-2+deb12u2', 'openssh'], ['openssh-client', '1:9.2p1-2+deb12u2', 'openssh']]));
+    // A Debian 11 image with an old glibc matches only the bullseye entry.
+    ids.old = await publishWith(app, { image: 'legacy', version: '1.0.0' }, inventory(glibc('2.31-13+deb11u8'), { id: 'debian', versionId: '11', versionCodename: 'bullseye' }));
+    const imgDef = ids.web1!.replace(/\/versions\/.*$/, '');
+    await putVm(store, 'web-a', { team: 'shop', role: 'cattle' }, { id: ids.web1! });
+    await putVm(store, 'web-b', { team: 'shop', role: 'cattle' }, { id: imgDef, exactVersion: '1.0.0' });
+    await putVm(store, 'web-c', { team: 'shop', role: 'cattle' }, { id: ids.web2! });
+    await putVm(store, 'db-a', { team: 'data', role: 'pet' }, { id: ids.db1! });
+    await putVm(store, 'stray', {}, { id: ids.db1!.toUpperCase() });
+  });
+  after(async () => store.close());
+
+  it('finds affected versions by source package and dpkg ordering, with installed and fixed versions', async () => {
+    const i = await impact(store, 'DSA-5673-1');
+    assert.deepEqual(i.affectedVersions.map((v) => `${v.image}/${v.version}`), ['db/2.0.0', 'legacy/1.0.0', 'web/1.0.0']);
+    const web = i.affectedVersions.find((v) => v.id === ids.web1)!;
+    assert.deepEqual(web.packages.map((p) => [p.name, p.installed, p.fixed]), [['libc-bin', '2.36-9+deb12u4', '2.36-9+deb12u6'], ['libc6', '2.36-9+deb12u4', '2.36-9+deb12u6']]);
+    assert.equal(i.affectedVersions.find((v) => v.id === ids.old)!.packages[0]!.fixed, '2.31-13+deb11u9', 'bullseye image gets the bullseye fix');
+  });
+
+  it('finds the VMs running them (direct and latest+exactVersion, ids case-insensitive), grouped by team and role', async () => {
+    const i = await impact(store, 'CVE-2024-2961');
+    assert.deepEqual(i.vms.map((v) => v.name).sort(), ['db-a', 'stray', 'web-a', 'web-b']);
+    assert.deepEqual(i.byTeam, { data: ['db-a'], shop: ['web-a', 'web-b'], '(no team)': ['stray'] });
+    assert.deepEqual(Object.keys(i.byRole).sort(), ['(no role)', 'cattle', 'pet']);
+    assert.equal(i.vms.find((v) => v.name === 'web-b')!.imageVersion, ids.web1);
+  });
+
+  it('looks advisories up by CVE alias and matches the tracker and DSA records together', async () => {
+    const i = await impact(store, 'CVE-2024-6387');
+    assert.equal(i.advisory.id, 'CVE-2024-6387');
+    assert.deepEqual(i.related, ['DSA-5724-1']);
+    assert.deepEqual(i.affectedVersions.map((v) => v.id), [ids.db1]);
+    assert.deepEqual(i.affectedVersions[0]!.packages.map((p) => `${p.name} ${p.installed}→${p.fixed}`), ['openssh-client 1:9.2p1-2+deb12u2→1:9.2p1-2+deb12u3', 'openssh-server 1:9.2p1-2+deb12u2→1:9.2p1-2+deb12u3']);
+  });
+
+  it('ignores soft-deleted versions', async () => {
+    const extra = await publishWith(app, { image: 'tmp', version: '1.0.0' }, inventory(glibc('2.36-9+deb12u1')));
+    assert.ok((await impact(store, 'DSA-5673-1')).affectedVersions.some((v) => v.id === extra));
+    await app.gallery.deleteVersion(extra);
+    assert.ok(!(await impact(store, 'DSA-5673-1')).affectedVersions.some((v) => v.id === extra));
+  });
+
+  it('cve list counts affected image versions per advisory', async () => {
+    const list = await summarizeAdvisories(store);
+    const by = Object.fromEntries(list.map((a) => [a.id, a]));
+    assert.equal(by['DSA-5673-1']!.affectedVersions, 3);
+    assert.equal(by['DSA-5724-1']!.affectedVersions, 1);
+    assert.deepEqual(by['DSA-5724-1']!.fixed, ['Debian:12 openssh 1:9.2p1-2+deb12u3']);
+    assert.deepEqual(by['DSA-5724-1']!.aliases, ['CVE-2024-6387']);
+  });
+
+  it('unknown advisory → not found', async () => {
+    await assert.rejects(impact(store, 'CVE-1999-0001'), (e: Error & { code?: string }) => e.code === 'VULN_ADVISORY_NOT_FOUND');
+  });
+});
