@@ -79,6 +79,7 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
     { step: 'prepare', summary: `unpack base ${ref(resolved)} into a fresh root filesystem` },
     { step: 'customize', summary: count(t.customize.length, 'step'), items: t.customize.map(stepItem) },
     { step: 'tattoo', summary: `write /etc/goldsmith/tattoo and IMAGE_ID/IMAGE_VERSION=${version.value} in /etc/os-release` },
+    { step: 'sbom', summary: 'inventory packages (dpkg, apk, rpm), licences and OS identity' },
     {
       step: 'validate',
       summary:
@@ -88,6 +89,7 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
       repairs: bound.flatMap((name) => (t.repair[name] ?? []).map((s) => ({ ...stepItem(s), name: `${name}/${s.name}` }))),
     },
     { step: 'package', summary: outputs.join(', ') },
+    { step: 'attest', summary: 'SPDX 2.3 and CycloneDX 1.6 SBOMs; signed SBOM, SLSA provenance and tattoo attestations (DSSE, in-toto)' },
     {
       step: 'publish',
       summary: `${d.gallery}/${d.image} version ${version.value} to ${regions.map((r) => `${r.name}×${r.replicaCount}`).join(', ')}${d.excludeFromLatest ? ' (excluded from latest)' : ''}`,

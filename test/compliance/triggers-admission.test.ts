@@ -136,15 +136,12 @@ describeEachBackend('compliance triggers, admission and what-if', (b) => {
     await triggers.idle();
     const state = async () => (await listResults(store, { policy: 'golden' })).find((r) => r.resourceId === vmId('seed') && r.referenceId === 'cattleCurrentImage')!;
     assert.equal((await state()).state, 'Compliant');
-    await store.tx(async (tx) => {
-      const { upsertResource } = await import('./fixtures.js');
-      await upsertResource(tx('1.1.0'));
-      tx.emit({ type: 'gallery.version.published', subject: `${IMAGE}/versions/1.1.0` });
-    });
+    gallery.now = new Date('2026-03-01T00:00:00Z');
+    await gallery.publish('1.2.0');
     await triggers.idle();
     const s = await state();
     assert.equal(s.state, 'NonCompliant', 'a newer latest makes a requireLatest cattle VM non-compliant');
-    assert.ok(s.reasons.some((r) => r.includes('image.isLatest')));
+    assert.ok(s.reasons.some((r) => /image\.(isLatest|lifecycle)/.test(r)), s.reasons.join('; '));
     assert.equal(s.imageVersion, 'g1/ubuntu/1.1.0');
     assert.deepEqual(triggers.stats.errors, []);
   });

@@ -54,7 +54,7 @@ describe('planBuild', () => {
   it('lists the pipeline steps in order with the customize steps, checks and bound repairs', async () => {
     const l = await example();
     const plan = await planBuild(l, fakePorts(['12.1'], []));
-    assert.deepEqual(plan.steps.map((s) => s.step), ['resolve-base', 'prepare', 'customize', 'tattoo', 'validate', 'package', 'publish']);
+    assert.deepEqual(plan.steps.map((s) => s.step), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'attest', 'publish']);
     const byStep = Object.fromEntries(plan.steps.map((s) => [s.step, s]));
     assert.deepEqual(byStep.customize!.items!.map((i) => i.name), l.template.customize.map((s) => s.name));
     assert.deepEqual(byStep.validate!.items!.map((i) => i.name), [...l.template.validate.checks.map((c) => c.name), 'secret-scan']);
