@@ -20,7 +20,7 @@ export interface PlanItem {
 
 /** One pipeline step as it will run, with what it does for this template. Names match the pipeline's step registry. */
 export interface PlanStep {
-  step: 'resolve-base' | 'prepare' | 'customize' | 'tattoo' | 'validate' | 'package' | 'publish';
+  step: 'resolve-base' | 'prepare' | 'customize' | 'tattoo' | 'sbom' | 'validate' | 'package' | 'attest' | 'publish';
   summary: string;
   items?: PlanItem[];
   /** validate: the repair steps bound to checks, run when those checks fail. */
