@@ -188,7 +188,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: OutputOptions & { name: string; assignment: string; scope: string; category: string; expiresOn?: string; referenceIds?: string }) => {
       const svc = await complianceService(ctx);
-      const e = await svc.assignments.createExemption({
+      const e = await svc.createExemption({
         name: o.name,
         policyAssignmentId: o.assignment,
         scope: o.scope,
@@ -211,7 +211,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     .description('delete an exemption and re-evaluate what it covered')
     .action(async (id: string) => {
       const svc = await complianceService(ctx);
-      const e = await svc.assignments.deleteExemption(id);
+      const e = await svc.deleteExemption(id);
       await svc.evaluateAssignmentScope(e.policyAssignmentId, e.scope);
       process.stdout.write(`deleted ${e.id}\n`);
     });

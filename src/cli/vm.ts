@@ -33,6 +33,7 @@ type VmOpts = OutputOptions & {
   role?: string;
   securityType?: string;
   adminUsername?: string;
+  enablePasswordAuth?: boolean;
 };
 
 /** `goldsmith vm …`: the VM inventory. Every create/update/delete passes policy admission when compliance is wired. */
@@ -52,6 +53,7 @@ export function registerVm(program: Command, ctx: CliContext): void {
     .option('--role <role>', 'tag role=pet|cattle')
     .option('--security-type <type>', 'TrustedLaunch | ConfidentialVM | Standard')
     .option('--admin-username <user>', 'admin user name', 'azureuser')
+    .option('--enable-password-auth', 'allow SSH password authentication (off by default, as in Azure with a key)')
     .option('--json', 'print JSON')
     .action(async (name: string, o: VmOpts) => {
       const doc = await (await fleetFor(ctx)).createVm({
@@ -67,6 +69,7 @@ export function registerVm(program: Command, ctx: CliContext): void {
         role: o.role,
         securityType: o.securityType,
         adminUsername: o.adminUsername,
+        disablePasswordAuthentication: !o.enablePasswordAuth,
       });
       emit(o, doc, () => `created VM ${doc.name} running ${imageText(imageRef(doc))}\n  ${doc.id}`);
     });

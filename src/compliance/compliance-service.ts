@@ -6,9 +6,9 @@ import { evaluateAssignment, type LoadedResource } from './evaluate-resource.js'
 import { galleryImageFacts, type ImageFactsSource } from './image-facts.js';
 import { AstCache, prepareAssignment, type DefinitionSource, type PreparedAssignment } from './prepare.js';
 import { loadResources } from './resource-loader.js';
-import { replaceResults } from './results-repo.js';
+import { removeOrphans, replaceResults, writeChanged } from './results-repo.js';
 import { assertScopeExists, parseScope, ScopeIndex, type ParsedScope } from './scopes.js';
-import type { AssignmentInput, AssignmentRecord, ComplianceResult, ExemptionRecord } from './types.js';
+import type { AssignmentInput, AssignmentRecord, ComplianceResult, ExemptionInput, ExemptionRecord } from './types.js';
 
 export interface ComplianceServiceOptions {
   clock?: () => Date;
@@ -23,6 +23,9 @@ export interface ScanReport {
   assignments: number;
   resources: number;
   results: number;
+  /** Rows written because their state changed (or are new), and rows deleted. Unchanged rows are left alone. */
+  written: number;
+  deleted: number;
   byState: Record<string, number>;
   /** Time spent evaluating (pure CPU) and in total, in milliseconds. */
   evaluateMs: number;
@@ -51,6 +54,8 @@ export class ComplianceService {
   private readonly asts = new AstCache();
   private preparedCache?: Promise<PreparedAssignment[]>;
   private galleryCache?: Promise<unknown>;
+  private scopeCache?: Promise<ScopeIndex>;
+  private exemptionCache?: Promise<ExemptionRecord[]>;
   private readonly batchSize: number;
 
   constructor(readonly store: Store, opts: ComplianceServiceOptions = {}) {
@@ -69,7 +74,24 @@ export class ComplianceService {
   /** Forget compiled assignments (definitions or assignments changed). */
   invalidatePolicies(): void {
     this.preparedCache = undefined;
+    this.exemptionCache = undefined;
     this.asts.clear();
+  }
+  /** Forget management group membership (a management group or subscription document changed). */
+  invalidateScopes(): void {
+    this.scopeCache = undefined;
+  }
+
+  async createExemption(input: ExemptionInput): Promise<ExemptionRecord> {
+    const e = await this.assignments.createExemption(input);
+    this.invalidatePolicies();
+    return e;
+  }
+
+  async deleteExemption(idOrName: string): Promise<ExemptionRecord> {
+    const e = await this.assignments.deleteExemption(idOrName);
+    this.invalidatePolicies();
+    return e;
   }
   /** Forget the gallery index (a version was published, excluded, aged or deleted). */
   invalidateGallery(): void {
@@ -126,9 +148,23 @@ export class ComplianceService {
     return this.galleryCache;
   }
 
-  async pass(): Promise<EvaluationPass> {
+  /**
+   * What every evaluation in a pass shares. `cached` reuses the hierarchy, exemptions and gallery
+   * index between passes (triggers keep them fresh through invalidate*); scans read everything anew.
+   */
+  async pass(opts: { cached?: boolean } = {}): Promise<EvaluationPass> {
     const now = this.clock();
-    const [scopes, exemptions, galleryIndex] = await Promise.all([ScopeIndex.load(this.store), this.assignments.listExemptions(), this.galleryIndex()]);
+    if (!opts.cached) {
+      this.scopeCache = undefined;
+      this.exemptionCache = undefined;
+      this.galleryCache = undefined;
+    }
+    this.scopeCache ??= ScopeIndex.load(this.store);
+    this.exemptionCache ??= this.assignments.listExemptions();
+    const [scopes, exemptions, galleryIndex] = await Promise.all([this.scopeCache, this.exemptionCache, this.galleryIndex()]).catch((e: unknown) => {
+      this.scopeCache = this.exemptionCache = this.galleryCache = undefined;
+      throw e;
+    });
     return { now, nowIso: now.toISOString(), scopes, exemptions, galleryIndex };
   }
 
@@ -138,9 +174,10 @@ export class ComplianceService {
     return sel.scope?.kind === 'managementGroup' ? rows.filter((r) => pass.scopes.contains(sel.scope!.lower, r.idLower)) : rows;
   }
 
-  evaluateAll(assignments: readonly PreparedAssignment[], resources: readonly LoadedResource[], pass: EvaluationPass, detail = false): ComplianceResult[] {
+  /** `detail`: reasons and traces for every state; `lazy`: none yet, each result's explain() fills them. */
+  evaluateAll(assignments: readonly PreparedAssignment[], resources: readonly LoadedResource[], pass: EvaluationPass, mode: { detail?: boolean; lazy?: boolean } = {}): ComplianceResult[] {
     const out: ComplianceResult[] = [];
-    const opts = { scopes: pass.scopes, exemptions: pass.exemptions, now: pass.now, nowIso: pass.nowIso, detail };
+    const opts = { scopes: pass.scopes, exemptions: pass.exemptions, now: pass.now, nowIso: pass.nowIso, ...mode };
     for (const r of resources) for (const a of assignments) for (const x of evaluateAssignment(a, r, opts)) out.push(x);
     return out;
   }
@@ -161,24 +198,28 @@ export class ComplianceService {
     const byState: Record<string, number> = {};
     let evaluateMs = 0;
     let results = 0;
+    let written = 0;
+    let deleted = 0;
     for (let i = 0; i < resources.length; i += this.batchSize) {
       const batch = resources.slice(i, i + this.batchSize);
       const e0 = performance.now();
-      const out = this.evaluateAll(assignments, batch, pass);
+      const out = this.evaluateAll(assignments, batch, pass, { lazy: true });
       evaluateMs += performance.now() - e0;
       for (const r of out) byState[r.state] = (byState[r.state] ?? 0) + 1;
       results += out.length;
-      await this.store.tx((q) => replaceResults(q, { assignmentIds: ids, resourceIdsLower: batch.map((r) => r.idLower) }, out));
+      const w = await this.store.tx((q) => writeChanged(q, ids, batch.map((r) => r.idLower), out));
+      written += w.written;
+      deleted += w.deleted;
     }
-    // Whatever was not rewritten belongs to resources that are gone from the scope.
-    await this.store.tx((q) => replaceResults(q, { assignmentIds: ids, staleBefore: pass.nowIso, scopeLower: s && s.kind !== 'managementGroup' ? s.lower : undefined }, []));
-    return { scope: s?.id ?? null, assignments: assignments.length, resources: resources.length, results, byState, evaluateMs, totalMs: performance.now() - t0 };
+    // Results of resources that are gone (a trigger normally removes them at once).
+    deleted += await this.store.tx((q) => removeOrphans(q, ids, s && s.kind !== 'managementGroup' ? s.lower : undefined));
+    return { scope: s?.id ?? null, assignments: assignments.length, resources: resources.length, results, written, deleted, byState, evaluateMs, totalMs: performance.now() - t0 };
   }
 
   /** Re-evaluate exactly these resources under every assignment (a resource write or delete). */
   async evaluateResources(idsLower: string[]): Promise<number> {
     if (!idsLower.length) return 0;
-    const pass = await this.pass();
+    const pass = await this.pass({ cached: true });
     const assignments = await this.prepared();
     const resources = await this.load(pass, { idsLower });
     const out = this.evaluateAll(assignments, resources, pass);
@@ -191,7 +232,7 @@ export class ComplianceService {
     const pass = await this.pass();
     const assignments = await this.prepared();
     const resources = await this.load(pass, { idsLower: [resourceId.toLowerCase()] });
-    return this.evaluateAll(assignments, resources, pass, true);
+    return this.evaluateAll(assignments, resources, pass, { detail: true });
   }
 
   /** Re-evaluate one assignment over its scope (or a narrower one, e.g. an exemption's). */

@@ -1,4 +1,4 @@
-import { evaluate, type ComputedFacts, type Resource } from '../policy/index.js';
+import { evaluate, type ComputedFacts, type PolicyResult, type Resource } from '../policy/index.js';
 import type { PreparedAssignment, PreparedRef } from './prepare.js';
 import type { ScopeIndex } from './scopes.js';
 import type { ComplianceResult, ComplianceStateName, ExemptionRecord } from './types.js';
@@ -39,6 +39,17 @@ function selected(p: PreparedAssignment, r: LoadedResource): boolean {
   return true;
 }
 
+function explainResult(r: ComplianceResult, res: PolicyResult, prefix: string[]): void {
+  r.reasons = [...prefix, ...res.reasons];
+  r.trace = res.trace;
+  r.pending = undefined;
+}
+
+/** Fill reasons and trace of a lazily evaluated result (no-op for others). */
+export function explain(r: ComplianceResult): void {
+  if (r.pending) explainResult(r, r.pending.result as PolicyResult, r.pending.prefix);
+}
+
 /** Is the resource in the assignment's scope, outside its notScopes, and picked by its selectors? */
 export function inAssignment(p: PreparedAssignment, r: LoadedResource, scopes: ScopeIndex): boolean {
   if (!scopes.contains(p.scopeLower, r.idLower)) return false;
@@ -74,7 +85,7 @@ const STATES = new Set<string>(['Compliant', 'NonCompliant', 'Unknown', 'Protect
 export function evaluateAssignment(
   p: PreparedAssignment,
   r: LoadedResource,
-  opts: { scopes: ScopeIndex; exemptions: readonly ExemptionRecord[]; now: Date; nowIso: string; detail?: boolean },
+  opts: { scopes: ScopeIndex; exemptions: readonly ExemptionRecord[]; now: Date; nowIso: string; detail?: boolean; lazy?: boolean },
 ): ComplianceResult[] {
   if (!inAssignment(p, r, opts.scopes)) return [];
   const out: ComplianceResult[] = [];
@@ -85,7 +96,7 @@ export function evaluateAssignment(
       now: opts.now,
       related: r.related,
       computed: r.computed,
-      policy: { assignmentId: a.id, definitionId: ref.definitionId, setDefinitionId: ref.setDefinitionId ?? undefined, definitionReferenceId: ref.referenceId || undefined },
+      policy: (ref.policyInfo ??= { assignmentId: a.id, definitionId: ref.definitionId, setDefinitionId: ref.setDefinitionId ?? undefined, definitionReferenceId: ref.referenceId || undefined }),
     });
     if (res.complianceState === null) continue; // disabled: no compliance state at all
     let state = (STATES.has(res.complianceState) ? res.complianceState : res.complianceState === 'Exempt' ? 'Exempt' : 'Unknown') as ComplianceStateName;
@@ -94,11 +105,11 @@ export function evaluateAssignment(
     const ex = hit?.ex;
     const active = hit?.active === true;
     const interesting = state !== 'Compliant' || (ex !== undefined && !active) || opts.detail === true;
-    let reasons: string[] = interesting ? [...res.reasons] : [];
+    let prefix: string[] = [];
     if (ex && active) {
-      reasons = [`exempt by ${ex.name} (${ex.exemptionCategory}${ex.expiresOn ? `, until ${ex.expiresOn}` : ''}); without it the state would be ${state}`, ...reasons];
+      prefix = [`exempt by ${ex.name} (${ex.exemptionCategory}${ex.expiresOn ? `, until ${ex.expiresOn}` : ''}); without it the state would be ${state}`];
       state = 'Exempt';
-    } else if (ex) reasons = [`exemption ${ex.name} expired on ${ex.expiresOn}; it no longer applies`, ...reasons];
+    } else if (ex) prefix = [`exemption ${ex.name} expired on ${ex.expiresOn}; it no longer applies`];
     const flagged = state === 'NonCompliant' || state === 'Conflicting';
     out.push({
       assignmentId: a.id,
@@ -118,13 +129,20 @@ export function evaluateAssignment(
       enforcementMode: a.enforcementMode,
       exemptionId: ex?.id ?? null,
       exemptionExpired: ex !== undefined && !active,
-      reasons,
-      trace: interesting || flagged ? res.trace : null,
+      reasons: prefix,
+      trace: null,
       evaluatedAt: opts.nowIso,
       message: flagged ? ref.message ?? null : null,
       remediationUrl: flagged ? ref.remediationUrl ?? null : null,
       ...(res.remediation && state === 'NonCompliant' ? { remediation: { deployment: res.remediation.deployment } } : {}),
     });
+    // Reasons and the trace re-run the condition with recording: done now, or by a scan only for
+    // results whose state actually changed.
+    if (interesting) {
+      const r = out[out.length - 1]!;
+      if (opts.lazy) r.pending = { result: res, prefix };
+      else explainResult(r, res, prefix);
+    }
   }
   return out;
 }

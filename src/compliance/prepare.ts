@@ -9,6 +9,7 @@ import {
   type ConditionNode,
   type ParameterDefinition,
   type PolicyDefinitionAst,
+  type PolicyInfo,
 } from '../policy/index.js';
 import { complianceAliases } from './aliases.js';
 import type { AssignmentRecord, DefinitionRecord, ResourceSelector, SetDefinitionRecord } from './types.js';
@@ -26,6 +27,8 @@ export interface PreparedRef {
   message?: string;
   remediationUrl?: string;
   groupNames: string[];
+  /** What policy() returns, built on first use. */
+  policyInfo?: PolicyInfo;
 }
 
 export interface PreparedAssignment {

@@ -44,7 +44,8 @@ export async function loadResources(q: Queryable, o: LoadOptions): Promise<Loade
     rows = await q.query<Row>(`SELECT id, type, doc FROM resources WHERE id_lower = ANY($1::text[])`, [o.idsLower]);
     const children =
       o.idsLower.length <= 64
-        ? await q.query<Row>(`SELECT id, type, doc FROM resources WHERE id_lower LIKE ANY($1::text[])`, [o.idsLower.map((i) => escapeLike(i) + '/%')])
+        ? // One LIKE per id (not LIKE ANY): each is an index range scan on the text_pattern_ops index.
+          await q.query<Row>(`SELECT id, type, doc FROM resources WHERE ${o.idsLower.map((_, i) => `id_lower LIKE $${i + 1}`).join(' OR ')}`, o.idsLower.map((i) => escapeLike(i) + '/%'))
         : await q.query<Row>(`SELECT id, type, doc FROM resources WHERE id_lower LIKE '%/providers/%/providers/%' OR type LIKE '%/extensions'`);
     rows = rows.concat(children.filter((c) => !o.idsLower!.includes(c.id.toLowerCase())).map((c) => ({ ...c, child: true }) as Row));
   } else if (o.scopeLower) {

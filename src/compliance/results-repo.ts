@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/index.js';
+import { explain } from './evaluate-resource.js';
 import type { ComplianceResult } from './types.js';
 
 /** Roll-up dimensions kept pre-aggregated in compliance_counts. */
@@ -59,10 +60,13 @@ class CountDelta {
        ON CONFLICT (dimension, key, assignment_id, reference_id, state) DO UPDATE SET n = compliance_counts.n + EXCLUDED.n`,
       [JSON.stringify(rows)],
     );
-    if (rows.some((e) => e.n < 0)) {
-      const assignments = [...new Set(rows.filter((e) => e.n < 0).map((e) => e.a))];
-      await q.query(`DELETE FROM compliance_counts WHERE n <= 0 AND assignment_id = ANY($1::text[])`, [assignments]);
-    }
+    const gone = rows.filter((e) => e.n < 0);
+    if (gone.length)
+      await q.query(
+        `DELETE FROM compliance_counts c USING jsonb_to_recordset($1::jsonb) AS x(dm text, k text, a text, r text, st text)
+         WHERE c.dimension = x.dm AND c.key = x.k AND c.assignment_id = x.a AND c.reference_id = x.r AND c.state = x.st AND c.n <= 0`,
+        [JSON.stringify(gone.map(({ dm, k, a, r, st }) => ({ dm, k, a, r, st })))],
+      );
   }
 }
 
@@ -81,10 +85,11 @@ const toCounted = (r: ComplianceResult): CountedRow => ({
   exemption_expired: r.exemptionExpired,
 });
 
-/** What a write replaces: these assignments' results for these resources (or every stale one). */
-export type Replace =
-  | { assignmentIds: string[]; resourceIdsLower: string[] }
-  | { assignmentIds: string[]; staleBefore: string; scopeLower?: string };
+/** What a write replaces: these assignments' results for these resources. */
+export interface Replace {
+  assignmentIds: string[];
+  resourceIdsLower: string[];
+}
 
 /**
  * Replace results in one transaction: delete what the evaluation covered, insert what it produced,
@@ -92,26 +97,94 @@ export type Replace =
  */
 export async function replaceResults(q: Queryable, replace: Replace, results: readonly ComplianceResult[]): Promise<void> {
   const delta = new CountDelta();
-  if (replace.assignmentIds.length) {
-    let removed: CountedRow[];
-    if ('resourceIdsLower' in replace) {
-      if (replace.resourceIdsLower.length === 0) removed = [];
-      else {
-        removed = await q.query<CountedRow>(
-          `DELETE FROM compliance_results WHERE assignment_id = ANY($1::text[]) AND resource_id_lower = ANY($2::text[]) RETURNING ${COUNTED}`,
-          [replace.assignmentIds, replace.resourceIdsLower],
-        );
-        await q.query(`DELETE FROM compliance_remediations WHERE assignment_id = ANY($1::text[]) AND resource_id_lower = ANY($2::text[])`, [replace.assignmentIds, replace.resourceIdsLower]);
-      }
-    } else {
-      const scoped = replace.scopeLower ? ` AND (resource_id_lower = $3 OR resource_id_lower LIKE $4)` : '';
-      const params: unknown[] = [replace.assignmentIds, replace.staleBefore];
-      if (replace.scopeLower) params.push(replace.scopeLower, replace.scopeLower.replace(/[\\%_]/g, (c) => '\\' + c) + '/%');
-      removed = await q.query<CountedRow>(`DELETE FROM compliance_results WHERE assignment_id = ANY($1::text[]) AND evaluated_at < $2${scoped} RETURNING ${COUNTED}`, params);
-    }
+  if (replace.assignmentIds.length && replace.resourceIdsLower.length) {
+    const removed = await q.query<CountedRow>(
+      `DELETE FROM compliance_results WHERE assignment_id = ANY($1::text[]) AND resource_id_lower = ANY($2::text[]) RETURNING ${COUNTED}`,
+      [replace.assignmentIds, replace.resourceIdsLower],
+    );
+    await q.query(`DELETE FROM compliance_remediations WHERE assignment_id = ANY($1::text[]) AND resource_id_lower = ANY($2::text[])`, [replace.assignmentIds, replace.resourceIdsLower]);
     for (const r of removed) delta.add(r, -1);
   }
-  if (results.length) {
+  for (const r of results) explain(r);
+  for (let i = 0; i < results.length; i += INSERT_CHUNK) await insertResults(q, results.slice(i, i + INSERT_CHUNK));
+  for (const r of results) delta.add(toCounted(r), +1);
+  await delta.apply(q);
+}
+
+const same = (o: CountedRow & { effect: string; exemption_id: string | null }, r: ComplianceResult) =>
+  o.state === r.state && o.effect === r.effect && o.exemption_id === r.exemptionId && o.exemption_expired === r.exemptionExpired &&
+  o.team === r.team && o.application === r.application && o.image_version === r.imageVersion && o.role === r.role;
+
+/**
+ * Write only what changed for these assignments × resources: rows whose state (or exemption, or
+ * roll-up labels) differs, new rows, and rows no longer produced. Unchanged results keep their row
+ * (and their evaluated_at: the time the state was last established); reasons and traces are
+ * computed only for the rows written. Returns rows written and rows deleted (replaced or gone).
+ */
+export async function writeChanged(q: Queryable, assignmentIds: string[], resourceIdsLower: string[], results: readonly ComplianceResult[]): Promise<{ written: number; deleted: number }> {
+  if (!assignmentIds.length || !resourceIdsLower.length) return { written: 0, deleted: 0 };
+  const existing = await q.query<CountedRow & { resource_id_lower: string; effect: string; exemption_id: string | null }>(
+    `SELECT ${COUNTED}, resource_id_lower, effect, exemption_id FROM compliance_results WHERE resource_id_lower = ANY($2::text[]) AND assignment_id = ANY($1::text[])`,
+    [assignmentIds, resourceIdsLower],
+  );
+  const old = new Map(existing.map((o) => [`${o.assignment_id}\u0000${o.reference_id}\u0000${o.resource_id_lower}`, o]));
+  const changed: ComplianceResult[] = [];
+  for (const r of results) {
+    const k = `${r.assignmentId}\u0000${r.referenceId}\u0000${r.resourceId.toLowerCase()}`;
+    const o = old.get(k);
+    if (o && same(o, r)) old.delete(k);
+    else changed.push(r);
+  }
+  const keys = [...old.values()].map((o) => ({ a: o.assignment_id, r: o.reference_id, id: o.resource_id_lower }));
+  const delta = new CountDelta();
+  if (keys.length) {
+    const removed = await q.query<CountedRow>(
+      `DELETE FROM compliance_results c USING jsonb_to_recordset($1::jsonb) AS x(a text, r text, id text)
+       WHERE c.assignment_id = x.a AND c.reference_id = x.r AND c.resource_id_lower = x.id RETURNING ${COUNTED.split(', ').map((c) => 'c.' + c).join(', ')}`,
+      [JSON.stringify(keys)],
+    );
+    await q.query(
+      `DELETE FROM compliance_remediations c USING jsonb_to_recordset($1::jsonb) AS x(a text, r text, id text)
+       WHERE c.assignment_id = x.a AND c.reference_id = x.r AND c.resource_id_lower = x.id`,
+      [JSON.stringify(keys)],
+    );
+    for (const r of removed) delta.add(r, -1);
+  }
+  for (const r of changed) explain(r);
+  for (let i = 0; i < changed.length; i += INSERT_CHUNK) await insertResults(q, changed.slice(i, i + INSERT_CHUNK));
+  for (const r of changed) delta.add(toCounted(r), +1);
+  await delta.apply(q);
+  return { written: changed.length, deleted: keys.length };
+}
+
+/** Remove results of these assignments whose resource no longer exists (within a scope). */
+export async function removeOrphans(q: Queryable, assignmentIds: string[], scopeLower?: string): Promise<number> {
+  if (!assignmentIds.length) return 0;
+  const params: unknown[] = [assignmentIds];
+  let scoped = '';
+  if (scopeLower) {
+    params.push(scopeLower, scopeLower.replace(/[\\%_]/g, (c) => '\\' + c) + '/%');
+    scoped = ' AND (c.resource_id_lower = $2 OR c.resource_id_lower LIKE $3)';
+  }
+  const removed = await q.query<CountedRow>(
+    `DELETE FROM compliance_results c WHERE c.assignment_id = ANY($1::text[])${scoped}
+       AND NOT EXISTS (SELECT 1 FROM resources x WHERE x.id_lower = c.resource_id_lower)
+     RETURNING ${COUNTED.split(', ').map((c) => 'c.' + c).join(', ')}`,
+    params,
+  );
+  if (removed.length) {
+    const delta = new CountDelta();
+    for (const r of removed) delta.add(r, -1);
+    await delta.apply(q);
+  }
+  return removed.length;
+}
+
+/** Rows per INSERT statement: bounded so one statement's JSON stays small (traces have no size limit). */
+const INSERT_CHUNK = 2000;
+
+async function insertResults(q: Queryable, results: readonly ComplianceResult[]): Promise<void> {
+  {
     const rows = results.map((r) => ({
       a: r.assignmentId, r: r.referenceId, id: r.resourceId, d: r.definitionId, s: r.setDefinitionId, t: r.resourceType,
       sub: r.subscription, rg: r.resourceGroup, team: r.team, app: r.application, img: r.imageVersion, role: r.role,
@@ -132,7 +205,6 @@ export async function replaceResults(q: Queryable, replace: Replace, results: re
          image_version = EXCLUDED.image_version, role = EXCLUDED.role`,
       [JSON.stringify(rows)],
     );
-    for (const r of results) delta.add(toCounted(r), +1);
     const rem = results.filter((r) => r.remediation && r.effect === 'deployIfNotExists');
     if (rem.length)
       await q.query(
@@ -142,5 +214,4 @@ export async function replaceResults(q: Queryable, replace: Replace, results: re
         [JSON.stringify(rem.map((r) => ({ a: r.assignmentId, r: r.referenceId, id: r.resourceId, d: r.definitionId, dep: r.remediation?.deployment ?? null, at: r.evaluatedAt })))],
       );
   }
-  await delta.apply(q);
 }

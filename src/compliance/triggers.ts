@@ -78,6 +78,7 @@ export class ComplianceTriggers {
     for (const e of events) {
       if (e.type === 'resource.written' || e.type === 'resource.deleted') {
         const id = e.subject.toLowerCase();
+        if (id.startsWith('/providers/microsoft.management/') || /^\/subscriptions\/[^/]+$/.test(id)) this.svc.invalidateScopes();
         resources.add(id);
         const parent = parentOf(id);
         if (parent) resources.add(parent);

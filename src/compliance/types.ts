@@ -127,4 +127,6 @@ export interface ComplianceResult {
   message: string | null;
   remediationUrl: string | null;
   remediation?: { deployment?: unknown };
+  /** On lazily evaluated results: what explain() turns into `reasons` and `trace` (a scan does so only for rows it writes). */
+  pending?: { result: unknown; prefix: string[] };
 }

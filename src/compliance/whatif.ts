@@ -27,7 +27,7 @@ export async function whatIf(svc: ComplianceService, draft: AssignmentInput): Pr
   const scope = parseScope(a.scope, '/scope');
   const pass = await svc.pass();
   const resources = await svc.load(pass, { scope });
-  const results = svc.evaluateAll([prepared], resources, pass, true);
+  const results = svc.evaluateAll([prepared], resources, pass, { detail: true });
   const params: unknown[] = [];
   const where = resultWhere(scope.kind === 'managementGroup' ? {} : { scope: a.scope }, params);
   const current = await svc.store.query<{ state: string; mine: boolean; n: number }>(

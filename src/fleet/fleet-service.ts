@@ -7,17 +7,17 @@ import { admit, deniedError } from './admission.js';
 import { idKey, parseId, resourceGroupId, SUBSCRIPTION_TYPE, subscriptionId } from './arm-id.js';
 import { normalizeArmDocument } from './arm-shape.js';
 import { loadGalleryIndex, type GalleryIndex } from './gallery-index.js';
-import { imageFactsFor } from './image-facts.js';
-import { imageUsage, loadVmSummaries, outdatedVms, roleSummary, type OutdatedVm, type RoleSummary, type UsageGroupBy, type UsageRow } from './fleet-queries.js';
+import { imageFactsFor, outdatedReasons } from './image-facts.js';
+import { imageKey, imageUsage, loadVmGroups, loadVmsByImage, outdatedVms, roleSummary, type OutdatedVm, type RoleSummary, type UsageGroupBy, type UsageRow } from './fleet-queries.js';
 import { deleteResourceTree, existingIds, getResource, upsertResources } from './resource-rows.js';
-import { defaultScopeDocuments, resourceGroupDocument, ROOT_CHAIN, subscriptionDocument } from './scope-documents.js';
+import { defaultScopeDocuments } from './scope-documents.js';
 import { loadHierarchy, resolveScope, type ResolvedScope, type ScopeHierarchy } from './scopes.js';
 import { ScopeAdmin } from './scope-admin.js';
 import { resolveImage } from './resolve-image.js';
-import { listVmDocs } from './vm-filter.js';
-import { parseImport } from './vm-import.js';
+import { findVmsByName, listVmDocs } from './vm-filter.js';
+import { parseImport, scopesFor } from './vm-import.js';
 import { assertScope, assertVmName, mergeTags, securityProfile, vmDocument } from './vm-document.js';
-import { VM_TYPE, type AdmissionReviewer, type ArmResource, type VmFilter, type VmInput, type VmUpdate } from './types.js';
+import { FLEET_TYPES, VM_TYPE, type AdmissionReviewer, type ArmResource, type VmFilter, type VmInput, type VmUpdate } from './types.js';
 
 export interface FleetServiceOptions {
   clock?: () => Date;
@@ -128,19 +128,15 @@ export class FleetService {
       if (!doc || doc.type.toLowerCase() !== VM_TYPE.toLowerCase()) throw new NotFoundError('FLEET_VM_NOT_FOUND', `VM ${ref} does not exist`, { where: ref });
       return doc;
     }
-    const rows = await this.store.query<{ doc: ArmResource }>(
-      `SELECT doc FROM resources WHERE type = 'microsoft.compute/virtualmachines' AND lower(name) = lower($1)
-         AND ($2::text IS NULL OR lower(resource_group) = lower($2)) ORDER BY id_lower`,
-      [ref, where.resourceGroup ?? null],
-    );
+    const rows = await findVmsByName(this.store, ref, where.resourceGroup);
     if (rows.length === 0) throw new NotFoundError('FLEET_VM_NOT_FOUND', `VM ${ref} does not exist${where.resourceGroup ? ` in resource group ${where.resourceGroup}` : ''}`, { where: ref });
     if (rows.length > 1) {
       throw new InputError('FLEET_AMBIGUOUS', `VM name ${ref} exists in ${rows.length} resource groups; give --resource-group or the full id`, {
         where: ref,
-        data: { ids: rows.map((r) => r.doc.id) },
+        data: { ids: rows.map((r) => r.id) },
       });
     }
-    return rows[0]!.doc;
+    return rows[0]!;
   }
 
   /** A VM with the facts policies see about its image. */
@@ -192,6 +188,7 @@ export class FleetService {
     const rows = await this.store.query<{ doc: ArmResource }>(
       `SELECT doc FROM resources WHERE ($1::text IS NULL OR type = lower($1)) AND ($2::text IS NULL OR lower(resource_group) = lower($2))
          AND ($3::text IS NULL OR lower(subscription) = lower($3)) AND type NOT LIKE 'microsoft.compute/galleries%' AND resource_group IS NOT NULL
+         AND type <> 'microsoft.resources/subscriptions/resourcegroups'
        ORDER BY id_lower`,
       [filter.type ?? null, filter.resourceGroup ?? null, filter.subscription ?? null],
     );
@@ -201,8 +198,9 @@ export class FleetService {
   /** Delete a resource and its nested resources, after denyAction has had its say. Returns the ids removed. */
   async deleteResource(id: string): Promise<string[]> {
     const doc = await this.getResource(id);
-    if (doc.type.toLowerCase().startsWith('microsoft.compute/galleries')) {
-      throw new ConflictError('FLEET_NOT_FLEET_RESOURCE', `${doc.type} belongs to the gallery; delete it with goldsmith gallery`, { where: id });
+    if (!FLEET_TYPES.some((t) => t.toLowerCase() === doc.type.toLowerCase())) {
+      // Gallery resources belong to the gallery service; scopes would take everything inside them along.
+      throw new ConflictError('FLEET_NOT_FLEET_RESOURCE', `${doc.type} is not a fleet resource; ${doc.type.toLowerCase().startsWith('microsoft.compute/galleries') ? 'delete it with goldsmith gallery' : 'scopes cannot be deleted here'}`, { where: id });
     }
     const { denied } = await admit(this.opts.admission, [doc], 'delete');
     if (denied.length) throw deniedError('delete', denied);
@@ -222,18 +220,11 @@ export class FleetService {
     const parsed = parseImport(input, source);
     const { docs, denied } = await admit(this.opts.admission, parsed, 'write');
     if (denied.length) throw deniedError('write', denied, true);
-    const scopeDocs = new Map<string, ArmResource>();
-    for (const d of docs) {
-      const p = parseId(d.id)!;
-      const sub = subscriptionDocument(p.subscription!, p.subscription!, [...ROOT_CHAIN]);
-      const rg = resourceGroupDocument(p.subscription!, p.resourceGroup!, normalizeLocation(d.location ?? DEFAULT_LOCATION));
-      if (!scopeDocs.has(idKey(sub.id))) scopeDocs.set(idKey(sub.id), sub);
-      if (!scopeDocs.has(idKey(rg.id))) scopeDocs.set(idKey(rg.id), rg);
-    }
+    const scopeDocs = scopesFor(docs);
     const result = await this.store.tx(async (tx) => {
       await this.defaultsIn(tx);
-      const have = await existingIds(tx, [...docs.map((d) => d.id), ...[...scopeDocs.values()].map((d) => d.id)]);
-      const newScopes = [...scopeDocs.values()].filter((s) => !have.has(idKey(s.id)));
+      const have = await existingIds(tx, [...docs.map((d) => d.id), ...scopeDocs.map((d) => d.id)]);
+      const newScopes = scopeDocs.filter((s) => !have.has(idKey(s.id)));
       if (newScopes.length) await this.write(tx, newScopes);
       await this.scopes.adoptIntoRoot(tx, newScopes.filter((s) => s.type === SUBSCRIPTION_TYPE));
       await this.write(tx, docs);
@@ -254,18 +245,22 @@ export class FleetService {
   }
 
   async imageUsage(opts: { groupBy?: UsageGroupBy } = {}): Promise<UsageRow[]> {
-    const [vms, index] = await Promise.all([loadVmSummaries(this.store), this.galleryIndex()]);
-    return imageUsage(vms, index, this.clock(), opts.groupBy ?? 'version');
+    const by = opts.groupBy ?? 'version';
+    const [groups, index] = await Promise.all([loadVmGroups(this.store, by === 'version' ? [] : [by]), this.galleryIndex()]);
+    return imageUsage(groups, index, this.clock(), by);
   }
 
+  /** Two phases: find the outdated (image, region) combinations from grouped rows, then load only their VMs. */
   async outdated(): Promise<OutdatedVm[]> {
-    const [vms, index] = await Promise.all([loadVmSummaries(this.store), this.galleryIndex()]);
-    return outdatedVms(vms, index, this.clock());
+    const [groups, index] = await Promise.all([loadVmGroups(this.store, []), this.galleryIndex()]);
+    const now = this.clock();
+    const keys = groups.filter((g) => outdatedReasons(imageFactsFor(g, index, now)).length > 0).map(imageKey);
+    return outdatedVms(await loadVmsByImage(this.store, keys), index, now);
   }
 
   async roles(): Promise<RoleSummary[]> {
-    const [vms, index] = await Promise.all([loadVmSummaries(this.store), this.galleryIndex()]);
-    return roleSummary(vms, index, this.clock());
+    const [groups, index] = await Promise.all([loadVmGroups(this.store, ['role']), this.galleryIndex()]);
+    return roleSummary(groups, index, this.clock());
   }
 
   // ── internals ─────────────────────────────────────────────────────────────

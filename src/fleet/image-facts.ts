@@ -34,6 +34,24 @@ export function imageFactsFor(doc: Resource, index: GalleryIndex, now: Date): Im
   const ref = imageReferenceOf(doc);
   const rawId = typeof ref?.id === 'string' ? ref.id : undefined;
   if (!rawId) return { fromGallery: false };
+  // A fleet runs few distinct (image, region) pairs: compute each once per index and clock reading.
+  const key = `${rawId}\u0000${ref?.exactVersion ?? ''}\u0000${typeof doc.location === 'string' ? doc.location : ''}`;
+  let memo = MEMO.get(index);
+  if (!memo || memo.at !== now.getTime() || memo.facts.size > 50_000) {
+    memo = { at: now.getTime(), facts: new Map() };
+    MEMO.set(index, memo);
+  }
+  let facts = memo.facts.get(key);
+  if (!facts) {
+    facts = computeFacts(doc, ref!, rawId, index, now);
+    memo.facts.set(key, facts);
+  }
+  return { ...facts };
+}
+
+const MEMO = new WeakMap<GalleryIndex, { at: number; facts: Map<string, ImageFacts> }>();
+
+function computeFacts(doc: Resource, ref: ImageReference, rawId: string, index: GalleryIndex, now: Date): ImageFacts {
   const idLower = rawId.toLowerCase().replace(/\/+$/, '');
   const parts = splitGalleryImageId(idLower);
   const gallery = parts && index.galleries.get(parts.galleryKey);

@@ -54,7 +54,7 @@ export {
 } from './fleet-queries.js';
 export { parseImport } from './vm-import.js';
 export { parseImageSpec, vmDocument, type ImageSpec } from './vm-document.js';
-export { insertResourcesIfAbsent, upsertResources } from './resource-rows.js';
+export { insertResources, insertResourcesIfAbsent, upsertResources } from './resource-rows.js';
 export * from './types.js';
 
 /**

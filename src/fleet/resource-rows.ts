@@ -28,8 +28,17 @@ export async function upsertResources(q: Queryable, docs: readonly ArmResource[]
   }
 }
 
-/** Insert documents that are known to be new (seeding); DO NOTHING on an existing id. */
+/** Insert documents known to be new (bulk seeding): no conflict handling, so an existing id is an error. */
+export async function insertResources(q: Queryable, docs: readonly ArmResource[], at: string): Promise<void> {
+  await insertChunks(q, docs, at, '');
+}
+
+/** Insert documents, skipping any whose id exists. */
 export async function insertResourcesIfAbsent(q: Queryable, docs: readonly ArmResource[], at: string): Promise<void> {
+  await insertChunks(q, docs, at, 'ON CONFLICT (id_lower) DO NOTHING');
+}
+
+async function insertChunks(q: Queryable, docs: readonly ArmResource[], at: string, conflict: string): Promise<void> {
   for (let i = 0; i < docs.length; i += CHUNK) {
     const rows = docs.slice(i, i + CHUNK).map((d) => {
       const p = parseId(d.id);
@@ -39,7 +48,7 @@ export async function insertResourcesIfAbsent(q: Queryable, docs: readonly ArmRe
       `INSERT INTO resources (id, id_lower, type, subscription, resource_group, name, doc, created_at, updated_at)
        SELECT r->>'id', lower(r->>'id'), lower(r->>'type'), r->>'s', r->>'g', r->>'n', r->'doc', $2::timestamptz, $2::timestamptz
        FROM jsonb_array_elements($1::jsonb) AS r
-       ON CONFLICT (id_lower) DO NOTHING`,
+       ${conflict}`,
       [JSON.stringify(rows), at],
     );
   }

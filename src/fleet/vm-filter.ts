@@ -46,3 +46,13 @@ async function imageCondition(gallery: GalleryService, image: string, p: (v: unk
   const version = formatVersion(parseVersion(spec.version, 'image'));
   return `(lower(${REF}->>'id') = ${p(`${def}/versions/${version}`)} OR (lower(${REF}->>'id') = ${p(def)} AND ${REF}->>'exactVersion' = ${p(version)}))`;
 }
+
+/** VMs with this name (case-insensitive, as Azure names are), optionally within one resource group. */
+export async function findVmsByName(q: Queryable, name: string, resourceGroup?: string): Promise<ArmResource[]> {
+  const rows = await q.query<{ doc: ArmResource }>(
+    `SELECT doc FROM resources WHERE type = 'microsoft.compute/virtualmachines' AND lower(name) = lower($1)
+       AND ($2::text IS NULL OR lower(resource_group) = lower($2)) ORDER BY id_lower`,
+    [name, resourceGroup ?? null],
+  );
+  return rows.map((r) => r.doc);
+}

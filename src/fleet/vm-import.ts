@@ -1,6 +1,8 @@
 import { InputError } from '../errors/index.js';
-import { idKey } from './arm-id.js';
+import { DEFAULT_LOCATION } from '../gallery/index.js';
+import { idKey, parseId } from './arm-id.js';
 import { normalizeArmDocument } from './arm-shape.js';
+import { resourceGroupDocument, ROOT_CHAIN, subscriptionDocument } from './scope-documents.js';
 import { DISK_TYPE, VM_TYPE, VMSS_TYPE, type ArmResource, type ShapeProblem } from './types.js';
 
 const IMPORTABLE = new Set([VM_TYPE, VMSS_TYPE, DISK_TYPE]);
@@ -48,4 +50,18 @@ export function parseImport(input: string | unknown, source = 'input'): ArmResou
     });
   }
   return docs;
+}
+
+/** The subscription and resource group documents imported resources live in (under the root group). Pure. */
+export function scopesFor(docs: readonly ArmResource[]): ArmResource[] {
+  const out = new Map<string, ArmResource>();
+  for (const d of docs) {
+    const p = parseId(d.id)!;
+    const sub = subscriptionDocument(p.subscription!, p.subscription!, [...ROOT_CHAIN]);
+    const location = (d.location ?? DEFAULT_LOCATION).toLowerCase().replace(/\s+/g, '');
+    const rg = resourceGroupDocument(p.subscription!, p.resourceGroup!, location);
+    if (!out.has(idKey(sub.id))) out.set(idKey(sub.id), sub);
+    if (!out.has(idKey(rg.id))) out.set(idKey(rg.id), rg);
+  }
+  return [...out.values()];
 }

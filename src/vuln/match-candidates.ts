@@ -56,14 +56,11 @@ export class CandidateMatcher {
     });
   }
 
-  /** The hit for one row, or undefined when the row is not affected by any entry. */
-  match(row: CandidateRow): AffectedPackageHit | undefined {
-    const bySource = ecosystemRule(row.ecosystem)?.bySource ?? true;
-    const name = bySource ? row.source : row.package;
-    const version = bySource ? row.sourceVersion : row.version;
-    const list = this.byKey.get(`${row.ecosystem}\0${name}`);
+  /** The best match for one (ecosystem, advisory package name, version), memoised; undefined when not affected. */
+  matchKey(ecosystem: string, name: string, version: string): { m: MatchResult; advisoryId: string } | undefined {
+    const list = this.byKey.get(`${ecosystem}\0${name}`);
     if (!list) return undefined;
-    const cmp = comparatorFor(row.ecosystem)!;
+    const cmp = comparatorFor(ecosystem)!;
     let best: { m: MatchResult; advisoryId: string } | undefined;
     for (const e of list) {
       let m = e.memo.get(version);
@@ -71,9 +68,16 @@ export class CandidateMatcher {
         m = matchAffected(version, e.prepared, cmp);
         e.memo.set(version, m);
       }
-      // Several advisories (DSA and tracker) may describe one CVE: prefer one that names a fix.
+      // Several advisories (DSA and tracker) may describe one CVE: prefer one that names a fix, the higher one.
       if (m.affected && (!best || (m.fixed && (!best.m.fixed || cmp(m.fixed, best.m.fixed) > 0)))) best = { m, advisoryId: e.advisoryId };
     }
+    return best;
+  }
+
+  /** The hit for one package row, or undefined when the row is not affected by any entry. */
+  match(row: CandidateRow): AffectedPackageHit | undefined {
+    const bySource = ecosystemRule(row.ecosystem)?.bySource ?? true;
+    const best = this.matchKey(row.ecosystem, bySource ? row.source : row.package, bySource ? row.sourceVersion : row.version);
     if (!best) return undefined;
     return {
       name: row.package,

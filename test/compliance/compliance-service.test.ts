@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ComplianceService, listResults, summarize } from '../../src/compliance/index.js';
+import { ComplianceService, listResults, resultsForResource, summarize } from '../../src/compliance/index.js';
 import { isGoldsmithError } from '../../src/errors/index.js';
 import type { Store } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/stores.js';
@@ -116,8 +116,13 @@ describeEachBackend('compliance service', (b) => {
     assert.equal(of(golden.id, 'market-1', 'trustedLaunch')?.state, 'Compliant', 'a marketplace image does not declare Trusted Launch support');
     // A full re-scan is idempotent: same rows, same counts.
     const n = await count(store, 'compliance_results');
-    await svc.scan();
+    const again = await svc.scan();
     assert.equal(await count(store, 'compliance_results'), n);
+    assert.equal(again.written, 0, 'nothing changed, so nothing is rewritten');
+    assert.equal(again.results, report.results);
+    const shown = await resultsForResource(store, 'big-1');
+    const nc = shown.results.find((r) => r.assignmentId === sizes.id)!;
+    assert.ok(Array.isArray(nc.trace) && JSON.stringify(nc.trace).includes('properties.hardwareProfile.vmSize'), 'a NonCompliant result stores its trace');
     const overall = (await summarize(store, 'assignment')).overall;
     assert.equal(overall.total, n);
   });
@@ -149,8 +154,8 @@ describeEachBackend('compliance service', (b) => {
   test('an active exemption makes results Exempt; an expired one shows visibly', async () => {
     const a = await svc.assignments.get('no-big');
     const big1 = `${RG}/providers/Microsoft.Compute/virtualMachines/big-1`;
-    await svc.assignments.createExemption({ name: 'big-ok', scope: big1, policyAssignmentId: a.id, exemptionCategory: 'Waiver', expiresOn: '2026-12-31T00:00:00Z' });
-    await svc.assignments.createExemption({ name: 'old-waiver', scope: `${RG}/providers/Microsoft.Compute/virtualMachines/web-1`, policyAssignmentId: a.id, exemptionCategory: 'Mitigated', expiresOn: '2026-01-01T00:00:00Z' });
+    await svc.createExemption({ name: 'big-ok', scope: big1, policyAssignmentId: a.id, exemptionCategory: 'Waiver', expiresOn: '2026-12-31T00:00:00Z' });
+    await svc.createExemption({ name: 'old-waiver', scope: `${RG}/providers/Microsoft.Compute/virtualMachines/web-1`, policyAssignmentId: a.id, exemptionCategory: 'Mitigated', expiresOn: '2026-01-01T00:00:00Z' });
     await svc.evaluateAssignmentScope(a.id);
     const rows = await listResults(store, { policy: 'no-big' });
     const big = rows.find((r) => r.resourceId === big1)!;

@@ -118,6 +118,27 @@ describeEachBackend('fleet service', (b) => {
     await assert.rejects(f.fleet.putResource({ id: `${IMG}/versions/9.9.9`, name: '9.9.9', type: 'Microsoft.Compute/galleries/images/versions', location: 'x' }), { code: 'FLEET_BAD_DOCUMENT' });
     assert.equal(await count(store, 'microsoft.compute/virtualmachines/extensions'), before);
     assert.equal(await count(store), 0);
+
+    // Scale sets and disks go through the same generic path.
+    await f.fleet.putResource({
+      id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/web`,
+      name: 'web',
+      type: 'Microsoft.Compute/virtualMachineScaleSets',
+      location: 'westeurope',
+      sku: { name: 'Standard_D2s_v5', capacity: 3 },
+      tags: { role: 'cattle' },
+      properties: { virtualMachineProfile: { storageProfile: { imageReference: { id: `${IMG}/versions/1.0.0` } } }, orchestrationMode: 'Uniform' },
+    });
+    await f.fleet.putResource({ id: `${RG}/providers/Microsoft.Compute/disks/data1`, name: 'data1', type: 'Microsoft.Compute/disks', location: 'westeurope', sku: { name: 'Premium_LRS' }, properties: { diskSizeGB: 128 } });
+    await assert.rejects(
+      f.fleet.putResource({ id: `${RG}/providers/Microsoft.Compute/disks/data2`, name: 'data2', type: 'Microsoft.Compute/disks', location: 'westeurope', properties: { diskSizeGB: -1 } }),
+      { code: 'FLEET_BAD_DOCUMENT', where: '/properties/diskSizeGB' },
+    );
+    assert.deepEqual((await f.fleet.listResources({ resourceGroup: 'goldsmith' })).map((d) => d.type), ['Microsoft.Compute/disks', 'Microsoft.Compute/virtualMachineScaleSets']);
+    const vmss = await f.fleet.getResource(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/web`);
+    await assert.rejects(f.fleet.deleteResource(RG), { code: 'FLEET_NOT_FLEET_RESOURCE' }, 'scopes are not deleted with everything in them');
+    await assert.rejects(f.fleet.deleteResource(IMG), { code: 'FLEET_NOT_FLEET_RESOURCE' });
+    assert.deepEqual([(await f.fleet.imageFacts(vmss)).version, (await f.fleet.imageFacts(vmss)).lifecycle], ['1.0.0', 'aged'], 'scale sets get image facts too');
   });
 
   it('admission: a deny writes nothing and names the assignment; modify is what gets stored; denyAction blocks deletes', async () => {

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, beforeEach, it } from 'node:test';
 import { imageFactsFor, loadGalleryIndex, type AdmissionReviewer } from '../../src/fleet/index.js';
+import { cattleRunCurrentImage, compileDefinition, evaluate, restrictImagesToGallery } from '../../src/policy/index.js';
 import type { Store } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/stores.js';
 import { FleetFixture, resetTables, SUB } from './fixtures.js';
 
-const AZ = readFileSync(new URL('./fixtures/az-vm-list.json', import.meta.url), 'utf8');
+// Read from the source tree: tsc does not copy JSON fixtures into dist/.
+const root = fileURLToPath(new URL(/\/dist\//.test(import.meta.url) ? '../../../' : '../../', import.meta.url));
+const AZ = readFileSync(join(root, 'test/fleet/fixtures/az-vm-list.json'), 'utf8');
 const PAY_SUB = '7d4c2a9e-1b3f-4c8d-9e0a-2f6b8c1d3e5f';
 const total = async (store: Store) => (await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM resources`))[0]!.n;
 
@@ -130,6 +135,21 @@ describeEachBackend('fleet import and image facts', (b) => {
       ['cattle', 4, 2, 2],
       ['pet', 3, 2, 2],
     ]);
+
+    // The facts are what the policy engine's Goldsmith aliases read: the built-ins judge these VMs.
+    const gid = `/subscriptions/${SUB}/resourceGroups/goldsmith/providers/Microsoft.Compute/galleries/g1`;
+    const restrict = compileDefinition(restrictImagesToGallery, { galleryIds: { value: [gid] } });
+    const cattle = compileDefinition(cattleRunCurrentImage);
+    const judge = async (name: string) => {
+      const { resource, image } = await f.fleet.showVm(name);
+      const ctx = { now: f.now, computed: { image } };
+      return [evaluate(restrict, resource, ctx).complianceState, evaluate(cattle, resource, ctx).complianceState];
+    };
+    assert.deepEqual(await judge('latest'), ['Compliant', 'NonCompliant'], 'cattle on a version aged by 1.3.0');
+    assert.deepEqual(await judge('market'), ['NonCompliant', 'NonCompliant']);
+    assert.deepEqual(await judge('pay-db-01'), ['NonCompliant', 'Compliant'], 'a pet is not judged by the cattle rule');
+    await f.fleet.updateVm('latest', { image: 'g1/ubuntu' });
+    assert.deepEqual(await judge('latest'), ['Compliant', 'Compliant'], 'back on latest');
 
     // Pure and fast: the whole fleet's facts from one index.
     const index = await loadGalleryIndex(store);

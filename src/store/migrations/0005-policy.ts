@@ -116,6 +116,10 @@ CREATE TABLE compliance_counts (
   PRIMARY KEY (dimension, key, assignment_id, reference_id, state)
 );
 
+-- Compliance loads a VM's extensions and guest configuration assignments by id prefix
+-- (id_lower LIKE '{vm}/%'); text_pattern_ops makes that an index range scan under any collation.
+CREATE INDEX compliance_resources_id_prefix ON resources (id_lower text_pattern_ops);
+
 -- deployIfNotExists results that are NonCompliant: what a remediation task would deploy.
 CREATE TABLE compliance_remediations (
   assignment_id     text NOT NULL REFERENCES policy_assignments (id) ON DELETE CASCADE,

@@ -50,9 +50,17 @@ CREATE TABLE image_packages (
   arch           text NOT NULL,
   PRIMARY KEY (version_id, package, arch, version)
 );
-CREATE INDEX image_packages_source ON image_packages (ecosystem, source);
--- RPM advisories name binary packages.
-CREATE INDEX image_packages_binary ON image_packages (ecosystem, package);
+-- Blast radius reads the distinct source versions of a package first (index-only), then only the
+-- rows whose version is affected; RPM advisories name binary packages, hence the second index.
+CREATE INDEX image_packages_source ON image_packages (ecosystem, source, source_version);
+CREATE INDEX image_packages_binary ON image_packages (ecosystem, package, version);
+
+-- VMs by the image they reference (a version id, or a definition id for latest), lower-cased as
+-- Azure compares ids: blast radius finds the VMs on affected versions without reading every VM.
+CREATE INDEX vuln_vm_image_ref ON resources (lower(doc #>> '{properties,storageProfile,imageReference,id}'))
+  WHERE type = 'microsoft.compute/virtualmachines';
+CREATE INDEX vuln_vmss_image_ref ON resources (lower(doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}'))
+  WHERE type = 'microsoft.compute/virtualmachinescalesets';
 
 -- The emergency timeline: imported, matched, excluded, rebuilt, published … per CVE.
 CREATE TABLE cve_events (
