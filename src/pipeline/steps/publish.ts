@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyBundleForArtifact } from '../../attest/index.js';
 import { FailedError, IntegrityError } from '../../errors/index.js';
-import { parseSpdx } from '../../sbom/index.js';
+import { parseSpdx, type Inventory } from '../../sbom/index.js';
+import { recordImagePackages } from '../../vuln/image-packages.js';
 import type { AttestOutputs } from './attest.js';
 import type { StepDefinition } from '../step.js';
 import type { PackagedArtifact } from './package.js';
@@ -43,6 +44,7 @@ export const publish: StepDefinition = {
     }
     ctx.log(`verified SBOM, provenance and tattoo signatures over ${rootfs.digest.slice(0, 19)}…`);
     const all = [...artifacts, ...attested.artifacts];
+    const inventory = JSON.parse(await readFile(store.path(buildRegion, attested.inventoryDigest), 'utf8')) as Inventory;
 
     await gallery.ensureGallery({ name: d.gallery });
     await gallery.ensureImageDefinition({
@@ -71,7 +73,7 @@ export const publish: StepDefinition = {
     return {
       outputs: { gallery: d.gallery, image: d.image, version: rb.version, regions: replication.map((r) => r.region) },
       commit: async (tx) => {
-        await gallery.publishVersion(
+        const published = await gallery.publishVersion(
           {
             gallery: d.gallery,
             image: d.image,
@@ -96,6 +98,9 @@ export const publish: StepDefinition = {
           },
           tx,
         );
+        // The package index the CVE blast radius queries, visible together with the version.
+        const n = await recordImagePackages(tx, published.id, inventory);
+        ctx.log(`indexed ${n} packages for vulnerability matching`);
         ctx.log(`published ${d.gallery}/${d.image}/${rb.version}`);
       },
     };
