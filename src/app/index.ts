@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { ArtifactStore } from '../artifacts/index.js';
 import { Keyring } from '../attest/index.js';
 import { CatalogService } from '../catalog/index.js';
+import { AdmissionService, ComplianceService, ComplianceTriggers } from '../compliance/index.js';
+import { createFleet, type FleetService } from '../fleet/index.js';
 import { scratchDir, type Config } from '../config/index.js';
 import { GalleryService } from '../gallery/index.js';
 import { BuildService } from '../pipeline/build-service.js';
@@ -19,6 +21,12 @@ export interface App {
   gallery: GalleryService;
   builds: BuildService;
   schedules: ScheduleService;
+  /** VMs and other resources; every write passes policy admission (deny, append, modify). */
+  fleet: FleetService;
+  compliance: ComplianceService;
+  admission: AdmissionService;
+  /** Re-evaluates what a change affects; edges start it and wait for `idle()` before exiting. */
+  triggers: ComplianceTriggers;
   /** What pipeline steps get; for building a BuildService with another step list. */
   pipeline: PipelineServices;
   keyring: Keyring;
@@ -35,5 +43,24 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const keyring = Keyring.forHome(config.home);
   const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), buildRegion: BUILD_REGION, catalog, gallery, keyring, clock };
   const builds = new BuildService(services, config.home);
-  return { config, store, artifacts, catalog, gallery, builds, schedules: new ScheduleService(store, builds, clock), pipeline: services, keyring, clock };
+  const compliance = new ComplianceService(store, { clock });
+  const admission = new AdmissionService(compliance);
+  const fleet = createFleet({ store, gallery, clock, admission });
+  const triggers = new ComplianceTriggers(compliance);
+  return {
+    config,
+    store,
+    artifacts,
+    catalog,
+    gallery,
+    builds,
+    schedules: new ScheduleService(store, builds, clock),
+    fleet,
+    compliance,
+    admission,
+    triggers,
+    pipeline: services,
+    keyring,
+    clock,
+  };
 }

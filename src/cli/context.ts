@@ -16,10 +16,22 @@ export class CliContext {
   }
   /** All services over the store. */
   app(): Promise<App> {
-    this.appPromise ??= this.store().then((s) => createApp(this.config, s));
+    // Compliance follows every change this command makes (a VM write, a new gallery version).
+    this.appPromise ??= this.store().then((s) => {
+      const app = createApp(this.config, s);
+      app.triggers.start();
+      return app;
+    });
     return this.appPromise;
   }
   async close(): Promise<void> {
+    if (this.appPromise) {
+      const app = await this.appPromise.catch(() => undefined);
+      if (app) {
+        await app.triggers.idle();
+        app.triggers.stop();
+      }
+    }
     if (this.storePromise) await (await this.storePromise).close();
   }
 }

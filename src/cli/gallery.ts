@@ -1,15 +1,13 @@
-import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ArtifactStore } from '../artifacts/index.js';
 import { NotFoundError } from '../errors/index.js';
-import type { Gallery, GalleryVersionView, ImageDefinition, TargetRegion, UpdateVersionInput } from '../gallery/index.js';
-import { GalleryService } from '../gallery/index.js';
+import type { Gallery, GalleryService, GalleryVersionView, ImageDefinition, TargetRegion, UpdateVersionInput } from '../gallery/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 
 /** `goldsmith gallery …`: galleries, image definitions and versions with Azure Compute Gallery semantics. */
 export function registerGallery(program: Command, ctx: CliContext): void {
-  const svc = async () => new GalleryService(await ctx.store(), new ArtifactStore(join(ctx.config.home, 'artifacts')));
+  // The app's gallery: its changes reach compliance triggers (new latest, exclusion, end of life).
+  const svc = async () => (await ctx.app()).gallery;
   const gallery = program.command('gallery').description('galleries, image definitions and versions (Azure Compute Gallery semantics)');
 
   gallery

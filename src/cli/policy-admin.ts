@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ComplianceService, whatIf, type AssignmentInput, type ExemptionCategory } from '../compliance/index.js';
+import { whatIf, type AssignmentInput, type ExemptionCategory } from '../compliance/index.js';
 import { InputError, NotFoundError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
@@ -20,7 +20,7 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
   }
 }
 
-export const complianceService = async (ctx: CliContext) => new ComplianceService(await ctx.store());
+export const complianceService = async (ctx: CliContext) => (await ctx.app()).compliance;
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 interface AssignmentOpts extends OutputOptions {

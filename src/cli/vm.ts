@@ -1,16 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import type { App } from '../app/index.js';
 import { InputError } from '../errors/index.js';
-import { createFleet, tagValue, type ArmResource, type FleetService, type ImageReference } from '../fleet/index.js';
+import { tagValue, type ArmResource, type FleetService, type ImageReference } from '../fleet/index.js';
 import type { ImageFacts } from '../policy/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 
-/** The app's fleet once the composition root carries one (with admission); until then, one built here. */
+/** The app's fleet: every write passes policy admission. */
 export async function fleetFor(ctx: CliContext): Promise<FleetService> {
-  const app = (await ctx.app()) as App & { fleet?: FleetService };
-  return app.fleet ?? createFleet(app);
+  return (await ctx.app()).fleet;
 }
 
 export function collectTag(value: string, previous: Record<string, string> = {}): Record<string, string> {

@@ -75,6 +75,7 @@ function exemptionFor(exemptions: readonly ExemptionRecord[], p: PreparedAssignm
   return expired ? { ex: expired, active: false } : undefined;
 }
 
+const NO_REASONS: string[] = [];
 const STATES = new Set<string>(['Compliant', 'NonCompliant', 'Unknown', 'Protected', 'Conflicting']);
 
 /**
@@ -105,13 +106,14 @@ export function evaluateAssignment(
     const ex = hit?.ex;
     const active = hit?.active === true;
     const interesting = state !== 'Compliant' || (ex !== undefined && !active) || opts.detail === true;
-    let prefix: string[] = [];
+    let prefix: string[] = NO_REASONS;
     if (ex && active) {
       prefix = [`exempt by ${ex.name} (${ex.exemptionCategory}${ex.expiresOn ? `, until ${ex.expiresOn}` : ''}); without it the state would be ${state}`];
       state = 'Exempt';
     } else if (ex) prefix = [`exemption ${ex.name} expired on ${ex.expiresOn}; it no longer applies`];
     const flagged = state === 'NonCompliant' || state === 'Conflicting';
-    out.push({
+    // One object shape for every result (no conditional spreads): a scan builds millions of them.
+    const result: ComplianceResult = {
       assignmentId: a.id,
       referenceId: ref.referenceId,
       resourceId: r.id,
@@ -127,21 +129,22 @@ export function evaluateAssignment(
       state,
       effect: res.effect,
       enforcementMode: a.enforcementMode,
-      exemptionId: ex?.id ?? null,
+      exemptionId: ex === undefined ? null : ex.id,
       exemptionExpired: ex !== undefined && !active,
       reasons: prefix,
       trace: null,
       evaluatedAt: opts.nowIso,
-      message: flagged ? ref.message ?? null : null,
-      remediationUrl: flagged ? ref.remediationUrl ?? null : null,
-      ...(res.remediation && state === 'NonCompliant' ? { remediation: { deployment: res.remediation.deployment } } : {}),
-    });
+      message: flagged ? (ref.message ?? null) : null,
+      remediationUrl: flagged ? (ref.remediationUrl ?? null) : null,
+      remediation: res.remediation !== undefined && state === 'NonCompliant' ? { deployment: res.remediation.deployment } : undefined,
+      pending: undefined,
+    };
+    out.push(result);
     // Reasons and the trace re-run the condition with recording: done now, or by a scan only for
     // results whose state actually changed.
     if (interesting) {
-      const r = out[out.length - 1]!;
-      if (opts.lazy) r.pending = { result: res, prefix };
-      else explainResult(r, res, prefix);
+      if (opts.lazy) result.pending = { result: res, prefix };
+      else explainResult(result, res, prefix);
     }
   }
   return out;

@@ -85,8 +85,9 @@ export function resultWhere(f: ResultFilter, params: unknown[]): string {
     if (s.kind === 'managementGroup') throw new InputError('COMPLIANCE_INPUT_INVALID', 'filter by subscription or resource group scope (management groups: use compliance summary --by subscription)', { where: '--scope' });
     w.push(`(resource_id_lower = ${p(s.lower)} OR resource_id_lower LIKE ${p(escapeLike(s.lower) + '/%')})`);
   }
-  if (f.team) w.push(`lower(team) = ${p(f.team.toLowerCase())}`);
-  if (f.application) w.push(`lower(application) = ${p(f.application.toLowerCase())}`);
+  // Tag values compare exactly (as Azure's do), so the indexes on team and application apply.
+  if (f.team) w.push(`team = ${p(f.team)}`);
+  if (f.application) w.push(`application = ${p(f.application)}`);
   if (f.policy) {
     const x = p(f.policy.toLowerCase());
     const suffix = p('%/' + escapeLike(f.policy.toLowerCase()));

@@ -4,6 +4,7 @@
  * index, version ranges are decided in JS with the ecosystem's comparator, then one query finds VMs.
  */
 import { NotFoundError } from '../errors/index.js';
+import { parseVersionId } from '../gallery/index.js';
 import type { Queryable } from '../store/index.js';
 import { findAdvisories, type StoredAdvisory } from './advisory-repo.js';
 import { CandidateMatcher, type AffectedPackageHit } from './match-candidates.js';
@@ -40,6 +41,9 @@ export interface Impact {
   byRole: Record<string, string[]>;
 }
 
+/** Version ids sort by number (1.0.9 before 1.0.10); one collator, made once. */
+const byNumericId = new Intl.Collator('en', { numeric: true });
+
 export const NO_TEAM = '(no team)';
 export const NO_ROLE = '(no role)';
 
@@ -69,9 +73,6 @@ async function candidateKeys(q: Queryable, wanted: Wanted): Promise<KeyRow[]> {
 
 interface VersionSqlRow {
   id: string;
-  gallery: string;
-  image: string;
-  imageId: string;
   name: string;
   excludeFromLatest: boolean;
   buildRunId: string | null;
@@ -80,23 +81,24 @@ interface VersionSqlRow {
   pkgs: Array<[string, string, string, string, string, string]>;
 }
 
-/** Phase 2: the non-deleted versions holding an affected key, one row each with its matching packages. */
+/** Phase 2: the non-deleted versions holding an affected key, one row each with its matching packages.
+ * Gallery and image names come from the Azure id, not a join (the planner misjudges that join badly). */
 async function versionsWithKeys(q: Queryable, keys: KeyRow[]): Promise<VersionSqlRow[]> {
-  return q.query<VersionSqlRow>(
+  // One row holding one JSON array: per-row overhead, not SQL, dominates large results on PGlite.
+  const [row] = await q.query<{ list: VersionSqlRow[] }>(
     `WITH hit AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS h(ecosystem text, name text, version text, "bySource" boolean)),
      rows AS (
        SELECT p.* FROM image_packages p JOIN hit h ON h."bySource" AND p.ecosystem = h.ecosystem AND p.source = h.name AND p.source_version = h.version
        UNION ALL
        SELECT p.* FROM image_packages p JOIN hit h ON NOT h."bySource" AND p.ecosystem = h.ecosystem AND p.package = h.name AND p.version = h.version
      )
-     SELECT v.id, g.name AS gallery, i.name AS image, i.id AS "imageId", v.name, v.exclude_from_latest AS "excludeFromLatest",
-            v.build_run_id AS "buildRunId", v.metadata->>'templateName' AS "templateName",
-            jsonb_agg(jsonb_build_array(r.ecosystem, r.package, r.version, r.source, r.source_version, r.arch)) AS pkgs
-     FROM rows r JOIN gallery_versions v ON v.id = r.version_id AND v.deleted_at IS NULL
-     JOIN gallery_images i ON i.id = v.image_id JOIN gallery_galleries g ON g.id = i.gallery_id
-     GROUP BY v.id, g.name, i.name, i.id`,
+     SELECT COALESCE(jsonb_agg(jsonb_build_object('id', v.id, 'name', v.name, 'excludeFromLatest', v.exclude_from_latest, 'buildRunId', v.build_run_id,
+                                                  'templateName', v.metadata->>'templateName', 'pkgs', r.pkgs)), '[]'::jsonb) AS list
+     FROM (SELECT version_id, jsonb_agg(jsonb_build_array(ecosystem, package, version, source, source_version, arch)) AS pkgs FROM rows GROUP BY version_id) r
+     JOIN gallery_versions v ON v.id = r.version_id AND v.deleted_at IS NULL`,
     [JSON.stringify(keys)],
   );
+  return row?.list ?? [];
 }
 
 /** VMs (and scale sets) whose image reference names one of the versions, directly or via latest + exactVersion. */
@@ -104,29 +106,25 @@ export async function vmsOn(q: Queryable, versionIds: readonly string[]): Promis
   if (!versionIds.length) return [];
   const canonical = new Map(versionIds.map((id) => [id.toLowerCase(), id]));
   const refs = [...new Set([...canonical.keys()].flatMap((id) => [id, id.replace(/\/versions\/[^/]+$/, '')]))];
-  // The WHERE clauses repeat the indexed expressions (vuln_vm_image_ref, vuln_vmss_image_ref) verbatim.
-  const rows = await q.query<Omit<ImpactVm, 'imageVersion'> & { refId: string; exactVersion: string | null }>(
-    `SELECT r.id, r.name, r.type, r.doc->'tags'->>'team' AS team, r.doc->'tags'->>'role' AS role,
-            lower(r.doc #>> '{properties,storageProfile,imageReference,id}') AS "refId",
-            r.doc #>> '{properties,storageProfile,imageReference,exactVersion}' AS "exactVersion"
-     FROM resources r WHERE r.type = 'microsoft.compute/virtualmachines'
-       AND lower(doc #>> '{properties,storageProfile,imageReference,id}') = ANY($1::text[])
-     UNION ALL
-     SELECT r.id, r.name, r.type, r.doc->'tags'->>'team', r.doc->'tags'->>'role',
-            lower(r.doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}'),
-            r.doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,exactVersion}'
-     FROM resources r WHERE r.type = 'microsoft.compute/virtualmachinescalesets'
-       AND lower(doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}') = ANY($1::text[])`,
+  // The WHERE clause repeats the indexed expression (vuln_vm_image_ref) verbatim; one JSON row as above.
+  const [row] = await q.query<{ list: Array<[string, string, string, string | null, string | null, string, string | null]> }>(
+    `SELECT COALESCE(jsonb_agg(jsonb_build_array(r.id, r.name, r.type, r.doc->'tags'->>'team', r.doc->'tags'->>'role',
+              lower(COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')),
+              COALESCE(doc #>> '{properties,storageProfile,imageReference,exactVersion}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,exactVersion}'))), '[]'::jsonb) AS list
+     FROM resources r
+     WHERE lower(COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')) = ANY($1::text[])
+       AND r.type IN ('microsoft.compute/virtualmachines', 'microsoft.compute/virtualmachinescalesets')`,
     [refs],
   );
   const out: ImpactVm[] = [];
-  for (const { refId, exactVersion, ...vm } of rows) {
-    const vid = /\/versions\/[^/]+$/.test(refId) ? refId : exactVersion ? `${refId}/versions/${exactVersion}`.toLowerCase() : undefined;
+  for (const [id, name, type, team, role, refId, exactVersion] of row?.list ?? []) {
+    const vid = refId.includes('/versions/') ? refId : exactVersion ? `${refId}/versions/${exactVersion}`.toLowerCase() : undefined;
     const imageVersion = vid ? canonical.get(vid) : undefined;
-    if (imageVersion) out.push({ ...vm, imageVersion });
+    if (imageVersion) out.push({ id, name, type, team, role, imageVersion });
   }
   const k = (s: string | null) => s ?? '\uffff';
-  return out.sort((a, b) => k(a.team).localeCompare(k(b.team)) || k(a.role).localeCompare(k(b.role)) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const c = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((a, b) => c(k(a.team), k(b.team)) || c(k(a.role), k(b.role)) || c(a.name, b.name) || c(a.id, b.id));
 }
 
 export function groupBy(vms: readonly ImpactVm[], key: (v: ImpactVm) => string): Record<string, string[]> {
@@ -150,9 +148,10 @@ export async function affectedVersionsFor(q: Queryable, advisories: readonly Sto
       if (hit) packages.push(hit);
     }
     packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : 1));
-    list.push({ id: r.id, gallery: r.gallery, image: r.image, imageId: r.imageId, version: r.name, excludeFromLatest: r.excludeFromLatest, buildRunId: r.buildRunId, templateName: r.templateName, packages });
+    const at = parseVersionId(r.id);
+    list.push({ id: r.id, gallery: at.gallery, image: at.image, imageId: r.id.slice(0, r.id.lastIndexOf('/versions/')), version: r.name, excludeFromLatest: r.excludeFromLatest, buildRunId: r.buildRunId, templateName: r.templateName, packages });
   }
-  return list.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  return list.sort((a, b) => byNumericId.compare(a.id, b.id));
 }
 
 export async function impact(q: Queryable, ref: string): Promise<Impact> {

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { App } from '../app/index.js';
-import type { GalleryVersionView } from '../gallery/index.js';
+import { compareVersions, parseVersion, type GalleryVersionView } from '../gallery/index.js';
 import { findAdvisories, type StoredAdvisory } from './advisory-repo.js';
 import { isCveId } from './advisory.js';
 import { choosePin } from './choose-pin.js';
@@ -83,7 +83,7 @@ export async function planResponse(app: App, ref: string, probe: MirrorProbe): P
   const cves = cveIdsOf(advisories);
   const rebuild: RebuildPlan[] = [];
   for (const [imageId, versions] of byImage) {
-    const top = versions.reduce((a, b) => (a.version.localeCompare(b.version, 'en', { numeric: true }) >= 0 ? a : b));
+    const top = versions.reduce((a, b) => (compareVersions(parseVersion(a.version), parseVersion(b.version)) >= 0 ? a : b));
     rebuild.push(await planRebuild(app, imageId, top, views.get(top.id)!, probe, cves));
   }
   const main = advisories[0]!;

@@ -50,17 +50,17 @@ CREATE TABLE image_packages (
   arch           text NOT NULL,
   PRIMARY KEY (version_id, package, arch, version)
 );
--- Blast radius reads the distinct source versions of a package first (index-only), then only the
--- rows whose version is affected; RPM advisories name binary packages, hence the second index.
-CREATE INDEX image_packages_source ON image_packages (ecosystem, source, source_version);
-CREATE INDEX image_packages_binary ON image_packages (ecosystem, package, version);
+-- Blast radius reads the distinct source versions of a package first, then only the rows whose
+-- version is affected; both from the index alone (INCLUDE). RPM advisories name binary packages,
+-- hence the second index.
+CREATE INDEX image_packages_source ON image_packages (ecosystem, source, source_version) INCLUDE (version_id, package, version, arch);
+CREATE INDEX image_packages_binary ON image_packages (ecosystem, package, version) INCLUDE (version_id, source, source_version, arch);
 
--- VMs by the image they reference (a version id, or a definition id for latest), lower-cased as
--- Azure compares ids: blast radius finds the VMs on affected versions without reading every VM.
-CREATE INDEX vuln_vm_image_ref ON resources (lower(doc #>> '{properties,storageProfile,imageReference,id}'))
-  WHERE type = 'microsoft.compute/virtualmachines';
-CREATE INDEX vuln_vmss_image_ref ON resources (lower(doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}'))
-  WHERE type = 'microsoft.compute/virtualmachinescalesets';
+-- VMs and scale sets by the image they reference (a version id, or a definition id for latest),
+-- lower-cased as Azure compares ids: blast radius finds the VMs on affected versions without reading
+-- every VM. Not partial: PostgreSQL uses an expression index's statistics only when it has no predicate.
+CREATE INDEX vuln_vm_image_ref ON resources (lower(COALESCE(doc #>> '{properties,storageProfile,imageReference,id}',
+  doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')));
 
 -- The emergency timeline: imported, matched, excluded, rebuilt, published … per CVE.
 CREATE TABLE cve_events (
