@@ -52,9 +52,37 @@ export function explain(r: ComplianceResult): void {
 
 /** Is the resource in the assignment's scope, outside its notScopes, and picked by its selectors? */
 export function inAssignment(p: PreparedAssignment, r: LoadedResource, scopes: ScopeIndex): boolean {
-  if (!scopes.contains(p.scopeLower, r.idLower)) return false;
-  for (const n of p.notScopesLower) if (scopes.contains(n, r.idLower)) return false;
-  return p.selectors.length === 0 || selected(p, r);
+  return inScopes(p, r, scopes) && (p.selectors.length === 0 || selected(p, r));
+}
+
+/** The resource group an id sits in ("/subscriptions/s/resourcegroups/g"), or undefined. */
+export function containerOf(idLower: string): string | undefined {
+  if (!idLower.startsWith('/subscriptions/')) return undefined;
+  const a = idLower.indexOf('/', 15);
+  if (a < 0 || !idLower.startsWith('/resourcegroups/', a)) return undefined;
+  const b = idLower.indexOf('/', a + 16);
+  return b < 0 ? undefined : idLower.slice(0, b);
+}
+
+/**
+ * Scope and notScopes membership. When every scope of the assignment is a management group,
+ * subscription or resource group, membership depends only on the resource's resource group, so it
+ * is decided once per (assignment, resource group, hierarchy) rather than once per resource.
+ */
+function inScopes(p: PreparedAssignment, r: LoadedResource, scopes: ScopeIndex): boolean {
+  const container = p.containerScoped ? containerOf(r.idLower) : undefined;
+  if (container === undefined) return inScopesUncached(p, r.idLower, scopes);
+  let memo = p.membership;
+  if (memo === undefined || memo.scopes !== scopes) memo = p.membership = { scopes, byContainer: new Map() };
+  let hit = memo.byContainer.get(container);
+  if (hit === undefined) memo.byContainer.set(container, (hit = inScopesUncached(p, r.idLower, scopes)));
+  return hit;
+}
+
+function inScopesUncached(p: PreparedAssignment, idLower: string, scopes: ScopeIndex): boolean {
+  if (!scopes.contains(p.scopeLower, idLower)) return false;
+  for (const n of p.notScopesLower) if (scopes.contains(n, idLower)) return false;
+  return true;
 }
 
 export function refApplies(ref: PreparedRef, r: LoadedResource): boolean {

@@ -12,6 +12,7 @@ import {
   type PolicyInfo,
 } from '../policy/index.js';
 import { complianceAliases } from './aliases.js';
+import { parseScope, type ScopeIndex } from './scopes.js';
 import type { AssignmentRecord, DefinitionRecord, ResourceSelector, SetDefinitionRecord } from './types.js';
 
 /** One definition of an assignment, compiled with its parameters and ready to evaluate. */
@@ -37,6 +38,10 @@ export interface PreparedAssignment {
   notScopesLower: string[];
   refs: PreparedRef[];
   selectors: ResourceSelector[];
+  /** Scope and notScopes are all management groups, subscriptions or resource groups (no resources). */
+  containerScoped: boolean;
+  /** Membership by resource group, memoised per scope hierarchy (see evaluate-resource). */
+  membership?: { scopes: ScopeIndex; byContainer: Map<string, boolean> };
 }
 
 /** How prepare reads definitions: by id, from the store or a cache. */
@@ -189,5 +194,21 @@ export async function prepareAssignment(a: AssignmentRecord, src: DefinitionSour
       }
     }
   }
-  return { assignment: a, scopeLower: a.scope.toLowerCase(), notScopesLower: a.notScopes.map((n) => n.toLowerCase()), refs, selectors: a.resourceSelectors };
+  for (const ref of refs) ref.policyInfo = { assignmentId: a.id, definitionId: ref.definitionId, setDefinitionId: ref.setDefinitionId ?? undefined, definitionReferenceId: ref.referenceId || undefined };
+  return {
+    assignment: a,
+    scopeLower: a.scope.toLowerCase(),
+    notScopesLower: a.notScopes.map((n) => n.toLowerCase()),
+    refs,
+    selectors: a.resourceSelectors,
+    containerScoped: [a.scope, ...a.notScopes].every(isContainer),
+  };
+}
+
+function isContainer(scope: string): boolean {
+  try {
+    return parseScope(scope, 'scope').kind !== 'resource';
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,7 @@ import { relatedCandidates } from './related.js';
 import { RelatedInfo, Result, type PolicyResult } from './result.js';
 import { envNow, makeEnv, PolicyEvaluationError, type Env } from './runtime.js';
 import type { TraceNode } from './trace.js';
-import type { EvaluationContext, Resource } from './types.js';
+import type { EvaluationContext, PolicyInfo, Resource } from './types.js';
 
 export type { ComplianceState, PolicyResult, PolicyResultData, RelatedCheck } from './result.js';
 
@@ -13,10 +13,11 @@ const MATCHED_DENY = 'the if condition matches, so the deny effect applies';
 const MATCHED_AUDIT = 'the if condition matches, so the audit effect applies';
 const DONT_ENFORCE_NOTE = 'Azure treats a failed evaluation as an implicit deny';
 
-function existenceTrace(p: CompiledPolicy, env: Env, r: Resource): { satisfied: boolean; trace: TraceNode[] } {
+function existenceTrace(p: CompiledPolicy, env: Env, policy: PolicyInfo | undefined, r: Resource): { satisfied: boolean; trace: TraceNode[] } {
   const d = p.details as Extract<CompiledPolicy['details'], { kind: 'existence' }>;
   if (!d.existenceCondition) return { satisfied: true, trace: [] };
-  const sub: Env = { ...env, resource: r, typeLower: typeof r.type === 'string' ? r.type.toLowerCase() : '', scopes: [] };
+  // A shared env may have moved on to another definition by the time this lazy trace is read.
+  const sub: Env = { ...env, policy, resource: r, typeLower: typeof r.type === 'string' ? r.type.toLowerCase() : '', scopes: [] };
   const trace: TraceNode[] = [];
   try {
     return { satisfied: d.existenceCondition(sub, trace), trace };
@@ -33,17 +34,43 @@ export function evaluate(p: CompiledPolicy, resource: Resource, context: Evaluat
   return evaluateIn(p, resource, context, makeEnv(resource, context));
 }
 
-/** Evaluate several definitions against one resource, sharing the per-resource setup (a scan's inner loop). */
-export function evaluateAll(policies: readonly CompiledPolicy[], resource: Resource, context: EvaluationContext = {}): PolicyResult[] {
-  const env = makeEnv(resource, context);
+/**
+ * Evaluate several definitions against one resource, sharing the per-resource setup (a scan's inner
+ * loop). `policies[i]` sees `infos[i]` (else context.policy) as policy().
+ */
+export function evaluateAll(policies: readonly CompiledPolicy[], resource: Resource, context: EvaluationContext = {}, infos?: ReadonlyArray<PolicyInfo | undefined>): PolicyResult[] {
+  const r = new PreparedResource(resource, context);
   const out: PolicyResult[] = new Array(policies.length);
-  for (let i = 0; i < policies.length; i++) out[i] = evaluateIn(policies[i]!, resource, context, env);
+  for (let i = 0; i < policies.length; i++) out[i] = r.evaluate(policies[i]!, infos ? infos[i] : context.policy);
   return out;
+}
+
+/**
+ * One resource made ready for many definitions: the evaluation environment is built once and each
+ * evaluate() only swaps the policy() info. Results are the same as evaluate(p, resource, {...context, policy}).
+ */
+export class PreparedResource {
+  readonly #env: Env;
+  readonly #context: EvaluationContext;
+  constructor(
+    readonly resource: Resource,
+    context: EvaluationContext = {},
+  ) {
+    // Pin the clock once so every result (and its lazily computed trace) sees the same utcNow().
+    this.#context = context.now === undefined ? { ...context, now: new Date() } : context;
+    this.#env = makeEnv(resource, this.#context);
+  }
+  evaluate(p: CompiledPolicy, policy: PolicyInfo | undefined = this.#context.policy): PolicyResult {
+    const env = this.#env;
+    env.policy = policy;
+    env.scopes.length = 0;
+    return evaluateIn(p, this.resource, this.#context, env);
+  }
 }
 
 function evaluateIn(p: CompiledPolicy, resource: Resource, context: EvaluationContext, env: Env): PolicyResult {
   // Pin the clock so the lazily computed trace sees the same utcNow() as this evaluation.
-  const result = new Result(p.effect, p, resource, context.now === undefined ? { ...context, now: envNow(env) } : context);
+  const result = new Result(p.effect, p, resource, context.now === undefined ? { ...context, now: envNow(env) } : context, env.policy);
   let matched: boolean;
   try {
     matched = p.condition(env, null);
@@ -144,7 +171,8 @@ function applyMatched(p: CompiledPolicy, resource: Resource, env: Env, context: 
           }
         }
       } else satisfied = candidates.length > 0;
-      result.related = new RelatedInfo(d.type, name, () => candidates.map((r) => ({ id: r.id, name: r.name, ...existenceTrace(p, env, r) })));
+      const policy = env.policy;
+      result.related = new RelatedInfo(d.type, name, () => candidates.map((r) => ({ id: r.id, name: r.name, ...existenceTrace(p, env, policy, r) })));
       const what = `a related ${d.type}${name ? ` named '${name}'` : ''}`;
       if (satisfied) {
         result.complianceState = 'Compliant';

@@ -6,7 +6,7 @@ export type { ConditionNode, EffectName, OperandNode, ParameterDefinition, Polic
 export { EFFECTS } from './ast.js';
 export { parseDefinition, canonicalEffect, type ParseOptions } from './parse.js';
 export { compile, compileDefinition, type CompiledPolicy, type CompileOptions } from './compile.js';
-export { evaluate, evaluateAll, type ComplianceState, type PolicyResult, type RelatedCheck } from './evaluate.js';
+export { evaluate, evaluateAll, PreparedResource, type ComplianceState, type PolicyResult, type RelatedCheck } from './evaluate.js';
 export { decide, combinedComplianceState, mostRestrictiveEffect, EFFECT_ORDER, EFFECT_RESTRICTIVENESS, type Decision } from './combine.js';
 export { resolveParameters, checkParameterValue, type AssignmentParameters } from './parameters.js';
 export { OPERATORS, type OperatorName } from './operators.js';

@@ -3,7 +3,7 @@ import type { AppliedOperation } from './apply-effects.js';
 import type { CompiledPolicy } from './compile.js';
 import { makeEnv } from './runtime.js';
 import { decisiveLeaves, describeLeaf, type TraceNode } from './trace.js';
-import type { EvaluationContext, Resource } from './types.js';
+import type { EvaluationContext, PolicyInfo, Resource } from './types.js';
 
 export type ComplianceState = 'Compliant' | 'NonCompliant' | 'Protected' | 'Unknown' | (string & {});
 
@@ -57,18 +57,21 @@ export class Result implements PolicyResultData {
   readonly #policy: CompiledPolicy;
   readonly #resource: Resource;
   readonly #context: EvaluationContext;
+  readonly #info: PolicyInfo | undefined;
   constructor(
     public effect: EffectName,
     policy: CompiledPolicy,
     resource: Resource,
     context: EvaluationContext,
+    info: PolicyInfo | undefined = context.policy,
   ) {
     this.#policy = policy;
     this.#resource = resource;
     this.#context = context;
+    this.#info = info;
   }
   get trace(): TraceNode[] {
-    this.#trace ??= traceOf(this.#policy, this.#resource, this.#context);
+    this.#trace ??= traceOf(this.#policy, this.#resource, this.#context, this.#info);
     return this.#trace;
   }
   get reasons(): string[] {
@@ -100,8 +103,8 @@ export class RelatedInfo implements RelatedCheck {
   }
 }
 
-function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext): TraceNode[] {
-  const env = makeEnv(resource, ctx);
+function traceOf(p: CompiledPolicy, resource: Resource, ctx: EvaluationContext, info: PolicyInfo | undefined): TraceNode[] {
+  const env = makeEnv(resource, ctx, info);
   const t: TraceNode[] = [];
   try {
     p.condition(env, t);

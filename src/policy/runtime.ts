@@ -1,4 +1,4 @@
-import type { EvaluationContext, Resource } from './types.js';
+import type { EvaluationContext, PolicyInfo, Resource } from './types.js';
 
 /**
  * A failure while evaluating one resource (a template function error, a type mismatch in less/greater).
@@ -23,15 +23,17 @@ export interface Env {
   fnResource: Resource;
   fnTypeLower: string;
   ctx: EvaluationContext;
+  /** What policy() returns; kept apart from ctx so one resource's env serves many definitions. */
+  policy: PolicyInfo | undefined;
   /** The clock, read lazily: most evaluations never call utcNow(). Use envNow(env). */
   nowCache: Date | undefined;
   /** Current array members of the enclosing count expressions, by nesting depth. */
   scopes: unknown[];
 }
 
-export function makeEnv(resource: Resource, ctx: EvaluationContext): Env {
+export function makeEnv(resource: Resource, ctx: EvaluationContext, policy: PolicyInfo | undefined = ctx.policy): Env {
   const typeLower = typeof resource.type === 'string' ? resource.type.toLowerCase() : '';
-  return { resource, typeLower, fnResource: resource, fnTypeLower: typeLower, ctx, nowCache: undefined, scopes: [] };
+  return { resource, typeLower, fnResource: resource, fnTypeLower: typeLower, ctx, policy, nowCache: undefined, scopes: [] };
 }
 
 export function envNow(env: Env): Date {

@@ -1,8 +1,8 @@
 /** Shared helpers for vuln tests: fixtures, synthetic inventories, published versions and VMs. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../../src/app/index.js';
 import type { TargetRegion } from '../../src/gallery/index.js';
@@ -10,7 +10,14 @@ import type { Inventory } from '../../src/sbom/index.js';
 import type { Store } from '../../src/store/index.js';
 import { recordImagePackages } from '../../src/vuln/index.js';
 
-export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+/** The project root, from test/ (tsx) or dist/test/ (compiled): fixtures are read from the source tree. */
+export const ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dir !== dirname(dir)) dir = dirname(dir);
+  return dir;
+})();
+
+export const fixture = (name: string) => join(ROOT, 'test/vuln/fixtures', name);
 
 /** [binary, version, source?, sourceVersion?] */
 export type Pkg = [string, string, string?, string?];

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ROOT } from './helpers.js';
 import { choosePin, comparatorFor, ecosystemOf, matchAffected, prepareAffected, type AffectedPackageHit } from '../../src/vuln/index.js';
 
 interface Case {
@@ -10,7 +12,7 @@ interface Case {
   version: string;
   want: { affected: boolean; fixed?: string; lastAffected?: string };
 }
-const cases = JSON.parse(readFileSync(new URL('./cases/osv-ranges.json', import.meta.url), 'utf8')) as Case[];
+const cases = JSON.parse(readFileSync(join(ROOT, 'test/vuln/cases/osv-ranges.json'), 'utf8')) as Case[];
 
 describe('OSV range evaluation (conformance cases)', () => {
   for (const c of cases) {

@@ -238,7 +238,7 @@ const F: Record<string, TemplateFunction> = {
   // policy-only and deployment-context functions
   ipRangeContains: { min: 2, max: 2, pure: true, impl: ([r, t]) => ipRangeContains(str('ipRangeContains', r, 'range'), str('ipRangeContains', t, 'targetRange')) },
   requestContext: { min: 0, max: 0, pure: false, impl: (_a, env) => ({ apiVersion: env.ctx.request?.apiVersion ?? '2024-07-01', identity: null }) },
-  policy: { min: 0, max: 0, pure: false, impl: (_a, env) => ({ assignmentId: '', definitionId: '', setDefinitionId: '', definitionReferenceId: '', ...env.ctx.policy }) },
+  policy: { min: 0, max: 0, pure: false, impl: (_a, env) => ({ assignmentId: '', definitionId: '', setDefinitionId: '', definitionReferenceId: '', ...env.policy }) },
   resourceGroup: { min: 0, max: 0, pure: false, impl: (_a, env) => resourceGroupOf(env) },
   subscription: { min: 0, max: 0, pure: false, impl: (_a, env) => subscriptionOf(env) },
 };
