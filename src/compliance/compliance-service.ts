@@ -2,11 +2,12 @@ import { NotFoundError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { AssignmentsRepo, normaliseAssignment } from './assignments-repo.js';
 import { DefinitionsRepo } from './definitions-repo.js';
-import { evaluateAssignment, type LoadedResource } from './evaluate-resource.js';
+import { evaluateResource, type LoadedResource, type ResultSink } from './evaluate-resource.js';
 import { galleryImageFacts, type ImageFactsSource } from './image-facts.js';
 import { AstCache, prepareAssignment, type DefinitionSource, type PreparedAssignment } from './prepare.js';
 import { loadResources } from './resource-loader.js';
-import { removeOrphans, replaceResults, writeChanged } from './results-repo.js';
+import { removeOrphans, replaceResults, startDiff, writeDiff } from './results-repo.js';
+import { resultsForResource, type ListedResult } from './summary.js';
 import { assertScopeExists, parseScope, ScopeIndex, type ParsedScope } from './scopes.js';
 import type { AssignmentInput, AssignmentRecord, ComplianceResult, ExemptionInput, ExemptionRecord } from './types.js';
 
@@ -177,9 +178,14 @@ export class ComplianceService {
   /** `detail`: reasons and traces for every state; `lazy`: none yet, each result's explain() fills them. */
   evaluateAll(assignments: readonly PreparedAssignment[], resources: readonly LoadedResource[], pass: EvaluationPass, mode: { detail?: boolean; lazy?: boolean } = {}): ComplianceResult[] {
     const out: ComplianceResult[] = [];
-    const opts = { scopes: pass.scopes, exemptions: pass.exemptions, now: pass.now, nowIso: pass.nowIso, ...mode };
-    for (const r of resources) for (const a of assignments) for (const x of evaluateAssignment(a, r, opts)) out.push(x);
+    this.evaluateInto(assignments, resources, pass, mode, out);
     return out;
+  }
+
+  /** evaluateAll, pushing each result to `sink` as it is produced (a scan keeps only changed ones). */
+  evaluateInto(assignments: readonly PreparedAssignment[], resources: readonly LoadedResource[], pass: EvaluationPass, mode: { detail?: boolean; lazy?: boolean }, sink: ResultSink): void {
+    const opts = { scopes: pass.scopes, exemptions: pass.exemptions, now: pass.now, nowIso: pass.nowIso, detail: mode.detail, lazy: mode.lazy };
+    for (const r of resources) evaluateResource(assignments, r, opts, sink);
   }
 
   /**
@@ -202,12 +208,16 @@ export class ComplianceService {
     let deleted = 0;
     for (let i = 0; i < resources.length; i += this.batchSize) {
       const batch = resources.slice(i, i + this.batchSize);
-      const e0 = performance.now();
-      const out = this.evaluateAll(assignments, batch, pass, { lazy: true });
-      evaluateMs += performance.now() - e0;
-      for (const r of out) byState[r.state] = (byState[r.state] ?? 0) + 1;
-      results += out.length;
-      const w = await this.store.tx((q) => writeChanged(q, ids, batch.map((r) => r.idLower), out));
+      const w = await this.store.tx(async (q) => {
+        // Compare with the stored rows while evaluating: only changed results are kept.
+        const diff = await startDiff(q, ids, batch.map((r) => r.idLower));
+        const e0 = performance.now();
+        this.evaluateInto(assignments, batch, pass, { lazy: true }, diff);
+        evaluateMs += performance.now() - e0;
+        for (const [k, n] of Object.entries(diff.byState)) byState[k] = (byState[k] ?? 0) + n;
+        results += diff.results;
+        return writeDiff(q, diff);
+      });
       written += w.written;
       deleted += w.deleted;
     }
@@ -233,6 +243,23 @@ export class ComplianceService {
     const assignments = await this.prepared();
     const resources = await this.load(pass, { idsLower: [resourceId.toLowerCase()] });
     return this.evaluateAll(assignments, resources, pass, { detail: true });
+  }
+
+  /**
+   * Every stored result of one resource (id, or name when unique) with its full explanation tree.
+   * Rows store reasons only; the trees come from evaluating the resource again now, which gives
+   * the stored state's tree as long as the resource, its facts and the policies are unchanged.
+   */
+  async show(resource: string): Promise<{ resourceId: string; results: ListedResult[] }> {
+    const r = await resultsForResource(this.store, resource);
+    if (!r.results.some((x) => !x.trace)) return r;
+    const live = await this.explain(r.resourceId);
+    for (const x of r.results) {
+      if (x.trace) continue;
+      const l = live.find((y) => y.assignmentId === x.assignmentId && y.referenceId === (x.referenceId ?? ''));
+      if (l) Object.assign(x, { trace: l.trace, reasons: x.reasons.length ? x.reasons : l.reasons });
+    }
+    return r;
   }
 
   /** Re-evaluate one assignment over its scope (or a narrower one, e.g. an exemption's). */

@@ -12,7 +12,7 @@ import {
   type PolicyInfo,
 } from '../policy/index.js';
 import { complianceAliases } from './aliases.js';
-import { parseScope, type ScopeIndex } from './scopes.js';
+import { parseScope } from './scopes.js';
 import type { AssignmentRecord, DefinitionRecord, ResourceSelector, SetDefinitionRecord } from './types.js';
 
 /** One definition of an assignment, compiled with its parameters and ready to evaluate. */
@@ -40,8 +40,6 @@ export interface PreparedAssignment {
   selectors: ResourceSelector[];
   /** Scope and notScopes are all management groups, subscriptions or resource groups (no resources). */
   containerScoped: boolean;
-  /** Membership by resource group, memoised per scope hierarchy (see evaluate-resource). */
-  membership?: { scopes: ScopeIndex; byContainer: Map<string, boolean> };
 }
 
 /** How prepare reads definitions: by id, from the store or a cache. */

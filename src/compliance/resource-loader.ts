@@ -62,6 +62,9 @@ export async function loadResources(q: Queryable, o: LoadOptions): Promise<Loade
     if ((r as Row & { child?: boolean }).child) continue;
     const typeLower = r.type.toLowerCase();
     const image = VM_TYPES.has(typeLower) ? o.facts.factsFor(doc, o.galleryIndex, o.now) : undefined;
+    const sc = idScope(idLower);
+    const labels = labelsOf(doc);
+    // Spelled out (no spreads) so every resource has one fast object shape for the hot loop.
     const loaded: LoadedResource = {
       id: r.id,
       idLower,
@@ -69,8 +72,11 @@ export async function loadResources(q: Queryable, o: LoadOptions): Promise<Loade
       doc,
       computed: image ? { image } : {},
       related: [],
-      ...idScope(idLower),
-      ...labelsOf(doc),
+      subscription: sc.subscription,
+      resourceGroup: sc.resourceGroup,
+      team: labels.team,
+      application: labels.application,
+      role: labels.role,
       imageVersion: VM_TYPES.has(typeLower) ? imageLabel(doc, image) : null,
     };
     byId.set(idLower, loaded);

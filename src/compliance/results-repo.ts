@@ -115,27 +115,49 @@ const same = (o: CountedRow & { effect: string; exemption_id: string | null }, r
   o.state === r.state && o.effect === r.effect && o.exemption_id === r.exemptionId && o.exemption_expired === r.exemptionExpired &&
   o.team === r.team && o.application === r.application && o.image_version === r.imageVersion && o.role === r.role;
 
+type ExistingRow = CountedRow & { resource_id_lower: string; effect: string; exemption_id: string | null };
+
 /**
- * Write only what changed for these assignments × resources: rows whose state (or exemption, or
- * roll-up labels) differs, new rows, and rows no longer produced. Unchanged results keep their row
- * (and their evaluated_at: the time the state was last established); reasons and traces are
- * computed only for the rows written. Returns rows written and rows deleted (replaced or gone).
+ * What a scan batch changes, collected while it evaluates: results whose state (or exemption, or
+ * roll-up labels) differs from the stored row, new results, and stored rows no longer produced.
+ * Unchanged results are only counted, so they die young instead of piling up for a batch.
  */
-export async function writeChanged(q: Queryable, assignmentIds: string[], resourceIdsLower: string[], results: readonly ComplianceResult[]): Promise<{ written: number; deleted: number }> {
-  if (!assignmentIds.length || !resourceIdsLower.length) return { written: 0, deleted: 0 };
-  const existing = await q.query<CountedRow & { resource_id_lower: string; effect: string; exemption_id: string | null }>(
+export class ResultDiff {
+  readonly changed: ComplianceResult[] = [];
+  readonly byState: Record<string, number> = {};
+  results = 0;
+  constructor(private readonly old: Map<string, ExistingRow>) {}
+  push(r: ComplianceResult): void {
+    this.results++;
+    this.byState[r.state] = (this.byState[r.state] ?? 0) + 1;
+    const k = `${r.assignmentId}\u0000${r.referenceId}\u0000${r.resourceId.toLowerCase()}`;
+    const o = this.old.get(k);
+    if (o !== undefined && same(o, r)) this.old.delete(k);
+    else this.changed.push(r);
+  }
+  /** Stored rows no evaluation produced (call after every push). */
+  gone(): ExistingRow[] {
+    return [...this.old.values()];
+  }
+}
+
+/** Read the stored results of these assignments × resources, ready to diff against a new evaluation. */
+export async function startDiff(q: Queryable, assignmentIds: string[], resourceIdsLower: string[]): Promise<ResultDiff> {
+  if (!assignmentIds.length || !resourceIdsLower.length) return new ResultDiff(new Map());
+  const existing = await q.query<ExistingRow>(
     `SELECT ${COUNTED}, resource_id_lower, effect, exemption_id FROM compliance_results WHERE resource_id_lower = ANY($2::text[]) AND assignment_id = ANY($1::text[])`,
     [assignmentIds, resourceIdsLower],
   );
-  const old = new Map(existing.map((o) => [`${o.assignment_id}\u0000${o.reference_id}\u0000${o.resource_id_lower}`, o]));
-  const changed: ComplianceResult[] = [];
-  for (const r of results) {
-    const k = `${r.assignmentId}\u0000${r.referenceId}\u0000${r.resourceId.toLowerCase()}`;
-    const o = old.get(k);
-    if (o && same(o, r)) old.delete(k);
-    else changed.push(r);
-  }
-  const keys = [...old.values()].map((o) => ({ a: o.assignment_id, r: o.reference_id, id: o.resource_id_lower }));
+  return new ResultDiff(new Map(existing.map((o) => [`${o.assignment_id}\u0000${o.reference_id}\u0000${o.resource_id_lower}`, o])));
+}
+
+/**
+ * Write a diff: delete rows no longer produced, upsert changed and new ones (reasons are computed
+ * now, only for these), move the roll-up counts. Unchanged rows keep their row and evaluated_at
+ * (the time the state was last established). Returns rows written and rows deleted.
+ */
+export async function writeDiff(q: Queryable, diff: ResultDiff): Promise<{ written: number; deleted: number }> {
+  const keys = diff.gone().map((o) => ({ a: o.assignment_id, r: o.reference_id, id: o.resource_id_lower }));
   const delta = new CountDelta();
   if (keys.length) {
     const removed = await q.query<CountedRow>(
@@ -150,11 +172,20 @@ export async function writeChanged(q: Queryable, assignmentIds: string[], resour
     );
     for (const r of removed) delta.add(r, -1);
   }
+  const changed = diff.changed;
   for (const r of changed) explain(r);
   for (let i = 0; i < changed.length; i += INSERT_CHUNK) await insertResults(q, changed.slice(i, i + INSERT_CHUNK));
   for (const r of changed) delta.add(toCounted(r), +1);
   await delta.apply(q);
   return { written: changed.length, deleted: keys.length };
+}
+
+/** Write only what changed for these assignments × resources (startDiff + push each + writeDiff). */
+export async function writeChanged(q: Queryable, assignmentIds: string[], resourceIdsLower: string[], results: readonly ComplianceResult[]): Promise<{ written: number; deleted: number }> {
+  if (!assignmentIds.length || !resourceIdsLower.length) return { written: 0, deleted: 0 };
+  const diff = await startDiff(q, assignmentIds, resourceIdsLower);
+  for (const r of results) diff.push(r);
+  return writeDiff(q, diff);
 }
 
 /** Remove results of these assignments whose resource no longer exists (within a scope). */
@@ -180,24 +211,30 @@ export async function removeOrphans(q: Queryable, assignmentIds: string[], scope
   return removed.length;
 }
 
-/** Rows per INSERT statement: bounded so one statement's JSON stays small (traces have no size limit). */
+/** Rows per INSERT statement: bounded so one statement's JSON stays small. */
 const INSERT_CHUNK = 2000;
 
+/**
+ * Rows carry reasons, not the explanation tree: the tree is deterministic from the definition, the
+ * assignment's parameters, the resource, its computed facts and the clock, so `compliance show`
+ * re-evaluates the one resource and returns it in full (ComplianceService.show). The trace column
+ * stays NULL; storing trees made a first scan's writes several times slower.
+ */
 async function insertResults(q: Queryable, results: readonly ComplianceResult[]): Promise<void> {
   {
     const rows = results.map((r) => ({
       a: r.assignmentId, r: r.referenceId, id: r.resourceId, d: r.definitionId, s: r.setDefinitionId, t: r.resourceType,
       sub: r.subscription, rg: r.resourceGroup, team: r.team, app: r.application, img: r.imageVersion, role: r.role,
-      st: r.state, ef: r.effect, em: r.enforcementMode, ex: r.exemptionId, xe: r.exemptionExpired, rs: r.reasons, tr: r.trace,
+      st: r.state, ef: r.effect, em: r.enforcementMode, ex: r.exemptionId, xe: r.exemptionExpired, rs: r.reasons,
       msg: r.message, url: r.remediationUrl, at: r.evaluatedAt,
     }));
     await q.query(
       `INSERT INTO compliance_results (assignment_id, reference_id, resource_id, resource_id_lower, definition_id, set_definition_id, resource_type,
          subscription, resource_group, team, application, image_version, role, state, effect, enforcement_mode, exemption_id, exemption_expired,
          reasons, trace, message, remediation_url, evaluated_at)
-       SELECT a, r, id, lower(id), d, s, t, sub, rg, team, app, img, role, st, ef, em, ex, xe, rs, tr, msg, url, at
+       SELECT a, r, id, lower(id), d, s, t, sub, rg, team, app, img, role, st, ef, em, ex, xe, rs, NULL, msg, url, at
        FROM jsonb_to_recordset($1::jsonb) AS x(a text, r text, id text, d text, s text, t text, sub text, rg text, team text, app text,
-         img text, role text, st text, ef text, em text, ex text, xe boolean, rs jsonb, tr jsonb, msg text, url text, at timestamptz)
+         img text, role text, st text, ef text, em text, ex text, xe boolean, rs jsonb, msg text, url text, at timestamptz)
        ON CONFLICT (assignment_id, reference_id, resource_id_lower) DO UPDATE SET
          state = EXCLUDED.state, effect = EXCLUDED.effect, enforcement_mode = EXCLUDED.enforcement_mode, exemption_id = EXCLUDED.exemption_id,
          exemption_expired = EXCLUDED.exemption_expired, reasons = EXCLUDED.reasons, trace = EXCLUDED.trace, message = EXCLUDED.message,

@@ -72,6 +72,8 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
       await app.gallery.updateVersion(e.id, {
         excludeFromLatest: true,
         regionExcludeFromLatest: e.regions.map((region) => ({ region, excludeFromLatest: true })),
+        // Why, on the version itself (the timeline has it too).
+        metadata: { exclusion: { reason, cves: plan.cves, at: app.clock().toISOString() } },
       });
     }
     result.excluded.push(e.id);

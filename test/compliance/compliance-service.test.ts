@@ -120,9 +120,13 @@ describeEachBackend('compliance service', (b) => {
     assert.equal(await count(store, 'compliance_results'), n);
     assert.equal(again.written, 0, 'nothing changed, so nothing is rewritten');
     assert.equal(again.results, report.results);
-    const shown = await resultsForResource(store, 'big-1');
-    const nc = shown.results.find((r) => r.assignmentId === sizes.id)!;
-    assert.ok(Array.isArray(nc.trace) && JSON.stringify(nc.trace).includes('properties.hardwareProfile.vmSize'), 'a NonCompliant result stores its trace');
+    const stored = (await resultsForResource(store, 'big-1')).results.find((r) => r.assignmentId === sizes.id)!;
+    assert.ok(stored.reasons.some((r) => r.includes('Standard_M128s')), 'a NonCompliant row stores its reasons');
+    assert.equal(stored.trace, null, 'rows store no explanation tree');
+    const nc = (await svc.show('big-1')).results.find((r) => r.assignmentId === sizes.id)!;
+    assert.equal(nc.state, 'NonCompliant');
+    assert.deepEqual(nc.reasons, stored.reasons);
+    assert.ok(Array.isArray(nc.trace) && JSON.stringify(nc.trace).includes('properties.hardwareProfile.vmSize'), 'show returns the full explanation tree');
     const overall = (await summarize(store, 'assignment')).overall;
     assert.equal(overall.total, n);
   });
