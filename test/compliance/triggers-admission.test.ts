@@ -4,7 +4,7 @@ import { AdmissionService, ComplianceService, ComplianceTriggers, listResults, w
 import type { Store } from '../../src/store/index.js';
 import type { Fixture } from '../gallery/fixtures.js';
 import { describeEachBackend } from '../support/stores.js';
-import { count, setupGallery, deleteResource, IMAGE, noSizeDefinition, putResource, RG, vm } from './fixtures.js';
+import { count, setupGallery, deleteResource, noSizeDefinition, putResource, RG, vm } from './fixtures.js';
 
 const GOLDEN = '/providers/Microsoft.Authorization/policySetDefinitions/goldsmith-golden-image-compliance';
 const NOW = new Date('2026-06-01T00:00:00Z');

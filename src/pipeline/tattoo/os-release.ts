@@ -1,6 +1,6 @@
 import { InputError } from '../../errors/index.js';
 import { parseOsRelease } from '../../image/os-release.js';
-import { formatKeyValue, parseKeyValues } from './key-value.js';
+import { formatKeyValue } from './key-value.js';
 
 /** The OS version string a tattoo records: PRETTY_NAME, else NAME VERSION_ID, else NAME or ID. */
 export function osVersionOf(osReleaseText: string): string {

@@ -17,7 +17,7 @@ import { makeRootfs } from './rootfs-fixture.js';
 test('command checks: exit 0 passes, the message keeps the last 20 lines, spawn failures are errors', async () => {
   const fx = makeRootfs();
   const calls: Array<{ script: string; opts: RunOptions }> = [];
-  const fake = async (root: string, script: string, opts: RunOptions = {}): Promise<RunResult> => {
+  const fake = async (_root: string, script: string, opts: RunOptions = {}): Promise<RunResult> => {
     calls.push({ script, opts });
     if (script === 'boom') throw new Error('no /bin/sh in root');
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
