@@ -1,11 +1,10 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app/index.js';
-import { DEMO_DIR } from '../src/demo/index.js';
+import { writeDemoTemplate } from '../src/demo/index.js';
 import { PGliteStore, migrate } from '../src/store/index.js';
 import { cachedMinbase, MINBASE_RECIPE } from '../test/support/base-image.js';
-import { candidateVersions } from '../src/pipeline/pins.js';
 
 /**
  * Each pipeline step's time on the demo template, and the pipeline's own overhead: everything except
@@ -22,14 +21,9 @@ export async function benchPipeline(): Promise<void> {
     const t0 = performance.now();
     const base = await app.catalog.adoptArtifact(ref, await cachedMinbase());
     console.log(`base (cached minbase adopted): ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    let text = readFileSync(join(DEMO_DIR, 'golden-debian12.yaml'), 'utf8');
-    const pins = await candidateVersions(base.path, ['ca-certificates', 'openssh-server']);
-    for (const [n, v] of Object.entries(pins)) text = text.replace(new RegExp(`${n}=\\S+`, 'g'), `${n}=${v}`);
-    text = text.replace(/(package: openssh-server\n\s+version: ).*/, `$1${pins['openssh-server']}`);
-    for (const f of ['contoso-root-ca.crt', '50-goldsmith-hardening.conf', 'issue.net']) copyFileSync(join(DEMO_DIR, f), join(home, f));
-    writeFileSync(join(home, 'golden.yaml'), text);
+    const { template } = await writeDemoTemplate(base.path, home);
 
-    const run = await app.builds.start(join(home, 'golden.yaml'));
+    const run = await app.builds.start(template);
     if (run.state !== 'succeeded') throw new Error(`bench build ${run.state}: ${run.error?.message}`);
     const { steps } = await app.builds.show(run.id);
     const user = (run.outputs['customize'] as { steps: Array<{ name: string; durationMs: number }> }).steps;

@@ -2,9 +2,10 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../app/index.js';
-import { isGoldsmithError } from '../errors/index.js';
+import { FailedError, isGoldsmithError } from '../errors/index.js';
+import { compareDebian } from '../vuln/version/index.js';
+import { AptMirrorProbe } from '../vuln/mirror-probe.js';
 import type { PipelineListener } from '../pipeline/events.js';
-import { candidateVersions } from '../pipeline/pins.js';
 import type { RunRecord } from '../pipeline/run-store.js';
 
 /** The demo's sources: examples/demo in the repository. */
@@ -36,18 +37,8 @@ export async function runDemo(app: App, opts: { say: (s: string) => void; onEven
   say(`     base rootfs ${base.digest.slice(0, 23)}… ${base.cached ? '(cached)' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
 
   say('2/4  template: pinning packages to what the mirror offers today');
-  const pins = await candidateVersions(base.path, PINNED);
-  const dir = join(app.config.home, 'demo');
-  await mkdir(dir, { recursive: true });
-  let text = await readFile(join(DEMO_DIR, 'golden-debian12.yaml'), 'utf8');
-  for (const [name, version] of Object.entries(pins)) {
-    text = text.replace(new RegExp(`${name}=\\S+`, 'g'), `${name}=${version}`);
-    if (name === 'openssh-server') text = text.replace(/(package: openssh-server\n\s+version: ).*/, `$1${version}`);
-    say(`     ${name}=${version}`);
-  }
-  for (const f of ['contoso-root-ca.crt', '50-goldsmith-hardening.conf', 'issue.net']) await copyFile(join(DEMO_DIR, f), join(dir, f));
-  const template = join(dir, 'golden-debian12.yaml');
-  await writeFile(template, text);
+  const { template, pins } = await writeDemoTemplate(base.path, join(app.config.home, 'demo'));
+  for (const [name, version] of Object.entries(pins)) say(`     ${name}=${version}`);
   say(`     ${template}`);
 
   const runs: RunRecord[] = [];
@@ -64,6 +55,28 @@ export async function runDemo(app: App, opts: { say: (s: string) => void; onEven
   const reproducible = digests[0] === digests[1];
   say(`     customized rootfs of both builds: ${digests[0]!.slice(0, 23)}… ${reproducible ? 'identical (reproducible)' : `differs: ${digests[1]}`}`);
   return { runs, template, reproducible };
+}
+
+/**
+ * Copy the demo template and its files into `dir`, pinning its packages to the newest version the
+ * base image's own apt sources offer today (so the pins never rot as Debian publishes updates).
+ */
+export async function writeDemoTemplate(baseArchive: string, dir: string): Promise<{ template: string; pins: Record<string, string> }> {
+  const offered = await new AptMirrorProbe().available(baseArchive, PINNED);
+  const pins: Record<string, string> = {};
+  for (const name of PINNED) {
+    const versions = offered[name] ?? [];
+    if (!versions.length) throw new FailedError('DEMO_PACKAGE_UNAVAILABLE', `${name} is not available from the base image's apt sources`);
+    pins[name] = versions.reduce((a, b) => (compareDebian(a, b) >= 0 ? a : b));
+  }
+  await mkdir(dir, { recursive: true });
+  let text = await readFile(join(DEMO_DIR, 'golden-debian12.yaml'), 'utf8');
+  for (const [name, version] of Object.entries(pins)) text = text.replace(new RegExp(`${name}=\\S+`, 'g'), `${name}=${version}`);
+  text = text.replace(/(package: openssh-server\n\s+version: ).*/, `$1${pins['openssh-server']}`);
+  for (const f of ['contoso-root-ca.crt', '50-goldsmith-hardening.conf', 'issue.net']) await copyFile(join(DEMO_DIR, f), join(dir, f));
+  const template = join(dir, 'golden-debian12.yaml');
+  await writeFile(template, text);
+  return { template, pins };
 }
 
 /** Human summary of the gallery after the demo. */
