@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock } from '../catalog/index.js';
+import { withFileLock } from '../store/lock.js';
 import { ConflictError, InputError, IntegrityError, NotFoundError } from '../errors/index.js';
 import { KEYID_RE, keyIdOf, parsePublicKeyPem, shortKeyId, type PublicKeyEntry, type TrustedKey } from './keys.js';
 import { createExclusive, formatTrustFile, parseTrustFile, readOptional, replaceFile, writeTemp } from './keyring-files.js';

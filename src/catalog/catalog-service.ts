@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import { readAptSources } from './apt-sources.js';
 import { CatalogRepo } from './catalog-repo.js';
 import { entryFromRow } from './entry-row.js';
-import { withFileLock } from './file-lock.js';
+import { withFileLock } from '../store/lock.js';
 import { repackTarball } from './import-tarball.js';
 import { buildMmdebstrapBase } from './mmdebstrap.js';
 import { catalogNotFound } from './not-found.js';

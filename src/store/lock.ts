@@ -1,6 +1,8 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LockedError } from '../errors/index.js';
 
 /** Who holds a data directory. Written to `<dir>/lock` as JSON. */
@@ -11,7 +13,8 @@ export interface LockHolder {
   since: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists on this host (EPERM means it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -72,7 +75,7 @@ export function acquireDirLock(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = readHolder(path);
-      if (holder && holder.host === me.host && !alive(holder.pid)) {
+      if (holder && holder.host === me.host && !processAlive(holder.pid)) {
         // Stale lock from a dead process on this host: move it aside atomically, then retry.
         try {
           renameSync(path, `${path}.stale-${holder.pid}`);
@@ -91,4 +94,42 @@ export function acquireDirLock(
     }
   }
   throw new LockedError(what.code, `could not take the lock on ${dir}`, { where: path });
+}
+
+/**
+ * Run fn while holding an exclusive lock file; other processes (or callers in this one) wait for it
+ * instead of failing, so two builds of one base run one after the other and the second finds the
+ * first's result. A lock left by a dead process on this host is taken over.
+ */
+export async function withFileLock<T>(path: string, fn: () => Promise<T>, opts: { pollMs?: number } = {}): Promise<T> {
+  await mkdir(dirname(path), { recursive: true });
+  const me = JSON.stringify({ pid: process.pid, host: hostname(), token: Math.random().toString(36).slice(2) });
+  for (;;) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(me);
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    try {
+      const holder = JSON.parse(await readFile(path, 'utf8')) as { pid: number; host: string };
+      if (holder.host === hostname() && !processAlive(holder.pid)) {
+        const aside = `${path}.stale-${process.pid}`;
+        await rename(path, aside).catch(() => {});
+        await rm(aside, { force: true });
+        continue;
+      }
+    } catch {
+      // Half-written by its creator, or just released: look again shortly.
+    }
+    await sleep(opts.pollMs ?? 250);
+  }
+  try {
+    return await fn();
+  } finally {
+    const now = await readFile(path, 'utf8').catch(() => '');
+    if (now === me) await rm(path, { force: true });
+  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildMmdebstrapBase } from '../../src/catalog/mmdebstrap.js';
 import { normalizeRecipe, recipeDigest } from '../../src/catalog/recipe.js';
 import { readAptSources } from '../../src/catalog/apt-sources.js';
-import { withFileLock } from '../../src/catalog/file-lock.js';
+import { withFileLock } from '../../src/store/lock.js';
 import type { MmdebstrapRecipe, NormalizedRecipe } from '../../src/catalog/types.js';
 
 /** Where test bases live across runs; GOLDSMITH_TEST_CACHE moves it. */
