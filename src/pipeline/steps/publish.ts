@@ -46,7 +46,8 @@ export const publish: StepDefinition = {
     const all = [...artifacts, ...attested.artifacts];
     const inventory = JSON.parse(await readFile(store.path(buildRegion, attested.inventoryDigest), 'utf8')) as Inventory;
 
-    await gallery.ensureGallery({ name: d.gallery });
+    // A gallery made on first publish lives in the first target region (Azure galleries have a real location).
+    await gallery.ensureGallery({ name: d.gallery, location: d.targetRegions[0]!.name });
     await gallery.ensureImageDefinition({
       gallery: d.gallery,
       name: d.image,
@@ -78,7 +79,7 @@ export const publish: StepDefinition = {
             gallery: d.gallery,
             image: d.image,
             version: rb.version,
-            location: buildRegion,
+            location: d.targetRegions[0]!.name,
             targetRegions: d.targetRegions,
             excludeFromLatest: d.excludeFromLatest,
             endOfLifeDate: d.endOfLifeDate,
