@@ -52,7 +52,7 @@ export function explain(r: ComplianceResult): void {
 
 /** Is the resource in the assignment's scope, outside its notScopes, and picked by its selectors? */
 export function inAssignment(p: PreparedAssignment, r: LoadedResource, scopes: ScopeIndex): boolean {
-  return inScopes(p, r, scopes) && (p.selectors.length === 0 || selected(p, r));
+  return inScopes(p, r.idLower, scopes) && (p.selectors.length === 0 || selected(p, r));
 }
 
 /** The resource group an id sits in ("/subscriptions/s/resourcegroups/g"), or undefined. */
@@ -62,10 +62,6 @@ export function containerOf(idLower: string): string | undefined {
   if (a < 0 || !idLower.startsWith('/resourcegroups/', a)) return undefined;
   const b = idLower.indexOf('/', a + 16);
   return b < 0 ? undefined : idLower.slice(0, b);
-}
-
-function inScopes(p: PreparedAssignment, r: LoadedResource, scopes: ScopeIndex): boolean {
-  return inScopesUncached(p, r.idLower, scopes);
 }
 
 const OUT = 0;
@@ -89,14 +85,14 @@ function membershipByGroup(assignments: readonly PreparedAssignment[], r: Loaded
     m = new Uint8Array(assignments.length);
     for (let i = 0; i < assignments.length; i++) {
       const p = assignments[i]!;
-      m[i] = !p.containerScoped ? PER_RESOURCE : inScopesUncached(p, r.idLower, scopes) ? IN : OUT;
+      m[i] = !p.containerScoped ? PER_RESOURCE : inScopes(p, r.idLower, scopes) ? IN : OUT;
     }
     memo.byContainer.set(container, m);
   }
   return m;
 }
 
-function inScopesUncached(p: PreparedAssignment, idLower: string, scopes: ScopeIndex): boolean {
+function inScopes(p: PreparedAssignment, idLower: string, scopes: ScopeIndex): boolean {
   if (!scopes.contains(p.scopeLower, idLower)) return false;
   for (const n of p.notScopesLower) if (scopes.contains(n, idLower)) return false;
   return true;
@@ -176,7 +172,7 @@ export function evaluateResource(assignments: readonly PreparedAssignment[], r: 
     const p = assignments[i]!;
     const m = member === undefined ? PER_RESOURCE : member[i];
     if (m === OUT) continue;
-    if (m === PER_RESOURCE && !inScopes(p, r, opts.scopes)) continue;
+    if (m === PER_RESOURCE && !inScopes(p, r.idLower, opts.scopes)) continue;
     if (p.selectors.length > 0 && !selected(p, r)) continue;
     const a = p.assignment;
     const exemptions = exemptionsOf(opts.exemptions, a.id);

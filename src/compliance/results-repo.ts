@@ -111,11 +111,24 @@ export async function replaceResults(q: Queryable, replace: Replace, results: re
   await delta.apply(q);
 }
 
-const same = (o: CountedRow & { effect: string; exemption_id: string | null }, r: ComplianceResult) =>
+const same = (o: Pick<CountedRow, 'state' | 'exemption_expired' | 'team' | 'application' | 'image_version' | 'role'> & { effect: string; exemption_id: string | null }, r: ComplianceResult) =>
   o.state === r.state && o.effect === r.effect && o.exemption_id === r.exemptionId && o.exemption_expired === r.exemptionExpired &&
   o.team === r.team && o.application === r.application && o.image_version === r.imageVersion && o.role === r.role;
 
-type ExistingRow = CountedRow & { resource_id_lower: string; effect: string; exemption_id: string | null };
+/** What a diff compares; rows are keyed by positions in the batch's assignment and resource lists. */
+interface ExistingRow {
+  ai: number;
+  ri: number;
+  reference_id: string;
+  state: string;
+  effect: string;
+  exemption_id: string | null;
+  exemption_expired: boolean;
+  team: string | null;
+  application: string | null;
+  image_version: string | null;
+  role: string | null;
+}
 
 /**
  * What a scan batch changes, collected while it evaluates: results whose state (or exemption, or
@@ -126,29 +139,45 @@ export class ResultDiff {
   readonly changed: ComplianceResult[] = [];
   readonly byState: Record<string, number> = {};
   results = 0;
-  constructor(private readonly old: Map<string, ExistingRow>) {}
+  private readonly assignmentIndex: Map<string, number>;
+  private readonly resourceIndex: Map<string, number>;
+  constructor(
+    readonly assignmentIds: readonly string[],
+    readonly resourceIdsLower: readonly string[],
+    private readonly old: Map<string, ExistingRow>,
+  ) {
+    this.assignmentIndex = new Map(assignmentIds.map((a, i) => [a, i + 1]));
+    this.resourceIndex = new Map(resourceIdsLower.map((r, i) => [r, i + 1]));
+  }
   push(r: ComplianceResult): void {
     this.results++;
     this.byState[r.state] = (this.byState[r.state] ?? 0) + 1;
-    const k = `${r.assignmentId}\u0000${r.referenceId}\u0000${r.resourceId.toLowerCase()}`;
+    const k = `${this.assignmentIndex.get(r.assignmentId) ?? r.assignmentId}\u0000${this.resourceIndex.get(r.resourceId.toLowerCase()) ?? r.resourceId}\u0000${r.referenceId}`;
     const o = this.old.get(k);
     if (o !== undefined && same(o, r)) this.old.delete(k);
     else this.changed.push(r);
   }
-  /** Stored rows no evaluation produced (call after every push). */
-  gone(): ExistingRow[] {
-    return [...this.old.values()];
+  /** Keys of stored rows no evaluation produced (call after every push). */
+  gone(): Array<{ a: string; r: string; id: string }> {
+    return [...this.old.values()].map((o) => ({ a: this.assignmentIds[o.ai - 1]!, r: o.reference_id, id: this.resourceIdsLower[o.ri - 1]! }));
   }
 }
 
-/** Read the stored results of these assignments × resources, ready to diff against a new evaluation. */
+/**
+ * Read the stored results of these assignments × resources, ready to diff against a new evaluation.
+ * Ids come back as positions in the two lists (not the long id strings): a full re-scan reads every
+ * stored row, so the fewer bytes per row the better.
+ */
 export async function startDiff(q: Queryable, assignmentIds: string[], resourceIdsLower: string[]): Promise<ResultDiff> {
-  if (!assignmentIds.length || !resourceIdsLower.length) return new ResultDiff(new Map());
+  if (!assignmentIds.length || !resourceIdsLower.length) return new ResultDiff(assignmentIds, resourceIdsLower, new Map());
   const existing = await q.query<ExistingRow>(
-    `SELECT ${COUNTED}, resource_id_lower, effect, exemption_id FROM compliance_results WHERE resource_id_lower = ANY($2::text[]) AND assignment_id = ANY($1::text[])`,
+    `SELECT a.i::int AS ai, x.i::int AS ri, c.reference_id, c.state, c.effect, c.exemption_id, c.exemption_expired, c.team, c.application, c.image_version, c.role
+     FROM unnest($2::text[]) WITH ORDINALITY AS x(id, i)
+     JOIN compliance_results c ON c.resource_id_lower = x.id
+     JOIN unnest($1::text[]) WITH ORDINALITY AS a(id, i) ON c.assignment_id = a.id`,
     [assignmentIds, resourceIdsLower],
   );
-  return new ResultDiff(new Map(existing.map((o) => [`${o.assignment_id}\u0000${o.reference_id}\u0000${o.resource_id_lower}`, o])));
+  return new ResultDiff(assignmentIds, resourceIdsLower, new Map(existing.map((o) => [`${o.ai}\u0000${o.ri}\u0000${o.reference_id}`, o])));
 }
 
 /**
@@ -157,7 +186,7 @@ export async function startDiff(q: Queryable, assignmentIds: string[], resourceI
  * (the time the state was last established). Returns rows written and rows deleted.
  */
 export async function writeDiff(q: Queryable, diff: ResultDiff): Promise<{ written: number; deleted: number }> {
-  const keys = diff.gone().map((o) => ({ a: o.assignment_id, r: o.reference_id, id: o.resource_id_lower }));
+  const keys = diff.gone();
   const delta = new CountDelta();
   if (keys.length) {
     const removed = await q.query<CountedRow>(

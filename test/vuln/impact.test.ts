@@ -72,6 +72,20 @@ describeEachBackend('blast radius (impact)', (b) => {
     assert.deepEqual(by['DSA-5724-1']!.aliases, ['CVE-2024-6387']);
   });
 
+  it('finds scale sets on latest + exactVersion, skips latest without a resolved version, orders VMs by team, role, name', async () => {
+    const imgDef = ids.web1!.replace(/\/versions\/.*$/, '');
+    const ss = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/apps/providers/Microsoft.Compute/virtualMachineScaleSets/web-ss';
+    const doc = { id: ss, name: 'web-ss', tags: { team: 'shop', role: 'cattle' }, properties: { virtualMachineProfile: { storageProfile: { imageReference: { id: imgDef.toUpperCase(), exactVersion: '1.0.0' } } } } };
+    await store.query(`INSERT INTO resources (id, id_lower, type, subscription, resource_group, name, doc) VALUES ($1, lower($1), 'microsoft.compute/virtualmachinescalesets', 's', 'apps', 'web-ss', $2)`, [ss, doc]);
+    await putVm(store, 'web-latest', { team: 'shop', role: 'cattle' }, { id: imgDef });
+    const i = await impact(store, 'CVE-2024-2961');
+    assert.deepEqual(i.vms.map((v) => v.name), ['db-a', 'web-a', 'web-b', 'web-ss', 'stray'], 'team, then role, then name; no team last; unresolved latest skipped');
+    const s = i.vms.find((v) => v.name === 'web-ss')!;
+    assert.equal(s.type, 'microsoft.compute/virtualmachinescalesets');
+    assert.equal(s.imageVersion, ids.web1, 'the canonical version id, whatever the case of the reference');
+    assert.deepEqual(i.byTeam.shop, ['web-a', 'web-b', 'web-ss']);
+  });
+
   it('unknown advisory → not found', async () => {
     await assert.rejects(impact(store, 'CVE-1999-0001'), (e: Error & { code?: string }) => e.code === 'VULN_ADVISORY_NOT_FOUND');
   });

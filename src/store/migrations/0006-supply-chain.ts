@@ -73,4 +73,17 @@ CREATE TABLE cve_events (
 CREATE INDEX cve_events_cve ON cve_events (cve, at);
 `,
   },
+  {
+    id: '0006-supply-chain-2',
+    sql: `
+-- Blast radius: VMs and scale sets by the gallery version they run, lower-cased: the reference when it
+-- names a version, else definition + exactVersion (what a latest reference resolved to). One probe per
+-- affected version instead of reading every VM on the definition. Must match VM_IMAGE_VERSION in
+-- src/vuln/impact.ts character for character.
+CREATE INDEX vuln_vm_image_version ON resources ((lower(CASE WHEN strpos(lower(COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')), '/versions/') > 0
+  THEN COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')
+  ELSE COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')
+    || '/versions/' || COALESCE(doc #>> '{properties,storageProfile,imageReference,exactVersion}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,exactVersion}') END)));
+`,
+  },
 ];
