@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listResults, resultsForResource, summarize, SUMMARY_BY, type ResultFilter, type SummaryBy } from '../compliance/index.js';
+import { listResults, summarize, SUMMARY_BY, type ResultFilter, type SummaryBy } from '../compliance/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 import { complianceService, registerPolicyAdmin } from './policy-admin.js';
@@ -97,17 +97,8 @@ export function registerCompliance(program: Command, ctx: CliContext): void {
     .description('every result for one resource (id or unique name), with the explanation tree')
     .option('--json', 'print JSON')
     .action(async (resource: string, o: OutputOptions) => {
-      const svc = await complianceService(ctx);
-      const r = await resultsForResource(svc.store, resource);
-      // Scans keep traces only for results someone must act on; explain the rest now.
-      if (r.results.some((x) => !x.trace)) {
-        const live = await svc.explain(r.resourceId);
-        for (const x of r.results) {
-          if (x.trace) continue;
-          const l = live.find((y) => y.assignmentId === x.assignmentId && y.referenceId === (x.referenceId ?? ''));
-          if (l) Object.assign(x, { trace: l.trace, reasons: x.reasons.length ? x.reasons : l.reasons });
-        }
-      }
+      // Rows keep reasons; the full explanation tree is recomputed for this one resource.
+      const r = await (await complianceService(ctx)).show(resource);
       emit(o, r, () =>
         [
           r.resourceId,
