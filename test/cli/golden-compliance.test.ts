@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app/index.js';
 import { openStore } from '../../src/store/index.js';
+import { cliFor } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/goldsmith.js', import.meta.url));
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
 /**
@@ -18,9 +16,7 @@ const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
  */
 describe('golden image compliance through the CLI', () => {
   const home = mkdtempSync(join(tmpdir(), 'gs-golden-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, GOLDSMITH_HOME: home };
-  delete env.GOLDSMITH_DATABASE_URL;
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+  const cli = cliFor(home);
 
   before(async () => {
     const store = await openStore({ home });
@@ -36,17 +32,17 @@ describe('golden image compliance through the CLI', () => {
 
   it('denies, reports and follows gallery changes', () => {
     const assign = cli('policy', 'assignment', 'create', '--name', 'golden', '--set-definition', 'goldsmith-golden-image-compliance', '--scope', SUB, '--message', 'Use a Contoso golden image');
-    assert.equal(assign.status, 0, assign.stderr);
+    assert.equal(assign.code, 0, assign.stderr);
 
     const denied = cli('vm', 'create', 'rogue', '--resource-group', 'goldsmith', '--location', 'westeurope', '--image', 'Canonical:ubuntu-24_04-lts:server:latest', '--role', 'cattle');
-    assert.equal(denied.status, 67, denied.stderr);
+    assert.equal(denied.code, 67, denied.stderr);
     assert.match(denied.stderr, /FLEET_DENIED_BY_POLICY[\s\S]*'golden'[\s\S]*Use a Contoso golden image/);
     assert.equal((JSON.parse(cli('vm', 'list', '--json').stdout) as unknown[]).length, 0, 'a denied request changes nothing');
 
     const web = cli('vm', 'create', 'web1', '--resource-group', 'goldsmith', '--location', 'westeurope', '--image', 'contoso/deb12/latest', '--team', 'web', '--role', 'cattle', '--security-type', 'TrustedLaunch');
-    assert.equal(web.status, 0, web.stderr);
+    assert.equal(web.code, 0, web.stderr);
     const db = cli('vm', 'create', 'db1', '--resource-group', 'goldsmith', '--location', 'westeurope', '--image', 'contoso/deb12/1.0.0', '--team', 'data', '--role', 'pet', '--security-type', 'TrustedLaunch');
-    assert.equal(db.status, 0, db.stderr);
+    assert.equal(db.code, 0, db.stderr);
 
     const nonCompliant = () =>
       (JSON.parse(cli('compliance', 'list', '--state', 'NonCompliant', '--json').stdout) as Array<{ resourceId: string; referenceId?: string }>).map(
@@ -55,7 +51,7 @@ describe('golden image compliance through the CLI', () => {
     assert.deepEqual(nonCompliant(), ['db1:petImageLifecycle'], 'the pet on an aged version is audited; the cattle on latest is fine');
 
     const excluded = cli('gallery', 'version', 'update', 'contoso', 'deb12', '1.0.1', '--exclude-from-latest', 'true');
-    assert.equal(excluded.status, 0, excluded.stderr);
+    assert.equal(excluded.code, 0, excluded.stderr);
     assert.deepEqual(nonCompliant().sort(), ['db1:petImageLifecycle', 'web1:cattleCurrentImage'], 'cattle on an excluded version become NonCompliant at once');
 
     const summary = JSON.parse(cli('compliance', 'summary', '--by', 'team', '--json').stdout) as { rows: Array<{ key: string; compliancePercentage: number }> };

@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app/index.js';
 import { openStore } from '../../src/store/index.js';
+import { cliFor } from '../support/cli.js';
 import { cachedMinbase, MINBASE_RECIPE } from '../support/base-image.js';
 import { TEST_BASE } from '../support/app.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/goldsmith.js', import.meta.url));
 
 describe('supply chain through the CLI: sbom show/export/diff and verify of a published version', () => {
   const home = mkdtempSync(join(tmpdir(), 'gs-cli-sc-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, GOLDSMITH_HOME: home };
-  delete env.GOLDSMITH_DATABASE_URL;
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+  const cli = cliFor(home);
   let rootfsPath = '';
 
   before(async () => {
@@ -45,7 +41,7 @@ describe('supply chain through the CLI: sbom show/export/diff and verify of a pu
 
   it('shows, exports and diffs SBOMs', () => {
     const show = cli('sbom', 'show', 'sc/img/1.0.0', '--json');
-    assert.equal(show.status, 0, show.stderr);
+    assert.equal(show.code, 0, show.stderr);
     const inv = JSON.parse(show.stdout) as { os: { id: string; versionId: string }; packages: Array<{ name: string; purl: string }> };
     assert.equal(inv.os.id, 'debian');
     assert.ok(inv.packages.find((p) => p.name === 'libc6')?.purl.startsWith('pkg:deb/debian/libc6@'));
@@ -53,18 +49,18 @@ describe('supply chain through the CLI: sbom show/export/diff and verify of a pu
     assert.equal(JSON.parse(cdx.stdout).specVersion, '1.6');
     const diff = cli('sbom', 'diff', 'sc/img/1.0.0', 'sc/img/1.0.1', '--json');
     assert.deepEqual(JSON.parse(diff.stdout), { added: [], removed: [], changed: [] }, 'same packages in both versions');
-    assert.equal(cli('sbom', 'show', 'sc/img/9.9.9').status, 66);
+    assert.equal(cli('sbom', 'show', 'sc/img/9.9.9').code, 66);
   });
 
   it('verifies a version offline in every region, and names the region whose copy was tampered with', () => {
     const ok = cli('verify', 'sc/img/1.0.1', '--json');
-    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.deepEqual((JSON.parse(ok.stdout) as { regions: Array<{ region: string; ok: boolean }> }).regions.map((r) => [r.region, r.ok]).sort(), [['eastus', true], ['westeurope', true]]);
     const bytes = readFileSync(rootfsPath);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(rootfsPath, bytes);
     const bad = cli('verify', 'sc/img/1.0.1');
-    assert.equal(bad.status, 68);
+    assert.equal(bad.code, 68);
     assert.match(bad.stdout, /\[eastus\][\s\S]*artifact digest mismatch/);
     assert.match(bad.stderr, /failed in eastus/);
   });

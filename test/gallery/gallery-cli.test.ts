@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cliFor } from '../support/cli.js';
 import { ArtifactStore } from '../../src/artifacts/index.js';
 import { GalleryService, type GalleryVersionView } from '../../src/gallery/index.js';
 import { migrate, PGliteStore } from '../../src/store/index.js';
 
-// The bin runs the compiled CLI from dist/: run `npx tsc -p .` first (npm test does).
-const root = fileURLToPath(new URL(/\/dist\//.test(import.meta.url) ? '../../../' : '../../', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'gs-gallery-cli-'));
 
-function cli(...args: string[]): { code: number; json: any; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/goldsmith.js'), ...args], {
-    cwd: root,
-    env: { ...process.env, GOLDSMITH_HOME: home, GOLDSMITH_DATABASE_URL: '' },
-    encoding: 'utf8',
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status ?? -1, json, stderr: r.stderr, stdout: r.stdout };
-}
+const cli = cliFor(home);
 
 test('goldsmith gallery … drives galleries, definitions, latest, exclusion and soft delete', async (t) => {
   t.after(() => rmSync(home, { recursive: true, force: true }));
