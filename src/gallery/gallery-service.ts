@@ -149,6 +149,10 @@ export class GalleryService {
         `SELECT name FROM gallery_images WHERE gallery_id = $1 AND lower(publisher) = lower($2) AND lower(offer) = lower($3) AND lower(sku) = lower($4)`,
         [g.id, publisher, offer, sku],
       );
+      if (taken.length && taken[0]!.name.toLowerCase() === input.name.toLowerCase()) {
+        // A concurrent writer committed this very definition between our two reads: let ensure re-read it.
+        throw new ConflictError('GALLERY_IMAGE_EXISTS', `image definition ${input.name} already exists in gallery ${g.name}`, { where: id });
+      }
       if (taken.length) {
         throw new ConflictError('GALLERY_IDENTIFIER_TAKEN', `identifier ${publisher}/${offer}/${sku} is already used by image definition ${taken[0]!.name} in gallery ${g.name}`, { where: `${id}/identifier` });
       }
