@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { cveTimeline, findAdvisories, importAdvisories, impact, respond, summarizeAdvisories, type Impact, type RespondEvent, type RespondResult } from '../vuln/index.js';
+import { cveTimeline, DEFAULT_VM_LIMIT, findAdvisories, importAdvisories, impact, NO_ROLE, NO_TEAM, respond, summarizeAdvisories, type Impact, type RespondEvent, type RespondResult } from '../vuln/index.js';
 import type { AdvisoryFormat } from '../vuln/read-advisories.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
@@ -18,6 +18,10 @@ function intArg(v: string): number {
   return n;
 }
 
+function vmsArg(v: string): number | null {
+  return v === 'all' ? null : intArg(v);
+}
+
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 function impactText(i: Impact): string {
@@ -29,15 +33,20 @@ function impactText(i: Impact): string {
     lines.push(`  ${v.gallery}/${v.image}/${v.version}${v.excludeFromLatest ? '  (excluded from latest)' : ''}`);
     for (const p of v.packages) lines.push(`      ${p.name} ${p.installed} → ${p.fixed ?? (p.lastAffected ? `(no fix; affected up to ${p.lastAffected})` : '(no fix yet)')}${p.source !== p.name ? `   [source ${p.source} ${p.sourceVersion}]` : ''}`);
   }
-  lines.push('', `VMs running them: ${i.vms.length}`);
-  const teams = Object.keys(i.byTeam).sort();
-  for (const team of teams) {
-    const vms = i.vms.filter((v) => (v.team ?? '(no team)') === team);
-    const roles = new Map<string, string[]>();
-    for (const v of vms) roles.set(v.role?.toLowerCase() ?? '(no role)', [...(roles.get(v.role?.toLowerCase() ?? '(no role)') ?? []), v.name]);
-    lines.push(`  team ${team}: ${vms.length} VM(s)`);
-    for (const [role, names] of [...roles].sort()) lines.push(`    ${role}: ${names.join(', ')}`);
+  lines.push('', `VMs running them: ${i.vmCount}`);
+  const listed = new Map<string, string[]>();
+  for (const v of i.vms) {
+    const key = `${v.team ?? NO_TEAM}\0${v.role ?? NO_ROLE}`;
+    listed.set(key, [...(listed.get(key) ?? []), v.name]);
   }
+  for (const [team, t] of Object.entries(i.byTeam)) {
+    lines.push(`  team ${team}: ${t.vms} VM(s)`);
+    for (const [role, n] of Object.entries(t.byRole)) {
+      const names = listed.get(`${team}\0${role}`) ?? [];
+      lines.push(`    ${role} (${n}): ${names.join(', ')}${names.length < n ? `${names.length ? ', ' : ''}… ${n - names.length} more` : ''}`);
+    }
+  }
+  if (i.vms.length < i.vmCount) lines.push(`  (${i.vms.length} of ${i.vmCount} listed; --vms all lists every one)`);
   return lines.join('\n');
 }
 
@@ -100,10 +109,11 @@ export function registerCve(program: Command, ctx: CliContext): void {
   cve
     .command('impact <id>')
     .description('affected image versions (installed → fixed) and the VMs running them, by team and pet/cattle')
+    .option('--vms <n|all>', 'list this many VMs (by team, role, name), or all; counts always cover every VM', vmsArg, DEFAULT_VM_LIMIT)
     .option('--json', 'print JSON')
-    .action(async (id: string, o: OutputOptions) => {
+    .action(async (id: string, o: OutputOptions & { vms: number | null }) => {
       const app = await ctx.app();
-      const i = await impact(app.store, id);
+      const i = await impact(app.store, id, { vmLimit: o.vms });
       emit(o, i, () => impactText(i));
     });
 

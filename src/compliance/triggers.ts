@@ -111,12 +111,7 @@ const relevant = (t: string) => t === 'resource.written' || t === 'resource.dele
 
 /** VMs and scale sets whose image reference points at one of these image definitions (any version or latest). */
 export async function vmsOnImages(svc: ComplianceService, imageIdsLower: string[]): Promise<string[]> {
-  const rows = await svc.store.query<{ id_lower: string }>(
-    `SELECT id_lower FROM resources
-     WHERE type IN ('microsoft.compute/virtualmachines', 'microsoft.compute/virtualmachinescalesets')
-       AND lower(coalesce(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}', ''))
-           LIKE ANY($1::text[])`,
-    [imageIdsLower.flatMap((i) => [i.replace(/[\\%_]/g, (c) => '\\' + c), i.replace(/[\\%_]/g, (c) => '\\' + c) + '/%'])],
-  );
+  // resources.image_definition: the definition a VM's reference names, lower-cased (migration 0007-fleet-1).
+  const rows = await svc.store.query<{ id_lower: string }>(`SELECT id_lower FROM resources WHERE image_definition = ANY($1::text[])`, [imageIdsLower]);
   return rows.map((r) => r.id_lower);
 }

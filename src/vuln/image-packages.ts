@@ -1,5 +1,6 @@
 /** The image package index: what every gallery version contains, keyed for advisory matching. */
 import type { Inventory } from '../sbom/index.js';
+import { NotFoundError } from '../errors/index.js';
 import type { Queryable } from '../store/index.js';
 import { ecosystemOf } from './ecosystems.js';
 
@@ -28,18 +29,28 @@ export function imagePackageRows(inventory: Inventory): ImagePackageRow[] {
 }
 
 /**
- * Replace the index rows of one version. Call it inside the publish transaction: the foreign key to
- * gallery_versions is checked at commit, so order within that transaction does not matter.
+ * Replace the index rows of one version. Call it inside the publish transaction, after the version
+ * row is written: the rows become visible together with the version. Package rows are shared between
+ * versions; a concurrent publish adding the same row is absorbed by ON CONFLICT.
  */
 export async function recordImagePackages(q: Queryable, versionId: string, inventory: Inventory): Promise<number> {
   const rows = imagePackageRows(inventory);
-  await q.query(`DELETE FROM image_packages WHERE version_id = $1`, [versionId]);
+  const [v] = await q.query<{ seq: number }>(`SELECT seq FROM gallery_versions WHERE id = $1`, [versionId]);
+  if (!v) throw new NotFoundError('GALLERY_VERSION_NOT_FOUND', `no gallery version ${versionId} to index packages for`, { where: versionId });
+  await q.query(`DELETE FROM version_packages WHERE version_seq = $1`, [v.seq]);
+  const x = `jsonb_to_recordset($1::jsonb) AS x(ecosystem text, package text, version text, source text, source_version text, arch text)`;
   for (let i = 0; i < rows.length; i += 2000) {
+    const batch = JSON.stringify(rows.slice(i, i + 2000));
     await q.query(
-      `INSERT INTO image_packages (version_id, ecosystem, package, version, source, source_version, arch)
-       SELECT $1, x.ecosystem, x.package, x.version, x.source, x.source_version, x.arch
-       FROM jsonb_to_recordset($2::jsonb) AS x(ecosystem text, package text, version text, source text, source_version text, arch text)`,
-      [versionId, JSON.stringify(rows.slice(i, i + 2000))],
+      `INSERT INTO package_rows (ecosystem, package, version, source, source_version, arch)
+       SELECT x.ecosystem, x.package, x.version, x.source, x.source_version, x.arch FROM ${x} ON CONFLICT DO NOTHING`,
+      [batch],
+    );
+    await q.query(
+      `INSERT INTO version_packages (row_id, version_seq)
+       SELECT r.id, $2 FROM ${x}
+       JOIN package_rows r ON (r.ecosystem, r.package, r.arch, r.version, r.source, r.source_version) = (x.ecosystem, x.package, x.arch, x.version, x.source, x.source_version)`,
+      [batch, v.seq],
     );
   }
   return rows.length;

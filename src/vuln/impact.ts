@@ -1,7 +1,8 @@
 /**
  * Blast radius of one advisory: the image versions that contain an affected package and the VMs that
- * run them. One query path: SQL selects candidates by (ecosystem, package) on the image package
- * index, version ranges are decided in JS with the ecosystem's comparator, then one query finds VMs.
+ * run them. SQL reads the distinct package rows of the advisory's packages, JS decides each row with
+ * the ecosystem's comparator, then SQL maps the affected rows to versions (integer keys) and those to
+ * the VMs running them, counted per team and role. Work grows with the answer, not with the gallery.
  */
 import { NotFoundError } from '../errors/index.js';
 import { parseVersionId } from '../gallery/index.js';
@@ -16,8 +17,6 @@ export interface AffectedImageVersion {
   imageId: string;
   version: string;
   excludeFromLatest: boolean;
-  buildRunId: string | null;
-  templateName: string | null;
   packages: AffectedPackageHit[];
 }
 
@@ -26,6 +25,7 @@ export interface ImpactVm {
   name: string;
   type: string;
   team: string | null;
+  /** The role tag, lower-cased (pet, cattle). */
   role: string | null;
   /** The gallery version the VM runs (for `latest` references: the version it resolved to). */
   imageVersion: string;
@@ -36,179 +36,221 @@ export interface Impact {
   /** Other advisories describing the same vulnerability (DSA ↔ CVE ↔ tracker), matched too. */
   related: string[];
   affectedVersions: AffectedImageVersion[];
+  /** Every VM and scale set running an affected version. */
+  vmCount: number;
+  /** VMs per team, and per role within it; untagged ones under "(no team)" / "(no role)". */
+  byTeam: Record<string, { vms: number; byRole: Record<string, number> }>;
+  byRole: Record<string, number>;
+  /** The first VMs by team, role and name (all of them when listed with no limit); `vmCount` counts them all. */
   vms: ImpactVm[];
-  byTeam: Record<string, string[]>;
-  byRole: Record<string, string[]>;
-}
-
-/** Version ids sort by number (1.0.9 before 1.0.10); one collator, made once. */
-const byNumericId = new Intl.Collator('en', { numeric: true });
-
-/**
- * The collator is slow on thousands of ids: order by a cheap key first (digit runs padded), then check
- * the result with the collator in one pass and fall back to a full collator sort only if it disagrees.
- */
-function sortByNumericId<T extends { id: string }>(list: T[]): T[] {
-  const keyed = list.map((v) => ({ k: v.id.toLowerCase().replace(/\d+/g, (d) => d.padStart(20, '0')), v }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  const out = keyed.map((x) => x.v);
-  for (let i = 1; i < out.length; i++) if (byNumericId.compare(out[i - 1]!.id, out[i]!.id) > 0) return list.sort((a, b) => byNumericId.compare(a.id, b.id));
-  return out;
 }
 
 export const NO_TEAM = '(no team)';
 export const NO_ROLE = '(no role)';
 
 type Wanted = Array<{ ecosystem: string; package: string; bySource: boolean }>;
-interface KeyRow {
+/** A distinct package row (package_rows): every version holding it shares it. */
+interface PackageRow {
+  id: number;
   ecosystem: string;
-  name: string;
+  package: string;
   version: string;
-  bySource: boolean;
+  source: string;
+  sourceVersion: string;
+  arch: string;
 }
 
 /**
- * Phase 1: the distinct (ecosystem, package, version) keys the advisories could match, read from the
- * index alone. A package in every image version has tens of thousands of rows but a handful of
- * versions, so this skips from one version to the next (a loose index scan) instead of reading them all.
+ * Phase 1: the distinct package rows the advisories name: by source package (Debian) or binary (RPM,
+ * Alpine). A package in every image version still has only a few dozen distinct rows.
  */
-async function candidateKeys(q: Queryable, wanted: Wanted): Promise<KeyRow[]> {
-  return q.query<KeyRow>(
-    `WITH RECURSIVE want AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(ecosystem text, package text, "bySource" boolean)),
-     src AS (
-       SELECT w.ecosystem, w.package, (SELECT min(p.source_version) FROM image_packages p WHERE p.ecosystem = w.ecosystem AND p.source = w.package) AS v
-         FROM want w WHERE w."bySource"
-       UNION ALL
-       SELECT s.ecosystem, s.package, (SELECT min(p.source_version) FROM image_packages p WHERE p.ecosystem = s.ecosystem AND p.source = s.package AND p.source_version > s.v)
-         FROM src s WHERE s.v IS NOT NULL
-     ), bin AS (
-       SELECT w.ecosystem, w.package, (SELECT min(p.version) FROM image_packages p WHERE p.ecosystem = w.ecosystem AND p.package = w.package) AS v
-         FROM want w WHERE NOT w."bySource"
-       UNION ALL
-       SELECT b.ecosystem, b.package, (SELECT min(p.version) FROM image_packages p WHERE p.ecosystem = b.ecosystem AND p.package = b.package AND p.version > b.v)
-         FROM bin b WHERE b.v IS NOT NULL
-     )
-     SELECT ecosystem, package AS name, v AS version, true AS "bySource" FROM src WHERE v IS NOT NULL
-     UNION
-     SELECT ecosystem, package, v, false FROM bin WHERE v IS NOT NULL`,
+async function packageRowsFor(q: Queryable, wanted: Wanted): Promise<PackageRow[]> {
+  return q.query<PackageRow>(
+    `WITH want AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(ecosystem text, package text, "bySource" boolean))
+     SELECT r.id, r.ecosystem, r.package, r.version, r.source, r.source_version AS "sourceVersion", r.arch
+       FROM want w JOIN package_rows r ON w."bySource" AND r.ecosystem = w.ecosystem AND r.source = w.package
+     UNION ALL
+     SELECT r.id, r.ecosystem, r.package, r.version, r.source, r.source_version, r.arch
+       FROM want w JOIN package_rows r ON NOT w."bySource" AND r.ecosystem = w.ecosystem AND r.package = w.package`,
     [JSON.stringify(wanted)],
   );
 }
 
-/** [ecosystem, package, version, source, sourceVersion, arch, version ids holding it] */
-type GroupSql = [string, string, string, string, string, string, string[]];
-/** [id, name, excludeFromLatest, buildRunId, templateName] */
-type VersionSql = [string, string, boolean, string | null, string | null];
-
-/**
- * Phase 2: the index rows of the affected keys, grouped by package row (a few dozen groups, each listing
- * the versions holding it), and the non-deleted versions among them. Grouping by package rather than by
- * version keeps the result small; json (not jsonb) in one row because building and sending thousands of
- * rows or jsonb values dominates otherwise. Gallery and image names come from the Azure id, not a join.
- */
-async function rowsWithKeys(q: Queryable, keys: KeyRow[]): Promise<{ groups: GroupSql[]; versions: VersionSql[] }> {
-  const [row] = await q.query<{ groups: GroupSql[] | null; versions: VersionSql[] | null }>(
-    `WITH hit AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS h(ecosystem text, name text, version text, "bySource" boolean)),
-     rows AS MATERIALIZED (
-       SELECT p.version_id, p.ecosystem, p.package, p.version, p.source, p.source_version, p.arch
-         FROM image_packages p JOIN hit h ON h."bySource" AND p.ecosystem = h.ecosystem AND p.source = h.name AND p.source_version = h.version
-       UNION ALL
-       SELECT p.version_id, p.ecosystem, p.package, p.version, p.source, p.source_version, p.arch
-         FROM image_packages p JOIN hit h ON NOT h."bySource" AND p.ecosystem = h.ecosystem AND p.package = h.name AND p.version = h.version
-     )
-     SELECT (SELECT json_agg(g.a) FROM (SELECT json_build_array(ecosystem, package, version, source, source_version, arch, json_agg(version_id)) AS a
-                                          FROM rows GROUP BY ecosystem, package, version, source, source_version, arch) g) AS groups,
-            (SELECT json_agg(json_build_array(v.id, v.name, v.exclude_from_latest, v.build_run_id, v.metadata->>'templateName'))
-               FROM gallery_versions v WHERE v.deleted_at IS NULL AND v.id IN (SELECT version_id FROM rows)) AS versions`,
-    [JSON.stringify(keys)],
+/** Phase 2: per affected package row, the keys (gallery_versions.seq) of the versions holding it, comma-separated: a few bytes per version. */
+async function versionKeysOf(q: Queryable, rowIds: number[]): Promise<Array<{ row: number; seqs: string }>> {
+  return q.query<{ row: number; seqs: string }>(
+    `SELECT row_id AS row, string_agg(version_seq::text, ',') AS seqs FROM version_packages WHERE row_id = ANY($1::int[]) GROUP BY row_id`,
+    [rowIds],
   );
-  return { groups: row?.groups ?? [], versions: row?.versions ?? [] };
 }
 
+/** [image definition id, "seq name excluded(0|1)" per live version, comma-separated] */
+type ImageSql = [string, string];
+/** [team, role, VMs] */
+type CountSql = [string | null, string | null, number];
+/** [id, name, is a scale set, team, role, image version (lower-cased)] */
+type VmSql = [string, string, boolean, string | null, string | null, string];
+
+/** Team, role, name; untagged last; code-point order whatever the database's collation. */
+const vmOrder = (r = '') => `${r}team COLLATE "C" NULLS LAST, ${r}role COLLATE "C" NULLS LAST, ${r}name COLLATE "C"`;
+
 /**
- * The version a VM's image reference resolves to, lower-cased: the reference itself when it names a
- * version, else the definition plus exactVersion (what a `latest` reference resolved to). The WHERE
- * clause below repeats this expression verbatim so the planner uses its index (vuln_vm_image_version).
+ * Phase 3, one statement: of the affected version keys, the live (not soft-deleted) versions, grouped by
+ * image definition; when `vmLimit` is not 0 also the VMs and scale sets running them, counted per team
+ * and role, and the first `vmLimit` of them by team, role and name (null: all). Versions and VM counts
+ * are read from indexes alone (gallery_versions_seq, resources_image_version); only listed VMs are fetched.
  */
-const VM_IMAGE_VERSION = `lower(CASE WHEN strpos(lower(COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')), '/versions/') > 0
-  THEN COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')
-  ELSE COALESCE(doc #>> '{properties,storageProfile,imageReference,id}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,id}')
-    || '/versions/' || COALESCE(doc #>> '{properties,storageProfile,imageReference,exactVersion}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,exactVersion}') END)`;
+async function liveVersionsAndVms(q: Queryable, seqs: string, vmLimit: number | null): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
+  // One probe of the covering index per version key (LATERAL … LIMIT 1 keeps the planner from turning it
+  // into a hash join that reads every version of the gallery), selecting only the index's columns so
+  // the probe never touches the (wide) version rows.
+  const live = (cols: string) =>
+    `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
+     CROSS JOIN LATERAL (SELECT ${cols} FROM gallery_versions g WHERE g.seq = s.seq AND g.deleted_at IS NULL LIMIT 1) g`;
+  const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
+      SELECT image_id, string_agg(seq::text || ' ' || name || ' ' || CASE WHEN exclude_from_latest THEN '1' ELSE '0' END, ',') AS versions FROM v GROUP BY image_id) i`;
+  if (vmLimit === 0) {
+    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live('g.seq, g.image_id, g.name, g.exclude_from_latest')}) SELECT (${images}) AS images`, [seqs]);
+    return { images: row?.images ?? [], counts: [], vms: [] };
+  }
+  const [row] = await q.query<{ images: ImageSql[] | null; counts: CountSql[] | null; vms: VmSql[] | null }>(
+    `WITH v AS MATERIALIZED (${live('g.seq, g.image_id, g.name, g.id_lower, g.exclude_from_latest')}),
+     -- One probe of resources_image_version per version (LATERAL … OFFSET 0): an advisory usually hits a few
+     -- versions of a large fleet, where a hash join would read every VM.
+     vm AS MATERIALIZED (
+       SELECT r.* FROM v CROSS JOIN LATERAL (
+         SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r),
+     page AS (SELECT * FROM vm ORDER BY ${vmOrder()} LIMIT $2)
+     SELECT (${images}) AS images,
+            (SELECT json_agg(json_build_array(c.team, c.role, c.n)) FROM (SELECT team, role, count(*)::int AS n FROM vm GROUP BY team, role) c) AS counts,
+            (SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder('r.')}, r.id COLLATE "C")
+               FROM (SELECT DISTINCT image_version, name FROM page) p
+               JOIN resources r ON r.image_version = p.image_version AND r.name = p.name) AS vms`,
+    [seqs, vmLimit],
+  );
+  // Two VMs of one name on one version (in different resource groups) both join: keep the page its size.
+  const vms = row?.vms ?? [];
+  return { images: row?.images ?? [], counts: row?.counts ?? [], vms: vmLimit === null ? vms : vms.slice(0, vmLimit) };
+}
 
-const nullLast = (s: string | null) => s ?? '\uffff';
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const vmOrder = (a: ImpactVm, b: ImpactVm) => cmp(nullLast(a.team), nullLast(b.team)) || cmp(nullLast(a.role), nullLast(b.role)) || cmp(a.name, b.name) || cmp(a.id, b.id);
-
-/** VMs (and scale sets) whose image reference names one of the versions, directly or via latest + exactVersion. */
+/** VMs (and scale sets) running any of these versions, directly or via latest + exactVersion; ordered by team, role, name. */
 export async function vmsOn(q: Queryable, versionIds: readonly string[]): Promise<ImpactVm[]> {
   if (!versionIds.length) return [];
   const canonical = new Map(versionIds.map((id) => [id.toLowerCase(), id]));
-  const wanted = [...canonical.values()];
-  // One index probe per version (OFFSET 0 keeps the planner from turning it into a scan of every VM
-  // that evaluates the expression per row); the version comes back as its position in $1, the type as
-  // a flag: thousands of VMs make the JSON size matter. Sorted in JS, usually already in order.
-  const [row] = await q.query<{ list: Array<[string, string, boolean, string | null, string | null, number]> | null }>(
-    `SELECT json_agg(json_build_array(r.id, r.name, r.scale_set, r.team, r.role, u.ord)) AS list
-       FROM unnest($1::text[]) WITH ORDINALITY AS u(vid, ord)
-       CROSS JOIN LATERAL (
-         SELECT r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets' AS scale_set, r.doc->'tags'->>'team' AS team, r.doc->'tags'->>'role' AS role
-           FROM resources r
-          WHERE ${VM_IMAGE_VERSION} = u.vid
-            AND r.type IN ('microsoft.compute/virtualmachines', 'microsoft.compute/virtualmachinescalesets')
-         OFFSET 0) r`,
+  const rows = await q.query<{ list: VmSql[] | null }>(
+    `SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder()}, id COLLATE "C") AS list
+       FROM resources r WHERE r.image_version = ANY($1::text[])`,
     [[...canonical.keys()]],
   );
-  const out: ImpactVm[] = [];
-  let sorted = true;
-  for (const [id, name, scaleSet, team, role, ord] of row?.list ?? []) {
-    const vm = { id, name, type: scaleSet ? 'microsoft.compute/virtualmachinescalesets' : 'microsoft.compute/virtualmachines', team, role, imageVersion: wanted[ord - 1]! };
-    if (sorted && out.length && vmOrder(out[out.length - 1]!, vm) > 0) sorted = false;
-    out.push(vm);
-  }
-  return sorted ? out : out.sort(vmOrder);
+  return (rows[0]?.list ?? []).map((r) => vmOf(r, canonical));
 }
 
-export function groupBy(vms: readonly ImpactVm[], key: (v: ImpactVm) => string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const v of vms) (out[key(v)] ??= []).push(v.name);
-  return out;
+function vmOf([id, name, scaleSet, team, role, version]: VmSql, canonical: ReadonlyMap<string, string>): ImpactVm {
+  return { id, name, type: scaleSet ? 'microsoft.compute/virtualmachinescalesets' : 'microsoft.compute/virtualmachines', team, role, imageVersion: canonical.get(version) ?? version };
 }
 
-/** Which image versions a set of advisories affects: SQL narrows by package, JS decides by version. */
-export async function affectedVersionsFor(q: Queryable, advisories: readonly StoredAdvisory[]): Promise<AffectedImageVersion[]> {
+interface Radius {
+  affectedVersions: AffectedImageVersion[];
+  counts: CountSql[];
+  vms: VmSql[];
+}
+
+/** Which image versions a set of advisories affects (SQL narrows by package, JS decides by version), and optionally who runs them. */
+async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vmLimit: number | null): Promise<Radius> {
+  const none: Radius = { affectedVersions: [], counts: [], vms: [] };
   const matcher = new CandidateMatcher(advisories.flatMap((a) => a.affected.map((entry) => ({ advisoryId: a.id, entry }))));
   const wanted = matcher.wanted();
-  if (!wanted.length) return [];
-  const keys = (await candidateKeys(q, wanted)).filter((k) => matcher.matchKey(k.ecosystem, k.name, k.version));
-  if (!keys.length) return [];
-  const { groups, versions } = await rowsWithKeys(q, keys);
-  const byId = new Map<string, AffectedImageVersion>();
-  for (const [id, name, excludeFromLatest, buildRunId, templateName] of versions) {
-    const at = parseVersionId(id);
-    byId.set(id, { id, gallery: at.gallery, image: at.image, imageId: id.slice(0, id.lastIndexOf('/versions/')), version: name, excludeFromLatest, buildRunId, templateName, packages: [] });
+  if (!wanted.length) return none;
+  // Per version key, the package hits: one decision per package row, shared (read-only) by every version holding it.
+  const decided = new Map<number, AffectedPackageHit>();
+  for (const row of await packageRowsFor(q, wanted)) {
+    const hit = matcher.match({ versionId: '', ...row });
+    if (hit) decided.set(row.id, hit);
   }
-  for (const [ecosystem, pkg, version, source, sourceVersion, arch, ids] of groups) {
-    // One decision per package row, shared by every version holding it; each version gets its own copy.
-    const hit = matcher.match({ versionId: '', ecosystem, package: pkg, version, source, sourceVersion, arch });
-    if (!hit) continue;
-    for (const id of ids) byId.get(id)?.packages.push({ ...hit });
+  if (!decided.size) return none;
+  const hits = new Map<string, AffectedPackageHit[]>();
+  for (const { row, seqs } of await versionKeysOf(q, [...decided.keys()])) {
+    const hit = decided.get(row)!;
+    for (const seq of seqs.split(',')) {
+      const list = hits.get(seq);
+      if (list) list.push(hit);
+      else hits.set(seq, [hit]);
+    }
   }
-  const list = [...byId.values()];
-  for (const v of list) if (v.packages.length > 1) v.packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : 1));
-  return sortByNumericId(list);
+  if (!hits.size) return none;
+  const { images, counts, vms } = await liveVersionsAndVms(q, [...hits.keys()].join(','), vmLimit);
+  const affectedVersions: AffectedImageVersion[] = [];
+  for (const [imageId, versions] of images.sort((a, b) => cmpIds(a[0], b[0]))) {
+    const at = parseImageId(imageId);
+    const mine: Array<{ n: number[]; v: AffectedImageVersion }> = [];
+    for (const entry of versions.split(',')) {
+      const [seq, name, excluded] = entry.split(' ') as [string, string, string];
+      const packages = hits.get(seq)!;
+      if (packages.length > 1) packages.sort(byNameArch);
+      mine.push({ n: name.split('.').map(Number), v: { id: `${imageId}/versions/${name}`, gallery: at.gallery, image: at.image, imageId, version: name, excludeFromLatest: excluded === '1', packages } });
+    }
+    // Version names are major.minor.patch: by number, 1.0.9 before 1.0.10.
+    mine.sort((a, b) => a.n[0]! - b.n[0]! || a.n[1]! - b.n[1]! || a.n[2]! - b.n[2]!);
+    for (const x of mine) affectedVersions.push(x.v);
+  }
+  return { affectedVersions, counts, vms };
 }
 
-export async function impact(q: Queryable, ref: string): Promise<Impact> {
+const byNameArch = (a: AffectedPackageHit, b: AffectedPackageHit) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
+/** Resource ids compare case-insensitively, as Azure does. */
+const cmpIds = (a: string, b: string) => {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** Gallery and image names of an image definition id. */
+function parseImageId(imageId: string): { gallery: string; image: string } {
+  const at = parseVersionId(`${imageId}/versions/0`);
+  return { gallery: at.gallery, image: at.image };
+}
+
+/** Which image versions a set of advisories affects. */
+export async function affectedVersionsFor(q: Queryable, advisories: readonly StoredAdvisory[]): Promise<AffectedImageVersion[]> {
+  return (await radiusOf(q, advisories, 0)).affectedVersions;
+}
+
+export interface ImpactOptions {
+  /** How many VMs to list (by team, role, name); null lists all. The counts always cover every VM. Default 100. */
+  vmLimit?: number | null;
+}
+
+export const DEFAULT_VM_LIMIT = 100;
+
+export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}): Promise<Impact> {
   const advisories = await findAdvisories(q, ref);
   if (!advisories.length) throw new NotFoundError('VULN_ADVISORY_NOT_FOUND', `no advisory ${ref} (by id or alias); import it with goldsmith cve import`, { where: ref });
-  const affectedVersions = await affectedVersionsFor(q, advisories);
-  const vms = await vmsOn(q, affectedVersions.map((v) => v.id));
+  const limit = opts.vmLimit === undefined ? DEFAULT_VM_LIMIT : opts.vmLimit;
+  const r = await radiusOf(q, advisories, limit === null ? null : Math.max(1, limit));
+  const canonical = new Map(r.affectedVersions.map((v) => [v.id.toLowerCase(), v.id]));
+  const byTeam: Impact['byTeam'] = {};
+  const byRole: Impact['byRole'] = {};
+  let vmCount = 0;
+  for (const [team, role, n] of r.counts) {
+    const t = (byTeam[team ?? NO_TEAM] ??= { vms: 0, byRole: {} });
+    t.vms += n;
+    t.byRole[role ?? NO_ROLE] = (t.byRole[role ?? NO_ROLE] ?? 0) + n;
+    byRole[role ?? NO_ROLE] = (byRole[role ?? NO_ROLE] ?? 0) + n;
+    vmCount += n;
+  }
   return {
     advisory: advisories[0]!,
     related: advisories.slice(1).map((a) => a.id),
-    affectedVersions,
-    vms,
-    byTeam: groupBy(vms, (v) => v.team ?? NO_TEAM),
-    byRole: groupBy(vms, (v) => v.role?.toLowerCase() ?? NO_ROLE),
+    affectedVersions: r.affectedVersions,
+    vmCount,
+    byTeam: sortKeys(byTeam),
+    byRole: sortKeys(byRole),
+    vms: r.vms.map((v) => vmOf(v, canonical)),
   };
+}
+
+/** Keys in code-point order with the "(no …)" buckets last, as the VM list is ordered. */
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const keys = Object.keys(o).sort((a, b) => Number(a.startsWith('(no ')) - Number(b.startsWith('(no ')) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(keys.map((k) => [k, o[k]!]));
 }

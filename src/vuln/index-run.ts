@@ -7,7 +7,7 @@ import { recordImagePackages } from './image-packages.js';
 
 export async function indexRunInventory(app: App, run: RunRecord, versionId: string, opts: { force?: boolean } = {}): Promise<number> {
   if (!opts.force) {
-    const [row] = await app.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM image_packages WHERE version_id = $1`, [versionId]);
+    const [row] = await app.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM version_packages p JOIN gallery_versions v ON v.seq = p.version_seq WHERE v.id = $1`, [versionId]);
     if (row && row.n > 0) return row.n;
   }
   const digest = (run.outputs['sbom'] as { inventoryDigest?: string } | undefined)?.inventoryDigest;

@@ -62,8 +62,11 @@ export async function loadAdvisories(app: App, ref: string): Promise<StoredAdvis
 export async function planResponse(app: App, ref: string, probe: MirrorProbe): Promise<RespondPlan> {
   const advisories = await loadAdvisories(app, ref);
   const affected = await affectedVersionsFor(app.store, advisories);
+  // One listing per affected image definition, not one read per version: an advisory may hit thousands.
   const views = new Map<string, GalleryVersionView>();
-  for (const v of affected) views.set(v.id, await app.gallery.getVersion(v.id));
+  for (const v of new Map(affected.map((a) => [a.imageId, a])).values()) {
+    for (const view of await app.gallery.listVersions(v.gallery, v.image)) views.set(view.id, view);
+  }
 
   const exclude: ExclusionPlan[] = affected.map((v) => {
     const view = views.get(v.id)!;
@@ -97,10 +100,11 @@ export async function planResponse(app: App, ref: string, probe: MirrorProbe): P
 }
 
 async function planRebuild(app: App, imageId: string, top: AffectedImageVersion, view: GalleryVersionView, probe: MirrorProbe, cves: string[]): Promise<RebuildPlan> {
-  const plan: RebuildPlan = { imageId, gallery: top.gallery, image: top.image, fromVersion: top.version, runId: top.buildRunId, templateFile: null, templateName: top.templateName, pins: [], unpinned: [] };
-  if (!top.buildRunId) return { ...plan, blocked: `version ${top.version} has no build run, so its template is unknown; rebuild it by hand` };
-  const run = await app.builds.show(top.buildRunId).then((r) => r.run, () => undefined);
-  if (!run) return { ...plan, blocked: `build run ${top.buildRunId} of version ${top.version} is no longer recorded` };
+  const templateName = typeof view.metadata['templateName'] === 'string' ? view.metadata['templateName'] : null;
+  const plan: RebuildPlan = { imageId, gallery: top.gallery, image: top.image, fromVersion: top.version, runId: view.buildRunId ?? null, templateFile: null, templateName, pins: [], unpinned: [] };
+  if (!view.buildRunId) return { ...plan, blocked: `version ${top.version} has no build run, so its template is unknown; rebuild it by hand` };
+  const run = await app.builds.show(view.buildRunId).then((r) => r.run, () => undefined);
+  if (!run) return { ...plan, blocked: `build run ${view.buildRunId} of version ${top.version} is no longer recorded` };
   plan.templateFile = run.templateFile;
   plan.templateName = run.templateName;
   if (!existsSync(run.templateFile)) return { ...plan, blocked: `template ${run.templateFile} (of run ${run.id}) does not exist any more` };

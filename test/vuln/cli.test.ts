@@ -40,9 +40,10 @@ test('goldsmith cve import | list | impact | respond | timeline', async (t) => {
   const human = cli('cve', 'impact', 'CVE-2024-2961');
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /g1\/web\/1\.0\.0\n\s+libc6 2\.36-9\+deb12u4 → 2\.36-9\+deb12u6\s+\[source glibc/);
-  assert.match(human.stdout, /team shop: 1 VM\(s\)\n\s+cattle: web-a/);
+  assert.match(human.stdout, /team shop: 1 VM\(s\)\n\s+cattle \(1\): web-a/);
   const j = cli('cve', 'impact', 'CVE-2024-2961', '--json');
-  assert.deepEqual(j.json.byRole, { cattle: ['web-a'] });
+  assert.deepEqual(j.json.byRole, { cattle: 1 });
+  assert.deepEqual(j.json.vms.map((v: { name: string }) => v.name), ['web-a']);
   assert.equal(cli('cve', 'impact', 'CVE-1999-0001').code, 66);
 
   const plan = cli('cve', 'respond', 'DSA-5673-1');

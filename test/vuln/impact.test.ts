@@ -43,8 +43,9 @@ describeEachBackend('blast radius (impact)', (b) => {
   it('finds the VMs running them (direct and latest+exactVersion, ids case-insensitive), grouped by team and role', async () => {
     const i = await impact(store, 'CVE-2024-2961');
     assert.deepEqual(i.vms.map((v) => v.name).sort(), ['db-a', 'stray', 'web-a', 'web-b']);
-    assert.deepEqual(i.byTeam, { data: ['db-a'], shop: ['web-a', 'web-b'], '(no team)': ['stray'] });
-    assert.deepEqual(Object.keys(i.byRole).sort(), ['(no role)', 'cattle', 'pet']);
+    assert.equal(i.vmCount, 4);
+    assert.deepEqual(i.byTeam, { data: { vms: 1, byRole: { pet: 1 } }, shop: { vms: 2, byRole: { cattle: 2 } }, '(no team)': { vms: 1, byRole: { '(no role)': 1 } } });
+    assert.deepEqual(i.byRole, { cattle: 2, pet: 1, '(no role)': 1 });
     assert.equal(i.vms.find((v) => v.name === 'web-b')!.imageVersion, ids.web1);
   });
 
@@ -83,7 +84,21 @@ describeEachBackend('blast radius (impact)', (b) => {
     const s = i.vms.find((v) => v.name === 'web-ss')!;
     assert.equal(s.type, 'microsoft.compute/virtualmachinescalesets');
     assert.equal(s.imageVersion, ids.web1, 'the canonical version id, whatever the case of the reference');
-    assert.deepEqual(i.byTeam.shop, ['web-a', 'web-b', 'web-ss']);
+    assert.deepEqual(i.byTeam.shop, { vms: 3, byRole: { cattle: 3 } });
+  });
+
+  it('lists the first VMs by team, role, name but counts every one; reads tags as Azure does (names case-insensitive)', async () => {
+    await putVm(store, 'z-ops', { Team: 'ops', ROLE: 'Pet' }, { id: ids.db1! });
+    const all = await impact(store, 'CVE-2024-2961', { vmLimit: null });
+    const page = await impact(store, 'CVE-2024-2961', { vmLimit: 2 });
+    assert.ok(all.vms.length > 2);
+    assert.equal(page.vmCount, all.vms.length);
+    assert.deepEqual(page.vms.map((v) => v.name), all.vms.slice(0, 2).map((v) => v.name));
+    assert.deepEqual(page.byTeam, all.byTeam);
+    const ops = all.vms.find((v) => v.name === 'z-ops')!;
+    assert.deepEqual([ops.team, ops.role], ['ops', 'pet']);
+    assert.deepEqual(all.byTeam.ops, { vms: 1, byRole: { pet: 1 } });
+    assert.equal(Object.keys(all.byTeam).at(-1), '(no team)', 'untagged last');
   });
 
   it('unknown advisory → not found', async () => {

@@ -86,4 +86,49 @@ CREATE INDEX vuln_vm_image_version ON resources ((lower(CASE WHEN strpos(lower(C
     || '/versions/' || COALESCE(doc #>> '{properties,storageProfile,imageReference,exactVersion}', doc #>> '{properties,virtualMachineProfile,storageProfile,imageReference,exactVersion}') END)));
 `,
   },
+  {
+    id: '0006-supply-chain-3',
+    sql: `
+-- The package index, normalised. Thousands of image versions share a few thousand distinct package
+-- rows, so each row is stored once (package_rows) and a version holds it through a pair of integers
+-- (version_packages). One row per (version, package) with the version's 110-character resource id
+-- made the table and its indexes ten times larger, and blast radius moved kilobytes per version.
+-- gallery_versions.seq is the integer key; its index carries what blast radius reads per version.
+ALTER TABLE gallery_versions ADD COLUMN seq integer GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX gallery_versions_seq ON gallery_versions (seq) INCLUDE (image_id, name, id_lower, exclude_from_latest, deleted_at);
+
+CREATE TABLE package_rows (
+  id             integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  ecosystem      text NOT NULL,
+  package        text NOT NULL,
+  version        text NOT NULL,
+  source         text NOT NULL,
+  source_version text NOT NULL,
+  arch           text NOT NULL,
+  UNIQUE (ecosystem, package, arch, version, source, source_version)
+);
+-- Debian advisories name source packages; RPM advisories name binaries (the unique key's prefix).
+CREATE INDEX package_rows_source ON package_rows (ecosystem, source);
+
+CREATE TABLE version_packages (
+  row_id      integer NOT NULL REFERENCES package_rows (id),
+  version_seq integer NOT NULL REFERENCES gallery_versions (seq) ON DELETE CASCADE,
+  PRIMARY KEY (row_id, version_seq)
+);
+CREATE INDEX version_packages_version ON version_packages (version_seq);
+
+INSERT INTO package_rows (ecosystem, package, version, source, source_version, arch)
+  SELECT DISTINCT ecosystem, package, version, source, source_version, arch FROM image_packages;
+INSERT INTO version_packages (row_id, version_seq)
+  SELECT r.id, v.seq FROM image_packages p
+    JOIN gallery_versions v ON v.id = p.version_id
+    JOIN package_rows r ON (r.ecosystem, r.package, r.version, r.source, r.source_version, r.arch) = (p.ecosystem, p.package, p.version, p.source, p.source_version, p.arch);
+DROP TABLE image_packages;
+
+-- What each version contains, as rows: for reading and ad-hoc queries, not for blast radius.
+CREATE VIEW image_packages AS
+  SELECT v.id AS version_id, r.ecosystem, r.package, r.version, r.source, r.source_version, r.arch
+    FROM version_packages vp JOIN package_rows r ON r.id = vp.row_id JOIN gallery_versions v ON v.seq = vp.version_seq;
+`,
+  },
 ];
