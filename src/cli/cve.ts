@@ -19,7 +19,10 @@ function intArg(v: string): number {
 }
 
 function vmsArg(v: string): number | null {
-  return v === 'all' ? null : intArg(v);
+  if (v === 'all') return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a positive integer or "all"');
+  return n;
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;

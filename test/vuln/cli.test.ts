@@ -44,6 +44,10 @@ test('goldsmith cve import | list | impact | respond | timeline', async (t) => {
   const j = cli('cve', 'impact', 'CVE-2024-2961', '--json');
   assert.deepEqual(j.json.byRole, { cattle: 1 });
   assert.deepEqual(j.json.vms.map((v: { name: string }) => v.name), ['web-a']);
+  assert.equal(cli('cve', 'impact', 'CVE-2024-2961', '--vms', 'all', '--json').json.vmCount, 1);
+  const badLimit = cli('cve', 'impact', 'CVE-2024-2961', '--vms', 'some');
+  assert.notEqual(badLimit.code, 0);
+  assert.match(badLimit.stderr, /--vms.*positive integer or "all"/);
   assert.equal(cli('cve', 'impact', 'CVE-1999-0001').code, 66);
 
   const plan = cli('cve', 'respond', 'DSA-5673-1');
