@@ -7,7 +7,8 @@ export type RunKind = 'on-demand' | 'scheduled' | 'emergency';
 
 export interface RunParams {
   /** Emergency builds: CVE ids, patch date, package pins that override the template's. */
-  emergency?: { cves: string[]; patchDate: string; pins?: string[] };
+  /** An out-of-band build: the CVE ids and other advisory ids it answers (at least one), the patch date, the pinned fixes. */
+  emergency?: { cves: string[]; advisories?: string[]; patchDate: string; pins?: string[] };
   /** Explicit gallery version (overrides the template's versioning). */
   version?: string;
   /** Disk formats to produce besides the rootfs archive. */

@@ -91,6 +91,9 @@ type CountSql = [string | null, string | null, number];
 /** [id, name, is a scale set, team, role, image version (lower-cased)] */
 type VmSql = [string, string, boolean, string | null, string | null, string];
 
+/** Above this many affected versions, reading whole indexes beats probing them once per version (measured: see docs/vuln.md). */
+const MANY_VERSIONS = 2000;
+
 /** Team, role, name; untagged last; code-point order whatever the database's collation. */
 const vmOrder = (r = '') => `${r}team COLLATE "C" NULLS LAST, ${r}role COLLATE "C" NULLS LAST, ${r}name COLLATE "C"`;
 
@@ -100,26 +103,31 @@ const vmOrder = (r = '') => `${r}team COLLATE "C" NULLS LAST, ${r}role COLLATE "
  * and role, and the first `vmLimit` of them by team, role and name (null: all). Versions and VM counts
  * are read from indexes alone (gallery_versions_seq, resources_image_version); only listed VMs are fetched.
  */
-async function liveVersionsAndVms(q: Queryable, seqs: string, vmLimit: number | null): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
-  // One probe of the covering index per version key (LATERAL … LIMIT 1 keeps the planner from turning it
-  // into a hash join that reads every version of the gallery), selecting only the index's columns so
-  // the probe never touches the (wide) version rows.
-  const live = (cols: string) =>
-    `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
-     CROSS JOIN LATERAL (SELECT ${cols} FROM gallery_versions g WHERE g.seq = s.seq AND g.deleted_at IS NULL LIMIT 1) g`;
+async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vmLimit: number | null): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
+  // Usually an advisory hits a few versions of a large gallery and fleet: then one probe of the covering
+  // index per version, and of resources_image_version per version (LATERAL … LIMIT 1 / OFFSET 0 keep the
+  // planner from a hash join that reads every version and every VM). When it hits thousands, reading
+  // the index whole into a hash join is cheaper than thousands of probes. Either way only the indexes'
+  // columns are selected, so the (wide) version rows and VM documents are never read.
+  const many = count > MANY_VERSIONS;
+  const cols = (vms: boolean) => `g.seq, g.image_id, g.name, g.exclude_from_latest${vms ? ', g.id_lower' : ''}`;
+  const live = (vms: boolean) =>
+    many
+      ? `SELECT ${cols(vms)} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) AND g.deleted_at IS NULL`
+      : `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
+         CROSS JOIN LATERAL (SELECT ${cols(vms)} FROM gallery_versions g WHERE g.seq = s.seq AND g.deleted_at IS NULL LIMIT 1) g`;
+  const onVersions = many
+    ? `SELECT r.image_version, r.team, r.role, r.name FROM v JOIN resources r ON r.image_version = v.id_lower`
+    : `SELECT r.* FROM v CROSS JOIN LATERAL (SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r`;
   const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
       SELECT image_id, string_agg(seq::text || ' ' || name || ' ' || CASE WHEN exclude_from_latest THEN '1' ELSE '0' END, ',') AS versions FROM v GROUP BY image_id) i`;
   if (vmLimit === 0) {
-    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live('g.seq, g.image_id, g.name, g.exclude_from_latest')}) SELECT (${images}) AS images`, [seqs]);
+    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live(false)}) SELECT (${images}) AS images`, [seqs]);
     return { images: row?.images ?? [], counts: [], vms: [] };
   }
   const [row] = await q.query<{ images: ImageSql[] | null; counts: CountSql[] | null; vms: VmSql[] | null }>(
-    `WITH v AS MATERIALIZED (${live('g.seq, g.image_id, g.name, g.id_lower, g.exclude_from_latest')}),
-     -- One probe of resources_image_version per version (LATERAL … OFFSET 0): an advisory usually hits a few
-     -- versions of a large fleet, where a hash join would read every VM.
-     vm AS MATERIALIZED (
-       SELECT r.* FROM v CROSS JOIN LATERAL (
-         SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r),
+    `WITH v AS MATERIALIZED (${live(true)}),
+     vm AS MATERIALIZED (${onVersions}),
      page AS (SELECT * FROM vm ORDER BY ${vmOrder()} LIMIT $2)
      SELECT (${images}) AS images,
             (SELECT json_agg(json_build_array(c.team, c.role, c.n)) FROM (SELECT team, role, count(*)::int AS n FROM vm GROUP BY team, role) c) AS counts,
@@ -178,7 +186,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vmL
     }
   }
   if (!hits.size) return none;
-  const { images, counts, vms } = await liveVersionsAndVms(q, [...hits.keys()].join(','), vmLimit);
+  const { images, counts, vms } = await liveVersionsAndVms(q, [...hits.keys()].join(','), hits.size, vmLimit);
   const affectedVersions: AffectedImageVersion[] = [];
   for (const [imageId, versions] of images.sort((a, b) => cmpIds(a[0], b[0]))) {
     const at = parseImageId(imageId);

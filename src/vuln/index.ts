@@ -13,7 +13,7 @@ export { recordImagePackages, imagePackageRows } from './image-packages.js';
 export { impact, affectedVersionsFor, vmsOn, DEFAULT_VM_LIMIT, NO_ROLE, NO_TEAM, type Impact, type ImpactOptions, type AffectedImageVersion, type ImpactVm } from './impact.js';
 export { choosePin, type PinChoice } from './choose-pin.js';
 export { AptMirrorProbe, parseMadison, type MirrorProbe } from './mirror-probe.js';
-export { planResponse, cveIdsOf, type RespondPlan, type RebuildPlan, type ExclusionPlan } from './respond-plan.js';
+export { planResponse, cveIdsOf, advisoryIdsOf, type RespondPlan, type RebuildPlan, type ExclusionPlan } from './respond-plan.js';
 export { respond, type RespondEvent, type RespondResult, type RespondOptions, type RebuildOutcome } from './respond.js';
 export { cveTimeline, recordCveEvent, type TimelineEntry } from './cve-timeline.js';
 export { indexRunInventory } from './index-run.js';

@@ -44,6 +44,8 @@ export interface RespondPlan {
   advisory: { id: string; aliases: string[]; summary: string | null; published: string | null; importedAt: string; related: string[] };
   /** CVE ids the rebuilt versions are tattooed with. */
   cves: string[];
+  /** The other advisory ids (DSA-…, GHSA-…) they are tattooed with: the only record when there is no CVE id. */
+  advisoryIds: string[];
   exclude: ExclusionPlan[];
   rebuild: RebuildPlan[];
   vms: ImpactVm[];
@@ -51,6 +53,11 @@ export interface RespondPlan {
 
 export function cveIdsOf(advisories: readonly StoredAdvisory[]): string[] {
   return [...new Set(advisories.flatMap((a) => [a.id, ...a.aliases]).filter(isCveId))].sort();
+}
+
+/** The advisories' own ids that are not CVE ids (their aliases are often other databases' ids for the same thing). */
+export function advisoryIdsOf(advisories: readonly StoredAdvisory[]): string[] {
+  return [...new Set(advisories.map((a) => a.id).filter((id) => !isCveId(id)))].sort();
 }
 
 export async function loadAdvisories(app: App, ref: string): Promise<StoredAdvisory[]> {
@@ -87,19 +94,20 @@ export async function planResponse(app: App, ref: string, probe: MirrorProbe): P
   const rebuild: RebuildPlan[] = [];
   for (const [imageId, versions] of byImage) {
     const top = versions.reduce((a, b) => (compareVersions(parseVersion(a.version), parseVersion(b.version)) >= 0 ? a : b));
-    rebuild.push(await planRebuild(app, imageId, top, views.get(top.id)!, probe, cves));
+    rebuild.push(await planRebuild(app, imageId, top, views.get(top.id)!, probe));
   }
   const main = advisories[0]!;
   return {
     advisory: { id: main.id, aliases: main.aliases, summary: main.summary, published: main.published, importedAt: main.importedAt, related: advisories.slice(1).map((a) => a.id) },
     cves,
+    advisoryIds: advisoryIdsOf(advisories),
     exclude,
     rebuild,
     vms: await vmsOn(app.store, affected.map((v) => v.id)),
   };
 }
 
-async function planRebuild(app: App, imageId: string, top: AffectedImageVersion, view: GalleryVersionView, probe: MirrorProbe, cves: string[]): Promise<RebuildPlan> {
+async function planRebuild(app: App, imageId: string, top: AffectedImageVersion, view: GalleryVersionView, probe: MirrorProbe): Promise<RebuildPlan> {
   const templateName = typeof view.metadata['templateName'] === 'string' ? view.metadata['templateName'] : null;
   const plan: RebuildPlan = { imageId, gallery: top.gallery, image: top.image, fromVersion: top.version, runId: view.buildRunId ?? null, templateFile: null, templateName, pins: [], unpinned: [] };
   if (!view.buildRunId) return { ...plan, blocked: `version ${top.version} has no build run, so its template is unknown; rebuild it by hand` };
@@ -122,7 +130,6 @@ async function planRebuild(app: App, imageId: string, top: AffectedImageVersion,
   }
   if (!rootfs) plan.blocked = `version ${top.version} has no rootfs artifact to ask its mirror`;
   else if (!plan.pins.length) plan.blocked = `no fixed package is available: ${plan.unpinned.map((u) => u.reason).join('; ')}`;
-  else if (!cves.length) plan.blocked = 'the advisory names no CVE id, and OOB tattoos carry CVE ids';
   return plan;
 }
 

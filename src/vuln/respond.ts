@@ -66,7 +66,7 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
   const result: RespondResult = { plan, applied: !!opts.apply, excluded: [], rebuilds: [], timeline, ok: true };
   if (!opts.apply) return result;
 
-  const reason = opts.reason ?? `affected by ${[cve, ...plan.cves.filter((c) => c !== cve)].join(', ')}`;
+  const reason = opts.reason ?? `affected by ${[...new Set([cve, ...plan.cves, ...plan.advisoryIds])].join(', ')}`;
   for (const e of plan.exclude) {
     if (!e.alreadyExcluded) {
       await app.gallery.updateVersion(e.id, {
@@ -90,7 +90,7 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
     }
     await step('rebuild-started', `${r.gallery}/${r.image}: out-of-band build of ${r.templateFile} with ${r.pins.join(' ')}`, { image: r.imageId, template: r.templateFile, pins: r.pins });
     const run = await app.builds.start(r.templateFile, {
-      params: { emergency: { cves: plan.cves, patchDate, pins: r.pins } },
+      params: { emergency: { cves: plan.cves, advisories: plan.advisoryIds, patchDate, pins: r.pins } },
       onEvent: (event) => opts.onEvent?.({ type: 'build', image: `${r.gallery}/${r.image}`, event }),
     });
     const outcome: RebuildOutcome = { imageId: r.imageId, runId: run.id, state: run.state, error: run.error };
@@ -104,7 +104,7 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
     if (!pub) continue;
     const v = await app.gallery.showVersion({ gallery: pub.gallery, image: pub.image, version: pub.version });
     outcome.versionId = v.id;
-    await step('version-published', `${pub.gallery}/${pub.image}/${pub.version} published (OOB=${v.tattoo['OOB'] ?? '?'}, CVE_IDS=${v.tattoo['CVE_IDS'] ?? '?'})`, { version: v.id, run: run.id });
+    await step('version-published', `${pub.gallery}/${pub.image}/${pub.version} published (OOB=${v.tattoo['OOB'] ?? '?'}, CVE_IDS=${v.tattoo['CVE_IDS'] ?? ''}, ADVISORY_IDS=${v.tattoo['ADVISORY_IDS'] ?? ''})`, { version: v.id, run: run.id });
     await indexRunInventory(app, run, v.id);
     outcome.stillAffected = (await affectedVersionsFor(app.store, advisories)).some((a) => a.id === v.id);
     if (outcome.stillAffected) result.ok = false;

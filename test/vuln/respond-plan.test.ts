@@ -54,10 +54,23 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
     assert.match(probe.calls[0]!.archive, /artifacts\/local\//, "the version's own rootfs is asked");
     assert.match(r.plan.rebuild.find((x) => x.image === 'db')!.blocked!, /has no build run/);
     assert.deepEqual(r.plan.cves, ['CVE-2024-2961']);
+    assert.deepEqual(r.plan.advisoryIds, ['DSA-5673-1'], 'tattooed beside the CVE');
     assert.equal(events[0]!.type === 'step' && events[0].step, 'matched');
     // Nothing changed.
     assert.equal((await app.gallery.showVersion(ids.web1!)).excludeFromLatest, false);
     assert.equal(await count(store, "cve_events WHERE step <> 'imported'"), 0);
+  });
+
+  it('an advisory without a CVE id is rebuilt all the same, tattooed with its own id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-vuln-nocve-'));
+    const record = { schema_version: '1.6.0', id: 'GHSA-gs00-0000-0001', modified: '2026-11-23T00:00:00Z', summary: 'glibc: a flaw with no CVE yet',
+      affected: [{ package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.36-9+deb12u6' }] }] }] };
+    writeFileSync(join(dir, 'ghsa.json'), JSON.stringify(record));
+    await importAdvisories(store, join(dir, 'ghsa.json'));
+    const probe = new FakeProbe({ libc6: ['2.36-9+deb12u6'], 'libc-bin': ['2.36-9+deb12u6'] });
+    const r = await respond(app, 'GHSA-gs00-0000-0001', { probe });
+    assert.deepEqual([r.plan.cves, r.plan.advisoryIds], [[], ['GHSA-gs00-0000-0001']]);
+    assert.equal(r.plan.rebuild.find((x) => x.image === 'web')!.blocked, undefined);
   });
 
   it('a mirror without the fix blocks the rebuild and says what it offers', async () => {

@@ -38,5 +38,5 @@ export async function tattooComplete(root: string, expected?: Partial<Tattoo>): 
       return fail(`tattoo differs from this build's: ${diff.map((k) => `${k} expected ${JSON.stringify(want[k])}, found ${got[k] === undefined ? 'nothing' : JSON.stringify(got[k])}`).join('; ')}`);
     }
   }
-  return pass(`${TATTOO_PATH} is complete (${Object.keys(tattooToRecord(t)).length} keys, image ${t.imageName} ${t.imageVersion}${t.oob ? `, OOB for ${t.cveIds!.join(',')}` : ''}); os-release IMAGE_VERSION matches`);
+  return pass(`${TATTOO_PATH} is complete (${Object.keys(tattooToRecord(t)).length} keys, image ${t.imageName} ${t.imageVersion}${t.oob ? `, OOB for ${[...(t.cveIds ?? []), ...(t.advisoryIds ?? [])].join(',')}` : ''}); os-release IMAGE_VERSION matches`);
 }

@@ -23,7 +23,7 @@ export const tattoo: StepDefinition = {
       buildId: ctx.run.id,
       templateDigest: ctx.template.digest,
       gallery: rb.gallery,
-      ...(em ? { oob: true, cveIds: em.cves, patchDate: em.patchDate } : {}),
+      ...(em ? { oob: true, ...(em.cves.length ? { cveIds: em.cves } : {}), ...(em.advisories?.length ? { advisoryIds: em.advisories } : {}), patchDate: em.patchDate } : {}),
     };
     await writeTattoo(ctx.rootfs, t);
     const record = tattooToRecord(t);

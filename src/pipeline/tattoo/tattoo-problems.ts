@@ -6,14 +6,20 @@ export interface TattooProblem {
   message: string;
 }
 
-const OOB_KEYS: readonly TattooKey[] = ['OOB', 'CVE_IDS', 'PATCH_DATE'];
+const OOB_KEYS: readonly TattooKey[] = ['OOB', 'CVE_IDS', 'ADVISORY_IDS', 'PATCH_DATE'];
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
+/** OSV-style ids: a prefix, a dash, then letters, digits and . _ : - (DSA-5673-1, GHSA-xxxx-xxxx-xxxx, DLA-3782-1). */
+const ADVISORY_ID = /^[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+$/;
 const UTC_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Keys a complete tattoo must carry: the base set, plus OOB, CVE_IDS and PATCH_DATE for emergency builds. */
+/**
+ * Keys a complete tattoo must carry: the base set, plus for emergency builds OOB, PATCH_DATE and what
+ * the build fixes: CVE_IDS, or ADVISORY_IDS alone when none of its advisories has a CVE id.
+ */
 export function requiredTattooKeys(t: Partial<Tattoo>): TattooKey[] {
-  return TATTOO_KEYS.map(([k]) => k).filter((k) => t.oob === true || !OOB_KEYS.includes(k));
+  const fixes: TattooKey = !t.cveIds?.length && t.advisoryIds?.length ? 'ADVISORY_IDS' : 'CVE_IDS';
+  return TATTOO_KEYS.map(([k]) => k).filter((k) => !OOB_KEYS.includes(k) || (t.oob === true && (k === 'OOB' || k === 'PATCH_DATE' || k === fixes)));
 }
 
 function validDate(s: string, withTime: boolean): boolean {
@@ -50,9 +56,14 @@ export function tattooProblems(t: Partial<Tattoo>): TattooProblem[] {
     const wrong = t.cveIds.filter((c) => !CVE_ID.test(c));
     if (wrong.length) bad('CVE_IDS', `has ids not of the form CVE-YYYY-NNNN: ${wrong.map((w) => JSON.stringify(w)).join(', ')}`);
   }
+  if (t.advisoryIds?.length) {
+    const wrong = t.advisoryIds.filter((c) => !ADVISORY_ID.test(c));
+    if (wrong.length) bad('ADVISORY_IDS', `has ids that are not advisory ids like DSA-5673-1 or GHSA-…: ${wrong.map((w) => JSON.stringify(w)).join(', ')}`);
+  }
   if (t.patchDate && !validDate(t.patchDate, false) && !validDate(t.patchDate, true)) {
     bad('PATCH_DATE', `must be an ISO-8601 date (YYYY-MM-DD) or UTC date-time, got ${JSON.stringify(t.patchDate)}`);
   }
   if (t.oob !== true && t.cveIds?.length) bad('CVE_IDS', 'is set but OOB is not true: only emergency builds carry CVE ids');
+  if (t.oob !== true && t.advisoryIds?.length) bad('ADVISORY_IDS', 'is set but OOB is not true: only emergency builds carry advisory ids');
   return out;
 }

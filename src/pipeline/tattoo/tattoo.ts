@@ -19,16 +19,18 @@ export interface Tattoo {
   buildId: string;
   templateDigest: string;
   gallery: string;
-  /** Emergency (out-of-band) build: then cveIds and patchDate are required. */
+  /** Emergency (out-of-band) build: then patchDate, and cveIds or advisoryIds, are required. */
   oob?: boolean;
   cveIds?: string[];
+  /** The advisories (DSA-…, GHSA-…) an emergency build answers: all of them, and the only record when none has a CVE id. */
+  advisoryIds?: string[];
   /** ISO date (or date-time, UTC) of the patch the OOB build ships. */
   patchDate?: string;
   /** Keys this version of Goldsmith does not know, kept so a tattoo round-trips. */
   extra?: Record<string, string>;
 }
 
-type StringField = Exclude<keyof Tattoo, 'oob' | 'cveIds' | 'extra'>;
+type StringField = Exclude<keyof Tattoo, 'oob' | 'cveIds' | 'advisoryIds' | 'extra'>;
 
 /** File order; also the order of requiredTattooKeys. */
 export const TATTOO_KEYS = [
@@ -45,6 +47,7 @@ export const TATTOO_KEYS = [
   ['GALLERY', 'gallery'],
   ['OOB', 'oob'],
   ['CVE_IDS', 'cveIds'],
+  ['ADVISORY_IDS', 'advisoryIds'],
   ['PATCH_DATE', 'patchDate'],
 ] as const satisfies ReadonlyArray<readonly [string, keyof Tattoo]>;
 
@@ -64,7 +67,7 @@ export function tattooToRecord(t: Partial<Tattoo>): Record<string, string> {
     const v = t[field];
     if (v === undefined) continue;
     if (field === 'oob') out[key] = v ? 'true' : 'false';
-    else if (field === 'cveIds') out[key] = (v as string[]).join(',');
+    else if (field === 'cveIds' || field === 'advisoryIds') out[key] = (v as string[]).join(',');
     else out[key] = v as string;
   }
   for (const k of Object.keys(t.extra ?? {}).sort()) out[k] = t.extra![k];
@@ -82,8 +85,8 @@ export function tattooFromRecord(rec: Record<string, string>, where = 'tattoo'):
         throw new InputError('TATTOO_PARSE', `${where}: OOB must be true or false, got ${JSON.stringify(value)}`, { where });
       }
       t.oob = value === 'true';
-    } else if (field === 'cveIds') {
-      t.cveIds = value === '' ? [] : value.split(',').map((s) => s.trim());
+    } else if (field === 'cveIds' || field === 'advisoryIds') {
+      t[field] = value === '' ? [] : value.split(',').map((s) => s.trim());
     } else if (field) {
       t[field as StringField] = value;
     } else {

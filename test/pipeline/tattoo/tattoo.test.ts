@@ -102,6 +102,18 @@ describe('tattoo completeness', () => {
     assert.doesNotMatch(bad[0].message, /CVE-2024-6387/);
   });
 
+  test('an emergency build for an advisory without a CVE id carries its advisory ids instead', () => {
+    const t = sample({ oob: true, advisoryIds: ['GHSA-abcd-1234-efgh', 'DSA-5999-1'], patchDate: '2026-11-22' });
+    assert.deepEqual(tattooProblems(t), []);
+    assert.ok(requiredTattooKeys(t).includes('ADVISORY_IDS') && !requiredTattooKeys(t).includes('CVE_IDS'));
+    assert.deepEqual(parseTattoo(formatTattoo(t)).advisoryIds, ['GHSA-abcd-1234-efgh', 'DSA-5999-1']);
+    assert.deepEqual(tattooProblems(sample({ oob: true, cveIds: ['CVE-2024-6387'], advisoryIds: ['DSA-5724-1'], patchDate: '2026-11-22' })), [], 'both');
+    const bad = tattooProblems(sample({ oob: true, advisoryIds: ['dsa 1', 'DSA-5724-1'], patchDate: '2026-11-22' }));
+    assert.deepEqual(bad.map((p) => p.key), ['ADVISORY_IDS']);
+    assert.match(bad[0]!.message, /"dsa 1"/);
+    assert.deepEqual(tattooProblems(sample({ advisoryIds: ['DSA-5724-1'] })).map((p) => p.key), ['ADVISORY_IDS'], 'advisory ids without OOB');
+  });
+
   test('rejects latest as source version, non-semver image versions, non-UTC dates, odd digests', () => {
     const keys = tattooProblems(sample({ sourceVersion: 'latest', imageVersion: '1.2', publishDate: '2026-11-23T18:00:00+01:00', templateDigest: 'xyz' })).map((p) => p.key);
     assert.deepEqual(keys, ['SOURCE_VERSION', 'IMAGE_VERSION', 'PUBLISH_DATE', 'TEMPLATE_DIGEST']);
