@@ -89,12 +89,13 @@ describe('cve respond --apply on a real build [pglite]', () => {
     assert.equal(rb!.stillAffected, false);
     const { run, steps } = await app.builds.show(rb!.runId);
     assert.equal(run.kind, 'emergency');
-    assert.deepEqual(run.params.emergency, { cves: ['CVE-2099-0002'], patchDate: app.clock().toISOString().slice(0, 10), pins: [`openssl=${fixed}`] });
+    assert.deepEqual(run.params.emergency, { cves: ['CVE-2099-0002'], advisories: ['x_GOLDSMITH-TEST-0002'], patchDate: app.clock().toISOString().slice(0, 10), pins: [`openssl=${fixed}`] });
     assert.ok(steps.some((s) => s.name === 'validate' && s.status === 'succeeded'), 'validation ran');
     const v2 = await app.gallery.showVersion(rb!.versionId!);
     assert.equal(v2.name, '1.0.1');
     assert.equal(v2.tattoo['OOB'], 'true');
     assert.equal(v2.tattoo['CVE_IDS'], 'CVE-2099-0002');
+    assert.equal(v2.tattoo['ADVISORY_IDS'], 'x_GOLDSMITH-TEST-0002');
     assert.equal(v2.tattoo['PATCH_DATE'], app.clock().toISOString().slice(0, 10));
     for (const region of ['westeurope', 'eastus']) assert.equal((await app.gallery.resolveLatest('gcve', 'web', region))!.name, '1.0.1', region);
     const [pkg] = await app.store.query<{ version: string }>(`SELECT version FROM image_packages WHERE version_id = $1 AND package = 'openssl'`, [v2.id]);

@@ -8,8 +8,8 @@ export interface TattooProblem {
 
 const OOB_KEYS: readonly TattooKey[] = ['OOB', 'CVE_IDS', 'ADVISORY_IDS', 'PATCH_DATE'];
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
-/** OSV-style ids: a prefix, a dash, then letters, digits and . _ : - (DSA-5673-1, GHSA-xxxx-xxxx-xxxx, DLA-3782-1). */
-const ADVISORY_ID = /^[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+$/;
+/** OSV ids: a database prefix, a dash, then letters, digits and . _ : - (DSA-5673-1, GHSA-…, x_ for private databases). */
+const ADVISORY_ID = /^(x_)?[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9._:-]+$/;
 const UTC_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -58,7 +58,7 @@ export function tattooProblems(t: Partial<Tattoo>): TattooProblem[] {
   }
   if (t.advisoryIds?.length) {
     const wrong = t.advisoryIds.filter((c) => !ADVISORY_ID.test(c));
-    if (wrong.length) bad('ADVISORY_IDS', `has ids that are not advisory ids like DSA-5673-1 or GHSA-…: ${wrong.map((w) => JSON.stringify(w)).join(', ')}`);
+    if (wrong.length) bad('ADVISORY_IDS', `has ids that are not OSV advisory ids like DSA-5673-1 or GHSA-…: ${wrong.map((w) => JSON.stringify(w)).join(', ')}`);
   }
   if (t.patchDate && !validDate(t.patchDate, false) && !validDate(t.patchDate, true)) {
     bad('PATCH_DATE', `must be an ISO-8601 date (YYYY-MM-DD) or UTC date-time, got ${JSON.stringify(t.patchDate)}`);
