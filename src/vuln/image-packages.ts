@@ -31,10 +31,12 @@ export function imagePackageRows(inventory: Inventory): ImagePackageRow[] {
 /**
  * Replace the index rows of one version. Call it inside the publish transaction, after the version
  * row is written: the rows become visible together with the version. Package rows are shared between
- * versions; a concurrent publish adding the same row is absorbed by ON CONFLICT.
+ * versions; a concurrent publish adding the same row waits for the other and is absorbed by ON CONFLICT.
+ * Rows are inserted in key order, so two publishes wait on each other in the same order, never in a cycle.
  */
 export async function recordImagePackages(q: Queryable, versionId: string, inventory: Inventory): Promise<number> {
-  const rows = imagePackageRows(inventory);
+  const key = (r: ImagePackageRow) => `${r.ecosystem}\0${r.package}\0${r.arch}\0${r.version}\0${r.source}\0${r.source_version}`;
+  const rows = imagePackageRows(inventory).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const [v] = await q.query<{ seq: number }>(`SELECT seq FROM gallery_versions WHERE id = $1`, [versionId]);
   if (!v) throw new NotFoundError('GALLERY_VERSION_NOT_FOUND', `no gallery version ${versionId} to index packages for`, { where: versionId });
   await q.query(`DELETE FROM version_packages WHERE version_seq = $1`, [v.seq]);
