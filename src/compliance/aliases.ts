@@ -3,9 +3,9 @@ import { AliasRegistry, defaultAliases, type ResolvedField } from '../policy/ind
 const VM = 'Microsoft.Compute/virtualMachines';
 
 /**
- * Image facts compliance computes beyond the engine's Goldsmith.* table: the security type the
- * image definition declares (its SecurityType feature), so "Trusted Launch where the image supports
- * it" is one condition. Everything else resolves through the engine's default registry.
+ * Image facts beyond the engine's Goldsmith.* table: the security type the image definition declares
+ * (its SecurityType feature, from the fleet's gallery index), so "Trusted Launch where the image
+ * supports it" is one condition. Everything else resolves through the engine's default registry.
  */
 const EXTRA_FIELDS = ['securityType', 'supportsTrustedLaunch'];
 

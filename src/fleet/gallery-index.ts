@@ -22,6 +22,8 @@ export interface IndexedDefinition {
   id: string;
   galleryName: string;
   endOfLifeDate?: string;
+  /** The definition's SecurityType feature (TrustedLaunchSupported, …), when it declares one. */
+  securityType?: string;
   /** The version `latest` resolves to without a region. */
   latest?: IndexedVersion;
   /** Per region, the version `latest` resolves to there. */
@@ -52,12 +54,13 @@ interface DefinitionRow {
   gallery_name: string;
   image_id: string | null;
   end_of_life_date: string | null;
+  security_type?: string | null;
 }
 
 /** Two queries, whatever the gallery's size: definitions (with their galleries) and versions (with their regions). */
 export async function loadGalleryIndex(q: Queryable): Promise<GalleryIndex> {
   const defs = await q.query<DefinitionRow>(
-    `SELECT g.id AS gallery_id, g.name AS gallery_name, i.id AS image_id, i.end_of_life_date
+    `SELECT g.id AS gallery_id, g.name AS gallery_name, i.id AS image_id, i.end_of_life_date, i.security_type
      FROM gallery_galleries g LEFT JOIN gallery_images i ON i.gallery_id = g.id`,
   );
   const versions = await q.query<VersionRow>(
@@ -80,6 +83,7 @@ export function buildGalleryIndex(defs: readonly DefinitionRow[], versions: read
         id: d.image_id,
         galleryName: d.gallery_name,
         endOfLifeDate: d.end_of_life_date ?? undefined,
+        ...(d.security_type ? { securityType: d.security_type } : {}),
         latestIn: new Map(),
       });
     }

@@ -3,6 +3,8 @@ import { versionLifecycle, type GalleryIndex, type IndexedDefinition, type Index
 import type { ImageReference } from './types.js';
 
 const DAY_MS = 86_400_000;
+/** Security types of image definitions that a Trusted Launch VM can boot. */
+const TRUSTED_LAUNCH = new Set(['trustedlaunch', 'trustedlaunchsupported', 'trustedlaunchandconfidentialvmsupported']);
 const GALLERY_SEG = '/providers/microsoft.compute/galleries/';
 
 /** The image reference of a VM (storageProfile) or scale set (virtualMachineProfile.storageProfile). */
@@ -61,6 +63,9 @@ function computeFacts(doc: Resource, ref: ImageReference, rawId: string, index: 
   const latest = def ? latestFor(def, region) : undefined;
   const facts: ImageFacts = { fromGallery: true, galleryName: gallery.name };
   if (latest) facts.latestVersion = latest.version;
+  // What the definition declares, for "Trusted Launch where the image supports it" rules.
+  if (def?.securityType) facts.securityType = def.securityType;
+  facts.supportsTrustedLaunch = def?.securityType !== undefined && TRUSTED_LAUNCH.has(def.securityType.toLowerCase());
   let versionKey = parts.versionKey;
   if (!versionKey) {
     facts.usesLatest = true;
