@@ -76,16 +76,16 @@ async function packageRowsFor(q: Queryable, wanted: Wanted): Promise<PackageRow[
   );
 }
 
-/** Phase 2: per affected package row, the keys (gallery_versions.seq) of the versions holding it, comma-separated: a few bytes per version. */
-async function versionKeysOf(q: Queryable, rowIds: number[]): Promise<Array<{ row: number; seqs: string }>> {
-  return q.query<{ row: number; seqs: string }>(
-    `SELECT row_id AS row, string_agg(version_seq::text, ',') AS seqs FROM version_packages WHERE row_id = ANY($1::int[]) GROUP BY row_id`,
+/** Phase 2: per affected package row, the keys (gallery_versions.seq) of the versions holding it: a few bytes per version. */
+async function versionKeysOf(q: Queryable, rowIds: number[]): Promise<Array<{ row: number; seqs: number[] }>> {
+  return q.query<{ row: number; seqs: number[] }>(
+    `SELECT row_id AS row, json_agg(version_seq) AS seqs FROM version_packages WHERE row_id = ANY($1::int[]) GROUP BY row_id`,
     [rowIds],
   );
 }
 
-/** [image definition id, "seq name excluded(0|1)" per live version, comma-separated] */
-type ImageSql = [string, string];
+/** [image definition id, [version key, name, excluded from latest] per live version, by version number] */
+type ImageSql = [string, Array<[number, string, boolean]>];
 /** [team, role, VMs] */
 type CountSql = [string | null, string | null, number];
 /** [id, name, is a scale set, team, role, image version (lower-cased)] */
@@ -110,7 +110,7 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vmL
   // the index whole into a hash join is cheaper than thousands of probes. Either way only the indexes'
   // columns are selected, so the (wide) version rows and VM documents are never read.
   const many = count > MANY_VERSIONS;
-  const cols = (vms: boolean) => `g.seq, g.image_id, g.name, g.exclude_from_latest${vms ? ', g.id_lower' : ''}`;
+  const cols = (vms: boolean) => `g.seq, g.image_id, g.name, g.major, g.minor, g.patch, g.exclude_from_latest${vms ? ', g.id_lower' : ''}`;
   const live = (vms: boolean) =>
     many
       ? `SELECT ${cols(vms)} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) AND g.deleted_at IS NULL`
@@ -119,8 +119,9 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vmL
   const onVersions = many
     ? `SELECT r.image_version, r.team, r.role, r.name FROM v JOIN resources r ON r.image_version = v.id_lower`
     : `SELECT r.* FROM v CROSS JOIN LATERAL (SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r`;
-  const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
-      SELECT image_id, string_agg(seq::text || ' ' || name || ' ' || CASE WHEN exclude_from_latest THEN '1' ELSE '0' END, ',') AS versions FROM v GROUP BY image_id) i`;
+  // Per image definition (ordered case-insensitively, as Azure compares ids), its versions by number.
+  const images = `SELECT json_agg(json_build_array(i.image_id, i.versions) ORDER BY lower(i.image_id) COLLATE "C") FROM (
+      SELECT image_id, json_agg(json_build_array(seq, name, exclude_from_latest) ORDER BY major, minor, patch) AS versions FROM v GROUP BY image_id) i`;
   if (vmLimit === 0) {
     const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live(false)}) SELECT (${images}) AS images`, [seqs]);
     return { images: row?.images ?? [], counts: [], vms: [] };
@@ -176,41 +177,32 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vmL
     if (hit) decided.set(row.id, hit);
   }
   if (!decided.size) return none;
-  const hits = new Map<string, AffectedPackageHit[]>();
+  // Version keys are small integers: an array indexed by key beats a map for thousands of versions.
+  const hits: AffectedPackageHit[][] = [];
+  const keys: number[] = [];
   for (const { row, seqs } of await versionKeysOf(q, [...decided.keys()])) {
     const hit = decided.get(row)!;
-    for (const seq of seqs.split(',')) {
-      const list = hits.get(seq);
+    for (const seq of seqs) {
+      const list = hits[seq];
       if (list) list.push(hit);
-      else hits.set(seq, [hit]);
+      else (hits[seq] = [hit]), keys.push(seq);
     }
   }
-  if (!hits.size) return none;
-  const { images, counts, vms } = await liveVersionsAndVms(q, [...hits.keys()].join(','), hits.size, vmLimit);
+  if (!keys.length) return none;
+  const { images, counts, vms } = await liveVersionsAndVms(q, keys.join(','), keys.length, vmLimit);
   const affectedVersions: AffectedImageVersion[] = [];
-  for (const [imageId, versions] of images.sort((a, b) => cmpIds(a[0], b[0]))) {
+  for (const [imageId, versions] of images) {
     const at = parseImageId(imageId);
-    const mine: Array<{ n: number[]; v: AffectedImageVersion }> = [];
-    for (const entry of versions.split(',')) {
-      const [seq, name, excluded] = entry.split(' ') as [string, string, string];
-      const packages = hits.get(seq)!;
+    for (const [seq, name, excludeFromLatest] of versions) {
+      const packages = hits[seq]!;
       if (packages.length > 1) packages.sort(byNameArch);
-      mine.push({ n: name.split('.').map(Number), v: { id: `${imageId}/versions/${name}`, gallery: at.gallery, image: at.image, imageId, version: name, excludeFromLatest: excluded === '1', packages } });
+      affectedVersions.push({ id: `${imageId}/versions/${name}`, gallery: at.gallery, image: at.image, imageId, version: name, excludeFromLatest, packages });
     }
-    // Version names are major.minor.patch: by number, 1.0.9 before 1.0.10.
-    mine.sort((a, b) => a.n[0]! - b.n[0]! || a.n[1]! - b.n[1]! || a.n[2]! - b.n[2]!);
-    for (const x of mine) affectedVersions.push(x.v);
   }
   return { affectedVersions, counts, vms };
 }
 
 const byNameArch = (a: AffectedPackageHit, b: AffectedPackageHit) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
-/** Resource ids compare case-insensitively, as Azure does. */
-const cmpIds = (a: string, b: string) => {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-};
 
 /** Gallery and image names of an image definition id. */
 function parseImageId(imageId: string): { gallery: string; image: string } {

@@ -95,7 +95,7 @@ CREATE INDEX vuln_vm_image_version ON resources ((lower(CASE WHEN strpos(lower(C
 -- made the table and its indexes ten times larger, and blast radius moved kilobytes per version.
 -- gallery_versions.seq is the integer key; its index carries what blast radius reads per version.
 ALTER TABLE gallery_versions ADD COLUMN seq integer GENERATED ALWAYS AS IDENTITY;
-CREATE UNIQUE INDEX gallery_versions_seq ON gallery_versions (seq) INCLUDE (image_id, name, id_lower, exclude_from_latest, deleted_at);
+CREATE UNIQUE INDEX gallery_versions_seq ON gallery_versions (seq) INCLUDE (image_id, name, major, minor, patch, id_lower, exclude_from_latest, deleted_at);
 
 CREATE TABLE package_rows (
   id             integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
