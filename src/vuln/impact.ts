@@ -84,8 +84,8 @@ async function versionKeysOf(q: Queryable, rowIds: number[]): Promise<Array<{ ro
   );
 }
 
-/** [image definition id, [version key, name, excluded from latest] per live version, by version number] */
-type ImageSql = [string, Array<[number, string, boolean]>];
+/** [image definition id, "key major minor patch excluded(0|1) name" per live version, comma-separated, in no particular order] */
+type ImageSql = [string, string];
 /** [team, role, VMs] */
 type CountSql = [string | null, string | null, number];
 /** [id, name, is a scale set, team, role, image version (lower-cased)] */
@@ -99,11 +99,11 @@ const vmOrder = (r = '') => `${r}team COLLATE "C" NULLS LAST, ${r}role COLLATE "
 
 /**
  * Phase 3, one statement: of the affected version keys, the live (not soft-deleted) versions, grouped by
- * image definition; when `vmLimit` is not 0 also the VMs and scale sets running them, counted per team
- * and role, and the first `vmLimit` of them by team, role and name (null: all). Versions and VM counts
+ * image definition; when `vms` is given also the VMs and scale sets running them, counted per team
+ * and role, and the first `vms.limit` of them by team, role and name (null: all). Versions and VM counts
  * are read from indexes alone (gallery_versions_seq, resources_image_version); only listed VMs are fetched.
  */
-async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vmLimit: number | null): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
+async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms?: VmListing): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
   // Usually an advisory hits a few versions of a large gallery and fleet: then one probe of the covering
   // index per version, and of resources_image_version per version (LATERAL … LIMIT 1 / OFFSET 0 keep the
   // planner from a hash join that reads every version and every VM). When it hits thousands, reading
@@ -119,10 +119,11 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vmL
   const onVersions = many
     ? `SELECT r.image_version, r.team, r.role, r.name FROM v JOIN resources r ON r.image_version = v.id_lower`
     : `SELECT r.* FROM v CROSS JOIN LATERAL (SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r`;
-  // Per image definition (ordered case-insensitively, as Azure compares ids), its versions by number.
-  const images = `SELECT json_agg(json_build_array(i.image_id, i.versions) ORDER BY lower(i.image_id) COLLATE "C") FROM (
-      SELECT image_id, json_agg(json_build_array(seq, name, exclude_from_latest) ORDER BY major, minor, patch) AS versions FROM v GROUP BY image_id) i`;
-  if (vmLimit === 0) {
+  // Per image definition, its versions as one string: ordered aggregates and per-row JSON cost more in SQL
+  // than sorting a few thousand entries in JS.
+  const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
+      SELECT image_id, string_agg(concat_ws(' ', seq, major, minor, patch, CASE WHEN exclude_from_latest THEN 1 ELSE 0 END, name), ',') AS versions FROM v GROUP BY image_id) i`;
+  if (!vms) {
     const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live(false)}) SELECT (${images}) AS images`, [seqs]);
     return { images: row?.images ?? [], counts: [], vms: [] };
   }
@@ -135,11 +136,11 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vmL
             (SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder('r.')}, r.id COLLATE "C")
                FROM (SELECT DISTINCT image_version, name FROM page) p
                JOIN resources r ON r.image_version = p.image_version AND r.name = p.name) AS vms`,
-    [seqs, vmLimit],
+    [seqs, vms.limit],
   );
   // Two VMs of one name on one version (in different resource groups) both join: keep the page its size.
-  const vms = row?.vms ?? [];
-  return { images: row?.images ?? [], counts: row?.counts ?? [], vms: vmLimit === null ? vms : vms.slice(0, vmLimit) };
+  const listed = row?.vms ?? [];
+  return { images: row?.images ?? [], counts: row?.counts ?? [], vms: vms.limit === null ? listed : listed.slice(0, vms.limit) };
 }
 
 /** VMs (and scale sets) running any of these versions, directly or via latest + exactVersion; ordered by team, role, name. */
@@ -165,7 +166,12 @@ interface Radius {
 }
 
 /** Which image versions a set of advisories affects (SQL narrows by package, JS decides by version), and optionally who runs them. */
-async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vmLimit: number | null): Promise<Radius> {
+/** Which VMs to read with the versions: counted always, the first `limit` listed (null: all). */
+interface VmListing {
+  limit: number | null;
+}
+
+async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms?: VmListing): Promise<Radius> {
   const none: Radius = { affectedVersions: [], counts: [], vms: [] };
   const matcher = new CandidateMatcher(advisories.flatMap((a) => a.affected.map((entry) => ({ advisoryId: a.id, entry }))));
   const wanted = matcher.wanted();
@@ -189,17 +195,26 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vmL
     }
   }
   if (!keys.length) return none;
-  const { images, counts, vms } = await liveVersionsAndVms(q, keys.join(','), keys.length, vmLimit);
+  const { images, counts, vms: listed } = await liveVersionsAndVms(q, keys.join(','), keys.length, vms);
   const affectedVersions: AffectedImageVersion[] = [];
-  for (const [imageId, versions] of images) {
+  // Image definitions by id, case-insensitively as Azure compares them; versions by number (1.0.9 before 1.0.10).
+  for (const [imageId, versions] of images.map((i) => [i[0].toLowerCase(), i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((x) => x[1])) {
     const at = parseImageId(imageId);
-    for (const [seq, name, excludeFromLatest] of versions) {
-      const packages = hits[seq]!;
+    const mine = versions.split(',').map((entry) => {
+      const [seq, major, minor, patch, excluded, name] = entry.split(' ') as [string, string, string, string, string, string];
+      return { seq: Number(seq), major: Number(major), minor: Number(minor), patch: Number(patch), excluded: excluded === '1', name };
+    });
+    type V = (typeof mine)[number];
+    const byNumber = (a: V, b: V) => a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+    // Versions are mostly stored in publish order, which is version order: sort only when they are not.
+    if (mine.some((x, i) => i > 0 && byNumber(mine[i - 1]!, x) > 0)) mine.sort(byNumber);
+    for (const x of mine) {
+      const packages = hits[x.seq]!;
       if (packages.length > 1) packages.sort(byNameArch);
-      affectedVersions.push({ id: `${imageId}/versions/${name}`, gallery: at.gallery, image: at.image, imageId, version: name, excludeFromLatest, packages });
+      affectedVersions.push({ id: `${imageId}/versions/${x.name}`, gallery: at.gallery, image: at.image, imageId, version: x.name, excludeFromLatest: x.excluded, packages });
     }
   }
-  return { affectedVersions, counts, vms };
+  return { affectedVersions, counts, vms: listed };
 }
 
 const byNameArch = (a: AffectedPackageHit, b: AffectedPackageHit) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
@@ -212,11 +227,11 @@ function parseImageId(imageId: string): { gallery: string; image: string } {
 
 /** Which image versions a set of advisories affects. */
 export async function affectedVersionsFor(q: Queryable, advisories: readonly StoredAdvisory[]): Promise<AffectedImageVersion[]> {
-  return (await radiusOf(q, advisories, 0)).affectedVersions;
+  return (await radiusOf(q, advisories)).affectedVersions;
 }
 
 export interface ImpactOptions {
-  /** How many VMs to list (by team, role, name); null lists all. The counts always cover every VM. Default 100. */
+  /** How many VMs to list (by team, role, name): null lists all, 0 none. The counts always cover every VM. Default 100. */
   vmLimit?: number | null;
 }
 
@@ -226,7 +241,7 @@ export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}
   const advisories = await findAdvisories(q, ref);
   if (!advisories.length) throw new NotFoundError('VULN_ADVISORY_NOT_FOUND', `no advisory ${ref} (by id or alias); import it with goldsmith cve import`, { where: ref });
   const limit = opts.vmLimit === undefined ? DEFAULT_VM_LIMIT : opts.vmLimit;
-  const r = await radiusOf(q, advisories, limit === null ? null : Math.max(1, limit));
+  const r = await radiusOf(q, advisories, { limit: limit === null ? null : Math.max(0, limit) });
   const canonical = new Map(r.affectedVersions.map((v) => [v.id.toLowerCase(), v.id]));
   const byTeam: Impact['byTeam'] = {};
   const byRole: Impact['byRole'] = {};

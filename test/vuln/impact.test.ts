@@ -101,6 +101,13 @@ describeEachBackend('blast radius (impact)', (b) => {
     assert.equal(Object.keys(all.byTeam).at(-1), '(no team)', 'untagged last');
   });
 
+  it('orders versions by number within an image definition, whatever order they were published in', async () => {
+    for (const version of ['3.0.10', '3.0.9', '3.0.100']) await publishWith(app, { image: 'order', version }, inventory(glibc('2.36-9+deb12u1')));
+    const i = await impact(store, 'DSA-5673-1', { vmLimit: 0 });
+    assert.deepEqual(i.affectedVersions.filter((v) => v.image === 'order').map((v) => v.version), ['3.0.9', '3.0.10', '3.0.100']);
+    assert.deepEqual(i.vms, [], 'vmLimit 0 lists none');
+  });
+
   it('unknown advisory → not found', async () => {
     await assert.rejects(impact(store, 'CVE-1999-0001'), (e: Error & { code?: string }) => e.code === 'VULN_ADVISORY_NOT_FOUND');
   });
