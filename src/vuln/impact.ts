@@ -165,12 +165,12 @@ interface Radius {
   vms: VmSql[];
 }
 
-/** Which image versions a set of advisories affects (SQL narrows by package, JS decides by version), and optionally who runs them. */
 /** Which VMs to read with the versions: counted always, the first `limit` listed (null: all). */
 interface VmListing {
   limit: number | null;
 }
 
+/** Which image versions a set of advisories affects (SQL narrows by package, JS decides by version), and optionally who runs them. */
 async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms?: VmListing): Promise<Radius> {
   const none: Radius = { affectedVersions: [], counts: [], vms: [] };
   const matcher = new CandidateMatcher(advisories.flatMap((a) => a.affected.map((entry) => ({ advisoryId: a.id, entry }))));
@@ -198,7 +198,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
   const { images, counts, vms: listed } = await liveVersionsAndVms(q, keys.join(','), keys.length, vms);
   const affectedVersions: AffectedImageVersion[] = [];
   // Image definitions by id, case-insensitively as Azure compares them; versions by number (1.0.9 before 1.0.10).
-  for (const [imageId, versions] of images.map((i) => [i[0].toLowerCase(), i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((x) => x[1])) {
+  for (const [imageId, versions] of images.sort((a, b) => (a[0].toLowerCase() < b[0].toLowerCase() ? -1 : 1))) {
     const at = parseImageId(imageId);
     const mine = versions.split(',').map((entry) => {
       const [seq, major, minor, patch, excluded, name] = entry.split(' ') as [string, string, string, string, string, string];
