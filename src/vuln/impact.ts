@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors/index.js';
 import { parseVersionId } from '../gallery/index.js';
 import type { Queryable } from '../store/index.js';
 import { findAdvisories, type StoredAdvisory } from './advisory-repo.js';
-import { CandidateMatcher, type AffectedPackageHit } from './match-candidates.js';
+import { CandidateMatcher, type AffectedPackageHit, type CandidateRow } from './match-candidates.js';
 
 export interface AffectedImageVersion {
   id: string;
@@ -50,14 +50,8 @@ export const NO_ROLE = '(no role)';
 
 type Wanted = Array<{ ecosystem: string; package: string; bySource: boolean }>;
 /** A distinct package row (package_rows): every version holding it shares it. */
-interface PackageRow {
+interface PackageRow extends CandidateRow {
   id: number;
-  ecosystem: string;
-  package: string;
-  version: string;
-  source: string;
-  sourceVersion: string;
-  arch: string;
 }
 
 /**
@@ -179,7 +173,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
   // Per version key, the package hits: one decision per package row, shared (read-only) by every version holding it.
   const decided = new Map<number, AffectedPackageHit>();
   for (const row of await packageRowsFor(q, wanted)) {
-    const hit = matcher.match({ versionId: '', ...row });
+    const hit = matcher.match(row);
     if (hit) decided.set(row.id, hit);
   }
   if (!decided.size) return none;

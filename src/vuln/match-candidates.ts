@@ -7,8 +7,8 @@ import type { AffectedPackage } from './advisory.js';
 import { comparatorFor, ecosystemRule } from './ecosystems.js';
 import { matchAffected, prepareAffected, type MatchResult, type PreparedAffected } from './match-affected.js';
 
+/** A package row as image versions hold it: what matching decides on. */
 export interface CandidateRow {
-  versionId: string;
   ecosystem: string;
   package: string;
   version: string;
