@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,14 +21,9 @@ const PARAMS: Record<string, Record<string, { value: unknown }>> = {
   'allowed-custom-images': { imageIds: { value: [`${GALLERY_IMAGE}/versions/1.0.0`] } },
 };
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (n.endsWith('.json')) out.push(p);
-  }
-  return out;
-}
+/** Every .json file under dir, sorted. */
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.json')).sort().map((n) => join(dir, n));
 
 /** A synthetic fleet: n VMs over 20 subscriptions and 200 resource groups; half have a guest configuration assignment. */
 function* syntheticFleet(n: number): Generator<Record<string, unknown>> {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_DEFINITIONS, compile, compileDefinition, evaluate, evaluateAll, parseDefinition, type CompiledPolicy, type EvaluationContext, type Resource } from '../src/policy/index.js';
@@ -6,14 +6,9 @@ import { BUILTIN_DEFINITIONS, compile, compileDefinition, evaluate, evaluateAll,
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/dist\/$/, '/');
 const SHARED = join(root, '../shared/azure-policy/definitions');
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (n.endsWith('.json')) out.push(p);
-  }
-  return out;
-}
+/** Every .json file under dir, sorted. */
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.json')).sort().map((n) => join(dir, n));
 
 const PARAMS: Record<string, Record<string, { value: unknown }>> = {
   'VMSkusAllowed_Deny.json': { listOfAllowedSKUs: { value: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_E4s_v5'] } },

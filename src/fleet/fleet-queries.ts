@@ -55,7 +55,7 @@ export async function loadVmGroups(q: Queryable, tags: ReadonlyArray<'team' | 'a
 /** Only the VMs whose (image reference, region) is in `keys`: the second phase of `outdated`. */
 export async function loadVmsByImage(q: Queryable, keys: ReadonlyArray<[string, string, string]>): Promise<VmSummary[]> {
   if (!keys.length) return [];
-  const rows = await q.query<{ id: string; name: string; subscription: string; resource_group: string; location: string | null; tags: Record<string, string> | null; ref: ImageReference | null }>(
+  const rows = await q.query<VmSummaryRow>(
     `SELECT id, name, subscription, resource_group, doc->>'location' AS location, doc->'tags' AS tags, ${REF_SQL} AS ref
      FROM resources
      WHERE type = 'microsoft.compute/virtualmachines'
@@ -64,7 +64,21 @@ export async function loadVmsByImage(q: Queryable, keys: ReadonlyArray<[string, 
      ORDER BY id_lower`,
     [JSON.stringify(keys)],
   );
-  return rows.map((r) => ({
+  return rows.map(toVmSummary);
+}
+
+interface VmSummaryRow {
+  id: string;
+  name: string;
+  subscription: string;
+  resource_group: string;
+  location: string | null;
+  tags: Record<string, string> | null;
+  ref: ImageReference | null;
+}
+
+function toVmSummary(r: VmSummaryRow): VmSummary {
+  return {
     id: r.id,
     name: r.name,
     subscription: r.subscription,
@@ -72,7 +86,7 @@ export async function loadVmsByImage(q: Queryable, keys: ReadonlyArray<[string, 
     ...(r.location ? { location: r.location } : {}),
     tags: r.tags ?? {},
     properties: { storageProfile: r.ref ? { imageReference: r.ref } : {} },
-  }));
+  };
 }
 
 /** The key loadVmsByImage matches on. */
@@ -82,20 +96,12 @@ export function imageKey(vm: VmSummary): [string, string, string] {
 }
 
 export async function loadVmSummaries(q: Queryable): Promise<VmSummary[]> {
-  const rows = await q.query<{ id: string; name: string; subscription: string; resource_group: string; location: string | null; tags: Record<string, string> | null; ref: ImageReference | null }>(
+  const rows = await q.query<VmSummaryRow>(
     `SELECT id, name, subscription, resource_group, doc->>'location' AS location, doc->'tags' AS tags,
             doc#>'{properties,storageProfile,imageReference}' AS ref
      FROM resources WHERE type = 'microsoft.compute/virtualmachines' ORDER BY id_lower`,
   );
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    subscription: r.subscription,
-    resourceGroup: r.resource_group,
-    ...(r.location ? { location: r.location } : {}),
-    tags: r.tags ?? {},
-    properties: { storageProfile: r.ref ? { imageReference: r.ref } : {} },
-  }));
+  return rows.map(toVmSummary);
 }
 
 /** A tag's value, with Azure's case-insensitive tag names. */

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultAliases, EFFECTS, functionNames, OPERATORS, parseDefinition } from '../../src/policy/index.js';
 import { CASES_DIR, definitionOf, loadCases, SHARED_DEFINITIONS } from './cases.js';
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (n.endsWith('.json')) out.push(p);
-  }
-  return out;
-}
+/** Every .json file under dir, sorted. */
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.json')).sort().map((n) => join(dir, n));
 
 /** Every field name a definition mentions: field operands, count.field, and field('…') calls. */
 function fieldsIn(v: unknown, out = new Set<string>()): Set<string> {
