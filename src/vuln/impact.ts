@@ -78,7 +78,7 @@ async function versionKeysOf(q: Queryable, rowIds: number[]): Promise<Array<{ ro
   );
 }
 
-/** [image definition id, "key major minor patch excluded(0|1) name" per live version, comma-separated, in no particular order] */
+/** [image definition id, "key name" per live version ('!' in place of the space: excluded from latest), comma-separated, in no particular order] */
 type ImageSql = [string, string];
 /** [team, role, VMs] */
 type CountSql = [string | null, string | null, number];
@@ -93,44 +93,57 @@ const vmOrder = (r = '') => `${r}team COLLATE "C" NULLS LAST, ${r}role COLLATE "
 
 /**
  * Phase 3, one statement: of the affected version keys, the live (not soft-deleted) versions, grouped by
- * image definition; when `vms` is given also the VMs and scale sets running them, counted per team
- * and role, and the first `vms.limit` of them by team, role and name (null: all). Versions and VM counts
- * are read from indexes alone (gallery_versions_seq, resources_image_version); only listed VMs are fetched.
+ * image definition; when `vms` is given also how many VMs and scale sets run them per team and role,
+ * read from image_usage (counts kept per version, team and role by triggers) without touching a VM,
+ * and the first `vms.limit` of them by team, role and name (null: all). Only the VMs of the (team, role)
+ * groups that page reaches into are read, from resources_image_version, and only the page's rows fetched.
  */
 async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms?: VmListing): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
-  // Usually an advisory hits a few versions of a large gallery and fleet: then one probe of the covering
-  // index per version, and of resources_image_version per version (LATERAL … LIMIT 1 / OFFSET 0 keep the
-  // planner from a hash join that reads every version and every VM). When it hits thousands, reading
-  // the index whole into a hash join is cheaper than thousands of probes. Either way only the indexes'
-  // columns are selected, so the (wide) version rows and VM documents are never read.
+  // Usually an advisory hits a few versions of a large gallery: then one probe per version of the covering
+  // index, and of image_usage_version (LATERAL … LIMIT 1 / OFFSET 0 keep the planner from a hash join
+  // that reads every version). When it hits thousands, reading the indexes whole into a hash join is
+  // cheaper than thousands of probes. Either way only the indexes' columns are selected.
   const many = count > MANY_VERSIONS;
-  const cols = (vms: boolean) => `g.seq, g.image_id, g.name, g.major, g.minor, g.patch, g.exclude_from_latest${vms ? ', g.id_lower' : ''}`;
-  const live = (vms: boolean) =>
-    many
-      ? `SELECT ${cols(vms)} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) AND g.deleted_at IS NULL`
-      : `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
-         CROSS JOIN LATERAL (SELECT ${cols(vms)} FROM gallery_versions g WHERE g.seq = s.seq AND g.deleted_at IS NULL LIMIT 1) g`;
-  const onVersions = many
-    ? `SELECT r.image_version, r.team, r.role, r.name FROM v JOIN resources r ON r.image_version = v.id_lower`
-    : `SELECT r.* FROM v CROSS JOIN LATERAL (SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r`;
+  const cols = `g.seq, g.image_id, g.name, g.exclude_from_latest${vms ? ', g.id_lower' : ''}`;
+  const live = many
+    ? `SELECT ${cols} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) AND g.deleted_at IS NULL`
+    : `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
+       CROSS JOIN LATERAL (SELECT ${cols} FROM gallery_versions g WHERE g.seq = s.seq AND g.deleted_at IS NULL LIMIT 1) g`;
   // Per image definition, its versions as one string: ordered aggregates and per-row JSON cost more in SQL
   // than sorting a few thousand entries in JS.
   const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
-      SELECT image_id, string_agg(concat_ws(' ', seq, major, minor, patch, CASE WHEN exclude_from_latest THEN 1 ELSE 0 END, name), ',') AS versions FROM v GROUP BY image_id) i`;
+      SELECT image_id, string_agg(seq || CASE WHEN exclude_from_latest THEN '!' ELSE ' ' END || name, ',') AS versions FROM v GROUP BY image_id) i`;
   if (!vms) {
-    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live(false)}) SELECT (${images}) AS images`, [seqs]);
+    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live}) SELECT (${images}) AS images`, [seqs]);
     return { images: row?.images ?? [], counts: [], vms: [] };
   }
+  const usage = many
+    ? `SELECT v.id_lower AS image_version, u.team, u.role, u.vms FROM v JOIN image_usage u ON u.version_seq = v.seq`
+    : `SELECT v.id_lower AS image_version, u.* FROM v CROSS JOIN LATERAL (SELECT u.team, u.role, u.vms FROM image_usage u WHERE u.version_seq = v.seq OFFSET 0) u`;
+  const sameGroup = (a: string, b: string) => `${a}.team IS NOT DISTINCT FROM ${b}.team AND ${a}.role IS NOT DISTINCT FROM ${b}.role`;
+  const vmJson = (from: string) =>
+    `SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder('r.')}, r.id COLLATE "C") FROM ${from}`;
+  // All listed: every VM on the versions, read once. A page: only the VMs of the (team, role) groups it
+  // reaches into, from the versions that have any, by index alone; then the page's own rows.
+  const listing =
+    vms.limit === null
+      ? vmJson(many ? `v JOIN resources r ON r.image_version = v.id_lower` : `v CROSS JOIN LATERAL (SELECT * FROM resources r WHERE r.image_version = v.id_lower OFFSET 0) r`)
+      : vmJson(`(WITH needed AS MATERIALIZED (
+            -- The groups the page reaches into: in list order, those that start before its last VM.
+            SELECT team, role FROM (SELECT team, role, sum(n) OVER (ORDER BY team COLLATE "C" NULLS LAST, role COLLATE "C" NULLS LAST) - n AS before FROM counts) c WHERE before < $2::int),
+          onv AS (SELECT DISTINCT u.image_version FROM u JOIN needed k ON ${sameGroup('k', 'u')}),
+          page AS (SELECT r.* FROM onv CROSS JOIN LATERAL (SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = onv.image_version OFFSET 0) r
+                   WHERE EXISTS (SELECT 1 FROM needed k WHERE ${sameGroup('k', 'r')})
+                   ORDER BY ${vmOrder('r.')}, r.image_version COLLATE "C" LIMIT $2::int)
+          SELECT DISTINCT image_version, name FROM page) p JOIN resources r ON r.image_version = p.image_version AND r.name = p.name`);
   const [row] = await q.query<{ images: ImageSql[] | null; counts: CountSql[] | null; vms: VmSql[] | null }>(
-    `WITH v AS MATERIALIZED (${live(true)}),
-     vm AS MATERIALIZED (${onVersions}),
-     page AS (SELECT * FROM vm ORDER BY ${vmOrder()} LIMIT $2)
+    `WITH v AS MATERIALIZED (${live}),
+     u AS MATERIALIZED (${usage}),
+     counts AS MATERIALIZED (SELECT team, role, sum(vms)::int AS n FROM u GROUP BY team, role)
      SELECT (${images}) AS images,
-            (SELECT json_agg(json_build_array(c.team, c.role, c.n)) FROM (SELECT team, role, count(*)::int AS n FROM vm GROUP BY team, role) c) AS counts,
-            (SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder('r.')}, r.id COLLATE "C")
-               FROM (SELECT DISTINCT image_version, name FROM page) p
-               JOIN resources r ON r.image_version = p.image_version AND r.name = p.name) AS vms`,
-    [seqs, vms.limit],
+            (SELECT json_agg(json_build_array(c.team, c.role, c.n)) FROM counts c) AS counts,
+            (${listing}) AS vms`,
+    vms.limit === null ? [seqs] : [seqs, vms.limit],
   );
   // Two VMs of one name on one version (in different resource groups) both join: keep the page its size.
   const listed = row?.vms ?? [];
@@ -146,11 +159,18 @@ export async function vmsOn(q: Queryable, versionIds: readonly string[]): Promis
        FROM resources r WHERE r.image_version = ANY($1::text[])`,
     [[...canonical.keys()]],
   );
-  return (rows[0]?.list ?? []).map((r) => vmOf(r, canonical));
+  return (rows[0]?.list ?? []).map((r) => vmOf(r, canonical.get(r[5]) ?? r[5]));
 }
 
-function vmOf([id, name, scaleSet, team, role, version]: VmSql, canonical: ReadonlyMap<string, string>): ImpactVm {
-  return { id, name, type: scaleSet ? 'microsoft.compute/virtualmachinescalesets' : 'microsoft.compute/virtualmachines', team, role, imageVersion: canonical.get(version) ?? version };
+function vmOf([id, name, scaleSet, team, role]: VmSql, imageVersion: string): ImpactVm {
+  return { id, name, type: scaleSet ? 'microsoft.compute/virtualmachinescalesets' : 'microsoft.compute/virtualmachines', team, role, imageVersion };
+}
+
+/** A lower-cased version id as the gallery spells it, given its image definitions' ids by lower-cased id. */
+function canonicalVersion(lower: string, imageIds: ReadonlyMap<string, string>): string {
+  const at = lower.lastIndexOf('/versions/');
+  const image = at < 0 ? undefined : imageIds.get(lower.slice(0, at));
+  return image === undefined ? lower : image + lower.slice(at);
 }
 
 interface Radius {
@@ -194,12 +214,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
   // Image definitions by id, case-insensitively as Azure compares them; versions by number (1.0.9 before 1.0.10).
   for (const [imageId, versions] of images.sort((a, b) => (a[0].toLowerCase() < b[0].toLowerCase() ? -1 : 1))) {
     const at = parseImageId(imageId);
-    const mine = versions.split(',').map((entry) => {
-      const [seq, major, minor, patch, excluded, name] = entry.split(' ') as [string, string, string, string, string, string];
-      return { seq: Number(seq), major: Number(major), minor: Number(minor), patch: Number(patch), excluded: excluded === '1', name };
-    });
-    type V = (typeof mine)[number];
-    const byNumber = (a: V, b: V) => a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+    const mine = versions.split(',').map(parseVersionEntry);
     // Versions are mostly stored in publish order, which is version order: sort only when they are not.
     if (mine.some((x, i) => i > 0 && byNumber(mine[i - 1]!, x) > 0)) mine.sort(byNumber);
     for (const x of mine) {
@@ -210,6 +225,33 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
   }
   return { affectedVersions, counts, vms: listed };
 }
+
+interface VersionEntry {
+  seq: number;
+  major: number;
+  minor: number;
+  patch: number;
+  excluded: boolean;
+  name: string;
+}
+
+/** "seq name" or "seq!name" (excluded from latest); name is major.minor.patch. Parsed by hand: thousands per advisory. */
+function parseVersionEntry(entry: string): VersionEntry {
+  let at = 0;
+  let seq = 0;
+  for (let c = entry.charCodeAt(at); c >= 48 && c <= 57; c = entry.charCodeAt(++at)) seq = seq * 10 + c - 48;
+  const excluded = entry.charCodeAt(at) === 33; // '!'
+  const name = entry.slice(at + 1);
+  const n = [0, 0, 0];
+  for (let i = 0, part = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 46) part++;
+    else n[part] = n[part]! * 10 + c - 48;
+  }
+  return { seq, major: n[0]!, minor: n[1]!, patch: n[2]!, excluded, name };
+}
+
+const byNumber = (a: VersionEntry, b: VersionEntry) => a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 
 const byNameArch = (a: AffectedPackageHit, b: AffectedPackageHit) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
 
@@ -236,7 +278,8 @@ export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}
   if (!advisories.length) throw new NotFoundError('VULN_ADVISORY_NOT_FOUND', `no advisory ${ref} (by id or alias); import it with goldsmith cve import`, { where: ref });
   const limit = opts.vmLimit === undefined ? DEFAULT_VM_LIMIT : opts.vmLimit;
   const r = await radiusOf(q, advisories, { limit: limit === null ? null : Math.max(0, limit) });
-  const canonical = new Map(r.affectedVersions.map((v) => [v.id.toLowerCase(), v.id]));
+  // Listed VMs name their version lower-cased: give it back as the gallery spells it.
+  const canonical = new Map([...new Set(r.affectedVersions.map((v) => v.imageId))].map((id) => [id.toLowerCase(), id]));
   const byTeam: Impact['byTeam'] = {};
   const byRole: Impact['byRole'] = {};
   let vmCount = 0;
@@ -254,7 +297,7 @@ export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}
     vmCount,
     byTeam: sortKeys(byTeam),
     byRole: sortKeys(byRole),
-    vms: r.vms.map((v) => vmOf(v, canonical)),
+    vms: r.vms.map((v) => vmOf(v, canonicalVersion(v[5], canonical))),
   };
 }
 

@@ -91,6 +91,16 @@ for (const backend of empties) {
       ]);
     });
 
+    it('counts the VMs written before image_usage existed, linked to their versions', async () => {
+      const rows = await store.query<{ image_version: string; team: string | null; role: string | null; vms: number; linked: boolean }>(
+        `SELECT u.image_version, u.team, u.role, u.vms, g.id IS NOT NULL AS linked FROM image_usage u LEFT JOIN gallery_versions g ON g.seq = u.version_seq ORDER BY u.image_version`,
+      );
+      assert.deepEqual(rows, [
+        { image_version: v('1.0.0').toLowerCase(), team: 'shop', role: 'pet', vms: 1, linked: true },
+        { image_version: v('1.0.1').toLowerCase(), team: 'shop', role: null, vms: 1, linked: true },
+      ]);
+    });
+
     it('deleting a version removes its index rows', async () => {
       await store.query(`DELETE FROM gallery_versions WHERE id = $1`, [v('1.0.0')]);
       const rows = await store.query<{ version_id: string }>(`SELECT DISTINCT version_id FROM image_packages`);

@@ -54,4 +54,26 @@ describeEachBackend('blast radius over thousands of versions', (b) => {
     assert.deepEqual(i.byTeam, { shop: { vms: 2, byRole: { cattle: 1, pet: 1 } } });
     assert.deepEqual(i.vms.map((v) => [v.name, v.imageVersion]), [['vm-b', `${IMAGE}/versions/1.0.5`]], 'cattle before pet, one listed');
   });
+
+  it('a page of any size is the head of the full list, whichever (team, role) groups it reaches into', async () => {
+    const teams = ['ops', 'shop', undefined];
+    const roles = ['pet', 'cattle', undefined];
+    for (let n = 0; n < 27; n++) {
+      const tags: Record<string, string> = {};
+      if (teams[n % 3]) tags.team = teams[n % 3]!;
+      if (roles[Math.floor(n / 3) % 3]) tags.role = roles[Math.floor(n / 3) % 3]!;
+      await putVm(store, `p-${String(n).padStart(2, '0')}`, tags, n % 2 ? { id: `${IMAGE}/versions/1.0.${n * 70}` } : { id: IMAGE, exactVersion: `1.0.${n * 70}` });
+    }
+    const all = await impact(store, 'CVE-2024-2961', { vmLimit: null });
+    assert.equal(all.vmCount, 29);
+    assert.equal(all.vms.length, 29);
+    const key = (v: { team: string | null; role: string | null; name: string }) => [v.team ?? '\uffff', v.role ?? '\uffff', v.name];
+    const sorted = [...all.vms].sort((a, b) => (JSON.stringify(key(a)) < JSON.stringify(key(b)) ? -1 : 1));
+    assert.deepEqual(all.vms.map((v) => v.name), sorted.map((v) => v.name), 'team, role, name; untagged last');
+    for (const limit of [0, 1, 2, 3, 4, 10, 28, 29, 100]) {
+      const page = await impact(store, 'CVE-2024-2961', { vmLimit: limit });
+      assert.deepEqual(page.vms, all.vms.slice(0, limit), `limit ${limit}`);
+      assert.deepEqual([page.vmCount, page.byTeam, page.byRole], [all.vmCount, all.byTeam, all.byRole]);
+    }
+  });
 });

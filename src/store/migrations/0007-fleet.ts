@@ -46,4 +46,88 @@ CREATE INDEX resources_image_version ON resources (image_version) INCLUDE (team,
 CREATE INDEX resources_image_definition ON resources (image_definition) WHERE image_definition IS NOT NULL;
 `,
   },
+  {
+    id: '0007-fleet-2',
+    sql: `
+-- How many VMs and scale sets run each image version, per team and role: blast radius and fleet
+-- roll-ups count these rows instead of the VMs. Statement triggers on resources keep it exact for
+-- every write path, in the writing transaction. version_seq joins it to gallery_versions by integer;
+-- it is NULL while the version named does not exist (unknown to the gallery, or purged).
+CREATE TABLE image_usage (
+  image_version text NOT NULL,
+  team          text,
+  role          text,
+  vms           integer NOT NULL,
+  version_seq   integer REFERENCES gallery_versions (seq) ON DELETE SET NULL,
+  CONSTRAINT image_usage_key UNIQUE NULLS NOT DISTINCT (image_version, team, role)
+);
+CREATE INDEX image_usage_version ON image_usage (version_seq) INCLUDE (team, role, vms) WHERE version_seq IS NOT NULL;
+
+-- Add signed counts [{v: image_version, t: team, r: role, n}] (one entry per key); rows that reach
+-- zero go. Keys are written in one order, so concurrent writers queue on a shared row, never cycle.
+CREATE FUNCTION image_usage_apply(p_delta jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF p_delta IS NULL THEN RETURN; END IF;
+  INSERT INTO image_usage AS u (image_version, team, role, vms, version_seq)
+  SELECT d.v, d.t, d.r, d.n, (SELECT g.seq FROM gallery_versions g WHERE g.id_lower = d.v)
+    FROM jsonb_to_recordset(p_delta) AS d(v text, t text, r text, n integer)
+   ORDER BY d.v COLLATE "C", d.t COLLATE "C", d.r COLLATE "C"
+  ON CONFLICT ON CONSTRAINT image_usage_key DO UPDATE SET vms = u.vms + EXCLUDED.vms;
+  DELETE FROM image_usage u USING jsonb_to_recordset(p_delta) AS d(v text, t text, r text, n integer)
+   WHERE d.n < 0 AND u.image_version = d.v AND u.team IS NOT DISTINCT FROM d.t AND u.role IS NOT DISTINCT FROM d.r AND u.vms <= 0;
+END
+$fn$;
+
+CREATE FUNCTION image_usage_on_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM image_usage_apply((SELECT jsonb_agg(jsonb_build_object('v', image_version, 't', team, 'r', role, 'n', n)) FROM (
+    SELECT image_version, team, role, count(*) AS n FROM new_rows WHERE image_version IS NOT NULL GROUP BY 1, 2, 3) d));
+  RETURN NULL;
+END
+$fn$;
+
+-- An upsert that rewrites a VM without moving it nets out to nothing: only moved keys are written.
+CREATE FUNCTION image_usage_on_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM image_usage_apply((SELECT jsonb_agg(jsonb_build_object('v', image_version, 't', team, 'r', role, 'n', n)) FROM (
+    SELECT image_version, team, role, sum(n) AS n FROM (
+      SELECT image_version, team, role, 1 AS n FROM new_rows WHERE image_version IS NOT NULL
+      UNION ALL SELECT image_version, team, role, -1 FROM old_rows WHERE image_version IS NOT NULL) c
+    GROUP BY 1, 2, 3 HAVING sum(n) <> 0) d));
+  RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION image_usage_on_delete() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM image_usage_apply((SELECT jsonb_agg(jsonb_build_object('v', image_version, 't', team, 'r', role, 'n', -n)) FROM (
+    SELECT image_version, team, role, count(*) AS n FROM old_rows WHERE image_version IS NOT NULL GROUP BY 1, 2, 3) d));
+  RETURN NULL;
+END
+$fn$;
+
+CREATE TRIGGER resources_image_usage_insert AFTER INSERT ON resources
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION image_usage_on_insert();
+CREATE TRIGGER resources_image_usage_update AFTER UPDATE ON resources
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION image_usage_on_update();
+CREATE TRIGGER resources_image_usage_delete AFTER DELETE ON resources
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION image_usage_on_delete();
+
+-- A version published after VMs named it (or re-published after a purge) is linked to their rows.
+CREATE FUNCTION image_usage_link_versions() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE image_usage u SET version_seq = n.seq FROM new_rows n WHERE u.image_version = n.id_lower AND u.version_seq IS DISTINCT FROM n.seq;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER gallery_versions_image_usage AFTER INSERT ON gallery_versions
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION image_usage_link_versions();
+
+INSERT INTO image_usage (image_version, team, role, vms, version_seq)
+SELECT r.image_version, r.team, r.role, count(*), (SELECT g.seq FROM gallery_versions g WHERE g.id_lower = r.image_version)
+  FROM resources r WHERE r.image_version IS NOT NULL GROUP BY 1, 2, 3;
+ANALYZE image_usage;
+`,
+  },
 ];
+
