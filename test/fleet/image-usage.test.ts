@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { upsertResources, type ArmResource } from '../../src/fleet/index.js';
 import { deleteResourceTree } from '../../src/fleet/resource-rows.js';
-import type { Store } from '../../src/store/index.js';
-import { describeEachBackend } from '../support/stores.js';
+import type { Queryable, Store } from '../../src/store/index.js';
+import { backends, describeEachBackend } from '../support/stores.js';
 
 /**
  * image_usage counts the VMs and scale sets per image version, team and role, kept by triggers on
@@ -25,12 +26,23 @@ function vm(name: string, opts: { image: string; version: string; pinned: boolea
   return { id, name, type, location: 'westeurope', tags: opts.tags, properties } as ArmResource;
 }
 
-async function publish(store: Store, image: string, version: string): Promise<void> {
+async function publish(store: Queryable, image: string, version: string): Promise<void> {
   const [major, minor, patch] = version.split('.').map(Number);
   await store.query(
     `INSERT INTO gallery_versions (id, id_lower, image_id, name, major, minor, patch, location, published_date) VALUES ($1, lower($1), $2, $3, $4, $5, $6, 'local', now())`,
     [`${G}/images/${image}/versions/${version}`, `${G}/images/${image}`, version, major, minor, patch],
   );
+}
+
+async function seedGallery(store: Store): Promise<void> {
+  await store.query(`INSERT INTO gallery_galleries (id, id_lower, subscription, resource_group, name, location, created_at) VALUES ($1, lower($1), $2, 'rg', 'g1', 'local', now())`, [G, SUB]);
+  for (const image of IMAGES) {
+    await store.query(
+      `INSERT INTO gallery_images (id, id_lower, gallery_id, name, publisher, offer, sku, os_type, os_state, hyper_v_generation, created_at)
+       VALUES ($1, lower($1), $2, $3, 'P', 'O', $3, 'Linux', 'Generalized', 'V2', now())`,
+      [`${G}/images/${image}`, G, image],
+    );
+  }
 }
 
 type Row = { image_version: string; team: string | null; role: string | null; vms: number; version_seq: number | null };
@@ -57,17 +69,9 @@ describeEachBackend('image usage counts', (b) => {
   const at = '2026-11-24T00:00:00Z';
   before(async () => {
     store = await b.open();
-    await store.query(`INSERT INTO gallery_galleries (id, id_lower, subscription, resource_group, name, location, created_at) VALUES ($1, lower($1), $2, 'rg', 'g1', 'local', now())`, [G, SUB]);
-    for (const image of IMAGES) {
-      await store.query(
-        `INSERT INTO gallery_images (id, id_lower, gallery_id, name, publisher, offer, sku, os_type, os_state, hyper_v_generation, created_at)
-         VALUES ($1, lower($1), $2, $3, 'P', 'O', $3, 'Linux', 'Generalized', 'V2', now())`,
-        [`${G}/images/${image}`, G, image],
-      );
-    }
+    await seedGallery(store);
   });
   after(async () => store.close());
-
   it('counts VMs and scale sets per version, team and role; links versions that exist', async () => {
     await publish(store, 'web', '1.0.0');
     await upsertResources(
@@ -162,3 +166,50 @@ describeEachBackend('image usage counts', (b) => {
     assert.ok((await usage(store)).length > 3, 'the sequence left VMs to count');
   });
 });
+
+/**
+ * READ COMMITTED race: a VM written while the version it names is being published must end up
+ * linked whichever commits first (each side waits for the other on the key's advisory lock).
+ */
+describe('image usage while a version is being published [postgres]', () => {
+  let store: Store;
+  before(async () => {
+    store = await backends.find((x) => x.name === 'postgres')!.open();
+    await seedGallery(store);
+  });
+  after(async () => store.close());
+
+  for (const first of ['publish', 'vm'] as const) {
+    it(`links the VM's row when the ${first} transaction is open while the other writes`, async () => {
+      const version = first === 'publish' ? '2.0.0' : '2.0.1';
+      const write = (q: Queryable) => upsertResources(q, [vm(`race-${version}`, { image: 'web', version, pinned: true, tags: { team: 'shop' } })], '2026-11-24T00:00:00Z');
+      const open = first === 'publish' ? (q: Queryable) => publish(q, 'web', version) : write;
+      const second = first === 'publish' ? write : (q: Queryable) => publish(q, 'web', version);
+      let opened!: () => void;
+      let release!: () => void;
+      const isOpen = new Promise<void>((r) => (opened = r));
+      const released = new Promise<void>((r) => (release = r));
+      const holding = store.tx(async (tx) => {
+        await open(tx);
+        opened();
+        await released;
+      });
+      await isOpen;
+      let done = false;
+      const other = store.tx(async (tx) => second(tx)).then(() => (done = true));
+      try {
+        await sleep(300);
+        assert.equal(done, false, 'the second writer waits for the open transaction');
+      } finally {
+        release();
+        await Promise.all([holding, other]);
+      }
+      const [row] = await store.query<{ version_seq: number | null; seq: number }>(
+        `SELECT u.version_seq, g.seq FROM image_usage u JOIN gallery_versions g ON g.id_lower = u.image_version WHERE u.image_version = lower($1)`,
+        [`${G}/images/web/versions/${version}`],
+      );
+      assert.equal(row?.version_seq, row?.seq);
+    });
+  }
+});
+

@@ -65,9 +65,15 @@ CREATE INDEX image_usage_version ON image_usage (version_seq) INCLUDE (team, rol
 
 -- Add signed counts [{v: image_version, t: team, r: role, n}] (one entry per key); rows that reach
 -- zero go. Keys are written in one order, so concurrent writers queue on a shared row, never cycle.
+-- A version not visible yet may be being published: wait for that (the key's advisory lock, which
+-- the link trigger below takes too), then read its key with a fresh snapshot, so neither side
+-- misses the other and no row is left unlinked.
 CREATE FUNCTION image_usage_apply(p_delta jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
   IF p_delta IS NULL THEN RETURN; END IF;
+  PERFORM pg_advisory_xact_lock(7002, hashtext(k.v)) FROM (
+    SELECT DISTINCT d.v FROM jsonb_to_recordset(p_delta) AS d(v text)
+     WHERE NOT EXISTS (SELECT 1 FROM gallery_versions g WHERE g.id_lower = d.v) ORDER BY 1) k;
   INSERT INTO image_usage AS u (image_version, team, role, vms, version_seq)
   SELECT d.v, d.t, d.r, d.n, (SELECT g.seq FROM gallery_versions g WHERE g.id_lower = d.v)
     FROM jsonb_to_recordset(p_delta) AS d(v text, t text, r text, n integer)
@@ -116,6 +122,7 @@ CREATE TRIGGER resources_image_usage_delete AFTER DELETE ON resources
 -- A version published after VMs named it (or re-published after a purge) is linked to their rows.
 CREATE FUNCTION image_usage_link_versions() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
+  PERFORM pg_advisory_xact_lock(7002, hashtext(k.id_lower)) FROM (SELECT DISTINCT id_lower FROM new_rows ORDER BY 1) k;
   UPDATE image_usage u SET version_seq = n.seq FROM new_rows n WHERE u.image_version = n.id_lower AND u.version_seq IS DISTINCT FROM n.seq;
   RETURN NULL;
 END
