@@ -63,31 +63,37 @@ CREATE TABLE image_usage (
 );
 CREATE INDEX image_usage_version ON image_usage (version_seq) INCLUDE (team, role, vms) WHERE version_seq IS NOT NULL;
 
--- Add signed counts [{v: image_version, t: team, r: role, n}] (one entry per key); rows that reach
+-- Add signed counts n to keys (v: image_version, t: team, r: role), one entry per key; rows that reach
 -- zero go. Keys are written in one order, so concurrent writers queue on a shared row, never cycle.
 -- A version not visible yet may be being published: wait for that (the key's advisory lock, which
 -- the link trigger below takes too), then read its key with a fresh snapshot, so neither side
 -- misses the other and no row is left unlinked.
-CREATE FUNCTION image_usage_apply(p_delta jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION image_usage_apply(p_v text[], p_t text[], p_r text[], p_n integer[]) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  emptied text[];
 BEGIN
-  IF p_delta IS NULL THEN RETURN; END IF;
+  IF p_v IS NULL THEN RETURN; END IF;
   PERFORM pg_advisory_xact_lock(7002, hashtext(k.v)) FROM (
-    SELECT DISTINCT d.v FROM jsonb_to_recordset(p_delta) AS d(v text)
+    SELECT DISTINCT d.v FROM unnest(p_v) AS d(v)
      WHERE NOT EXISTS (SELECT 1 FROM gallery_versions g WHERE g.id_lower = d.v) ORDER BY 1) k;
-  INSERT INTO image_usage AS u (image_version, team, role, vms, version_seq)
-  SELECT d.v, d.t, d.r, d.n, (SELECT g.seq FROM gallery_versions g WHERE g.id_lower = d.v)
-    FROM jsonb_to_recordset(p_delta) AS d(v text, t text, r text, n integer)
-   ORDER BY d.v COLLATE "C", d.t COLLATE "C", d.r COLLATE "C"
-  ON CONFLICT ON CONSTRAINT image_usage_key DO UPDATE SET vms = u.vms + EXCLUDED.vms;
-  DELETE FROM image_usage u USING jsonb_to_recordset(p_delta) AS d(v text, t text, r text, n integer)
-   WHERE d.n < 0 AND u.image_version = d.v AND u.team IS NOT DISTINCT FROM d.t AND u.role IS NOT DISTINCT FROM d.r AND u.vms <= 0;
+  WITH up AS (
+    INSERT INTO image_usage AS u (image_version, team, role, vms, version_seq)
+    SELECT d.v, d.t, d.r, d.n, (SELECT g.seq FROM gallery_versions g WHERE g.id_lower = d.v)
+      FROM unnest(p_v, p_t, p_r, p_n) AS d(v, t, r, n)
+     ORDER BY d.v COLLATE "C", d.t COLLATE "C", d.r COLLATE "C"
+    ON CONFLICT ON CONSTRAINT image_usage_key DO UPDATE SET vms = u.vms + EXCLUDED.vms
+    RETURNING u.image_version, u.vms)
+  SELECT array_agg(image_version) INTO emptied FROM up WHERE vms <= 0;
+  IF emptied IS NOT NULL THEN
+    DELETE FROM image_usage WHERE image_version = ANY(emptied) AND vms <= 0;
+  END IF;
 END
 $fn$;
 
 CREATE FUNCTION image_usage_on_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  PERFORM image_usage_apply((SELECT jsonb_agg(jsonb_build_object('v', image_version, 't', team, 'r', role, 'n', n)) FROM (
-    SELECT image_version, team, role, count(*) AS n FROM new_rows WHERE image_version IS NOT NULL GROUP BY 1, 2, 3) d));
+  PERFORM image_usage_apply(array_agg(image_version), array_agg(team), array_agg(role), array_agg(n::int)) FROM (
+    SELECT image_version, team, role, count(*) AS n FROM new_rows WHERE image_version IS NOT NULL GROUP BY 1, 2, 3) d;
   RETURN NULL;
 END
 $fn$;
@@ -95,19 +101,19 @@ $fn$;
 -- An upsert that rewrites a VM without moving it nets out to nothing: only moved keys are written.
 CREATE FUNCTION image_usage_on_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  PERFORM image_usage_apply((SELECT jsonb_agg(jsonb_build_object('v', image_version, 't', team, 'r', role, 'n', n)) FROM (
+  PERFORM image_usage_apply(array_agg(image_version), array_agg(team), array_agg(role), array_agg(n::int)) FROM (
     SELECT image_version, team, role, sum(n) AS n FROM (
       SELECT image_version, team, role, 1 AS n FROM new_rows WHERE image_version IS NOT NULL
       UNION ALL SELECT image_version, team, role, -1 FROM old_rows WHERE image_version IS NOT NULL) c
-    GROUP BY 1, 2, 3 HAVING sum(n) <> 0) d));
+    GROUP BY 1, 2, 3 HAVING sum(n) <> 0) d;
   RETURN NULL;
 END
 $fn$;
 
 CREATE FUNCTION image_usage_on_delete() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  PERFORM image_usage_apply((SELECT jsonb_agg(jsonb_build_object('v', image_version, 't', team, 'r', role, 'n', -n)) FROM (
-    SELECT image_version, team, role, count(*) AS n FROM old_rows WHERE image_version IS NOT NULL GROUP BY 1, 2, 3) d));
+  PERFORM image_usage_apply(array_agg(image_version), array_agg(team), array_agg(role), array_agg(-n::int)) FROM (
+    SELECT image_version, team, role, count(*) AS n FROM old_rows WHERE image_version IS NOT NULL GROUP BY 1, 2, 3) d;
   RETURN NULL;
 END
 $fn$;
