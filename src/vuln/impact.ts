@@ -118,8 +118,8 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
     return { images: row?.images ?? [], counts: [], vms: [] };
   }
   const usage = many
-    ? `SELECT u.team, u.role, u.vms FROM v JOIN image_usage u ON u.version_seq = v.seq`
-    : `SELECT u.* FROM v CROSS JOIN LATERAL (SELECT u.team, u.role, u.vms FROM image_usage u WHERE u.version_seq = v.seq OFFSET 0) u`;
+    ? `SELECT v.seq, u.team, u.role, u.vms FROM v JOIN image_usage u ON u.version_seq = v.seq`
+    : `SELECT v.seq, u.* FROM v CROSS JOIN LATERAL (SELECT u.team, u.role, u.vms FROM image_usage u WHERE u.version_seq = v.seq OFFSET 0) u`;
   const sameGroup = (a: string, b: string) => `${a}.team IS NOT DISTINCT FROM ${b}.team AND ${a}.role IS NOT DISTINCT FROM ${b}.role`;
   const vmJson = (from: string) =>
     `SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder('r.')}, r.id COLLATE "C") FROM ${from}`;
@@ -131,18 +131,15 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
       : vmJson(`(WITH needed AS MATERIALIZED (
             -- The groups the page reaches into: in list order, those that start before its last VM.
             SELECT team, role FROM (SELECT team, role, sum(n) OVER (ORDER BY team COLLATE "C" NULLS LAST, role COLLATE "C" NULLS LAST) - n AS before FROM counts) c WHERE before < $2::int),
-          -- Their usage rows on the affected versions, each mapped to its live version.
-          onv AS (SELECT DISTINCT x.image_version FROM needed k
-                  JOIN image_usage u ON ${sameGroup('k', 'u')}
-                  CROSS JOIN LATERAL (SELECT g.id_lower AS image_version FROM gallery_versions g WHERE g.seq = u.version_seq AND g.deleted_at IS NULL) x
-                  WHERE u.version_seq = ANY(string_to_array($1::text, ',')::int[])),
+          onv AS (SELECT DISTINCT (SELECT g.id_lower FROM gallery_versions g WHERE g.seq = u.seq) AS image_version FROM u JOIN needed k ON ${sameGroup('k', 'u')}),
           page AS (SELECT r.* FROM onv CROSS JOIN LATERAL (SELECT r.image_version, r.team, r.role, r.name FROM resources r WHERE r.image_version = onv.image_version OFFSET 0) r
                    WHERE EXISTS (SELECT 1 FROM needed k WHERE ${sameGroup('k', 'r')})
                    ORDER BY ${vmOrder('r.')}, r.image_version COLLATE "C" LIMIT $2::int)
           SELECT DISTINCT image_version, name FROM page) p JOIN resources r ON r.image_version = p.image_version AND r.name = p.name`);
   const [row] = await q.query<{ images: ImageSql[] | null; counts: CountSql[] | null; vms: VmSql[] | null }>(
     `WITH v AS MATERIALIZED (${live}),
-     counts AS MATERIALIZED (SELECT team, role, sum(vms)::int AS n FROM (${usage}) u GROUP BY team, role)
+     u AS MATERIALIZED (${usage}),
+     counts AS MATERIALIZED (SELECT team, role, sum(vms)::int AS n FROM u GROUP BY team, role)
      SELECT (${images}) AS images,
             (SELECT json_agg(json_build_array(c.team, c.role, c.n)) FROM counts c) AS counts,
             (${listing}) AS vms`,
