@@ -104,7 +104,8 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
   // that reads every version). When it hits thousands, reading the indexes whole into a hash join is
   // cheaper than thousands of probes. Either way only the indexes' columns are selected.
   const many = count > MANY_VERSIONS;
-  const cols = `g.seq, g.image_id, g.name, g.exclude_from_latest${vms ? ', g.id_lower' : ''}`;
+  // id_lower joins the VMs when all are listed; a page finds its versions' ids from usage rows instead.
+  const cols = `g.seq, g.image_id, g.name, g.exclude_from_latest${vms?.limit === null ? ', g.id_lower' : ''}`;
   const live = many
     ? `SELECT ${cols} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) AND g.deleted_at IS NULL`
     : `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
