@@ -1,8 +1,9 @@
 /**
  * Blast radius of one advisory: the image versions that contain an affected package and the VMs that
  * run them. SQL reads the distinct package rows of the advisory's packages, JS decides each row with
- * the ecosystem's comparator, then SQL maps the affected rows to versions (integer keys) and those to
- * the VMs running them, counted per team and role. Work grows with the answer, not with the gallery.
+ * the ecosystem's comparator, then SQL maps the affected rows to versions (integer keys), counts the
+ * VMs on them per team and role from image_usage, and lists the first of them. Work grows with the
+ * answer, not with the gallery or the fleet.
  */
 import { NotFoundError } from '../errors/index.js';
 import { parseVersionId } from '../gallery/index.js';
