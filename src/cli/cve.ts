@@ -36,6 +36,10 @@ function impactText(i: Impact): string {
     lines.push(`  ${v.gallery}/${v.image}/${v.version}${v.excludeFromLatest ? '  (excluded from latest)' : ''}`);
     for (const p of v.packages) lines.push(`      ${p.name} ${p.installed} → ${p.fixed ?? (p.lastAffected ? `(no fix; affected up to ${p.lastAffected})` : '(no fix yet)')}${p.source !== p.name ? `   [source ${p.source} ${p.sourceVersion}]` : ''}`);
   }
+  if (i.softDeletedVersions.length) {
+    lines.push('', `also affected, soft-deleted (no new VM gets them; VMs on them are counted below): ${i.softDeletedVersions.length}`);
+    for (const v of i.softDeletedVersions) lines.push(`  ${v.gallery}/${v.image}/${v.version}`);
+  }
   lines.push('', `VMs running them: ${i.vmCount}`);
   const listed = new Map<string, string[]>();
   for (const v of i.vms) {

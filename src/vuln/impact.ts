@@ -21,6 +21,13 @@ export interface AffectedImageVersion {
   packages: AffectedPackageHit[];
 }
 
+export interface SoftDeletedVersion {
+  id: string;
+  gallery: string;
+  image: string;
+  version: string;
+}
+
 export interface ImpactVm {
   id: string;
   name: string;
@@ -36,8 +43,11 @@ export interface Impact {
   advisory: StoredAdvisory;
   /** Other advisories describing the same vulnerability (DSA ↔ CVE ↔ tracker), matched too. */
   related: string[];
+  /** The affected versions new VMs can still get (not soft-deleted). */
   affectedVersions: AffectedImageVersion[];
-  /** Every VM and scale set running an affected version. */
+  /** Affected versions since soft-deleted: no new VM gets them, but VMs created before still run them. */
+  softDeletedVersions: SoftDeletedVersion[];
+  /** Every VM and scale set running an affected version, soft-deleted ones included. */
   vmCount: number;
   /** VMs per team, and per role within it; untagged ones under "(no team)" / "(no role)". */
   byTeam: Record<string, { vms: number; byRole: Record<string, number> }>;
@@ -79,7 +89,7 @@ async function versionKeysOf(q: Queryable, rowIds: number[]): Promise<Array<{ ro
   );
 }
 
-/** [image definition id, "key name" per live version ('!' in place of the space: excluded from latest), comma-separated, in no particular order] */
+/** [image definition id, "key name" per version ('!' in place of the space: excluded from latest; '~': soft-deleted), comma-separated, in no particular order] */
 type ImageSql = [string, string];
 /** [team, role, VMs] */
 type CountSql = [string | null, string | null, number];
@@ -106,15 +116,17 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
   // cheaper than thousands of probes. Either way only the indexes' columns are selected.
   const many = count > MANY_VERSIONS;
   // id_lower joins the VMs when all are listed; a page finds its versions' ids from usage rows instead.
-  const cols = `g.seq, g.image_id, g.name, g.exclude_from_latest${vms?.limit === null ? ', g.id_lower' : ''}`;
+  const cols = `g.seq, g.image_id, g.name, g.exclude_from_latest, g.deleted_at IS NOT NULL AS deleted${vms?.limit === null ? ', g.id_lower' : ''}`;
+  // Soft-deleted versions are read only to count the VMs still running them.
+  const alive = vms ? '' : 'AND g.deleted_at IS NULL';
   const live = many
-    ? `SELECT ${cols} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) AND g.deleted_at IS NULL`
+    ? `SELECT ${cols} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) ${alive}`
     : `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
-       CROSS JOIN LATERAL (SELECT ${cols} FROM gallery_versions g WHERE g.seq = s.seq AND g.deleted_at IS NULL LIMIT 1) g`;
+       CROSS JOIN LATERAL (SELECT ${cols} FROM gallery_versions g WHERE g.seq = s.seq ${alive} LIMIT 1) g`;
   // Per image definition, its versions as one string: ordered aggregates and per-row JSON cost more in SQL
   // than sorting a few thousand entries in JS.
   const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
-      SELECT image_id, string_agg(seq || CASE WHEN exclude_from_latest THEN '!' ELSE ' ' END || name, ',') AS versions FROM v GROUP BY image_id) i`;
+      SELECT image_id, string_agg(seq || CASE WHEN deleted THEN '~' WHEN exclude_from_latest THEN '!' ELSE ' ' END || name, ',') AS versions FROM v GROUP BY image_id) i`;
   if (!vms) {
     const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live}) SELECT (${images}) AS images`, [seqs]);
     return { images: row?.images ?? [], counts: [], vms: [] };
@@ -177,6 +189,8 @@ function canonicalVersion(lower: string, imageIds: ReadonlyMap<string, string>):
 
 interface Radius {
   affectedVersions: AffectedImageVersion[];
+  /** Affected versions since soft-deleted (read only when VMs are). */
+  softDeleted: SoftDeletedVersion[];
   counts: CountSql[];
   vms: VmSql[];
 }
@@ -188,7 +202,7 @@ interface VmListing {
 
 /** Which image versions a set of advisories affects (SQL narrows by package, JS decides by version), and optionally who runs them. */
 async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms?: VmListing): Promise<Radius> {
-  const none: Radius = { affectedVersions: [], counts: [], vms: [] };
+  const none: Radius = { affectedVersions: [], softDeleted: [], counts: [], vms: [] };
   const matcher = new CandidateMatcher(advisories.flatMap((a) => a.affected.map((entry) => ({ advisoryId: a.id, entry }))));
   const wanted = matcher.wanted();
   if (!wanted.length) return none;
@@ -213,6 +227,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
   if (!keys.length) return none;
   const { images, counts, vms: listed } = await liveVersionsAndVms(q, keys.join(','), keys.length, vms);
   const affectedVersions: AffectedImageVersion[] = [];
+  const softDeleted: SoftDeletedVersion[] = [];
   // Image definitions by id, case-insensitively as Azure compares them; versions by number (1.0.9 before 1.0.10).
   for (const [imageId, versions] of images.sort((a, b) => (a[0].toLowerCase() < b[0].toLowerCase() ? -1 : 1))) {
     const at = parseImageId(imageId);
@@ -220,12 +235,16 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
     // Versions are mostly stored in publish order, which is version order: sort only when they are not.
     if (mine.some((x, i) => i > 0 && byNumber(mine[i - 1]!, x) > 0)) mine.sort(byNumber);
     for (const x of mine) {
+      if (x.deleted) {
+        softDeleted.push({ id: `${imageId}/versions/${x.name}`, gallery: at.gallery, image: at.image, version: x.name });
+        continue;
+      }
       const packages = hits[x.seq]!;
       if (packages.length > 1) packages.sort(byNameArch);
       affectedVersions.push({ id: `${imageId}/versions/${x.name}`, gallery: at.gallery, image: at.image, imageId, version: x.name, excludeFromLatest: x.excluded, packages });
     }
   }
-  return { affectedVersions, counts, vms: listed };
+  return { affectedVersions, softDeleted, counts, vms: listed };
 }
 
 interface VersionEntry {
@@ -234,15 +253,17 @@ interface VersionEntry {
   minor: number;
   patch: number;
   excluded: boolean;
+  deleted: boolean;
   name: string;
 }
 
-/** "seq name" or "seq!name" (excluded from latest); name is major.minor.patch. Parsed by hand: thousands per advisory. */
+/** "seq name", "seq!name" (excluded from latest) or "seq~name" (soft-deleted); name is major.minor.patch. Parsed by hand: thousands per advisory. */
 function parseVersionEntry(entry: string): VersionEntry {
   let at = 0;
   let seq = 0;
   for (let c = entry.charCodeAt(at); c >= 48 && c <= 57; c = entry.charCodeAt(++at)) seq = seq * 10 + c - 48;
   const excluded = entry.charCodeAt(at) === 33; // '!'
+  const deleted = entry.charCodeAt(at) === 126; // '~'
   const name = entry.slice(at + 1);
   const n = [0, 0, 0];
   for (let i = 0, part = 0; i < name.length; i++) {
@@ -250,7 +271,7 @@ function parseVersionEntry(entry: string): VersionEntry {
     if (c === 46) part++;
     else n[part] = n[part]! * 10 + c - 48;
   }
-  return { seq, major: n[0]!, minor: n[1]!, patch: n[2]!, excluded, name };
+  return { seq, major: n[0]!, minor: n[1]!, patch: n[2]!, excluded, deleted, name };
 }
 
 const byNumber = (a: VersionEntry, b: VersionEntry) => a.major - b.major || a.minor - b.minor || a.patch - b.patch;
@@ -281,7 +302,8 @@ export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}
   const limit = opts.vmLimit === undefined ? DEFAULT_VM_LIMIT : opts.vmLimit;
   const r = await radiusOf(q, advisories, { limit: limit === null ? null : Math.max(0, limit) });
   // Listed VMs name their version lower-cased: give it back as the gallery spells it.
-  const canonical = new Map([...new Set(r.affectedVersions.map((v) => v.imageId))].map((id) => [id.toLowerCase(), id]));
+  const imageIds = new Set([...r.affectedVersions.map((v) => v.imageId), ...r.softDeleted.map((v) => v.id.slice(0, v.id.lastIndexOf('/versions/')))]);
+  const canonical = new Map([...imageIds].map((id) => [id.toLowerCase(), id]));
   const byTeam: Impact['byTeam'] = {};
   const byRole: Impact['byRole'] = {};
   let vmCount = 0;
@@ -296,6 +318,7 @@ export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}
     advisory: advisories[0]!,
     related: advisories.slice(1).map((a) => a.id),
     affectedVersions: r.affectedVersions,
+    softDeletedVersions: r.softDeleted,
     vmCount,
     byTeam: sortKeys(byTeam),
     byRole: sortKeys(byRole),

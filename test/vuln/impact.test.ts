@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
 import type { Store } from '../../src/store/index.js';
-import { impact, importAdvisories, summarizeAdvisories } from '../../src/vuln/index.js';
+import { affectedVersionsFor, findAdvisories, impact, importAdvisories, summarizeAdvisories } from '../../src/vuln/index.js';
 import { describeEachBackend } from '../support/stores.js';
 import { fixture, inventory, newApp, publishWith, putVm, type Pkg } from './helpers.js';
 
@@ -57,11 +57,20 @@ describeEachBackend('blast radius (impact)', (b) => {
     assert.deepEqual(i.affectedVersions[0]!.packages.map((p) => `${p.name} ${p.installed}→${p.fixed}`), ['openssh-client 1:9.2p1-2+deb12u2→1:9.2p1-2+deb12u3', 'openssh-server 1:9.2p1-2+deb12u2→1:9.2p1-2+deb12u3']);
   });
 
-  it('ignores soft-deleted versions', async () => {
+  it('reports soft-deleted versions apart, and still counts the VMs running them', async () => {
     const extra = await publishWith(app, { image: 'tmp', version: '1.0.0' }, inventory(glibc('2.36-9+deb12u1')));
-    assert.ok((await impact(store, 'DSA-5673-1')).affectedVersions.some((v) => v.id === extra));
+    await putVm(store, 'tmp-vm', { team: 'tmp' }, { id: extra });
+    const before = await impact(store, 'DSA-5673-1', { vmLimit: null });
+    assert.ok(before.affectedVersions.some((v) => v.id === extra));
+    assert.deepEqual(before.softDeletedVersions, []);
     await app.gallery.deleteVersion(extra);
-    assert.ok(!(await impact(store, 'DSA-5673-1')).affectedVersions.some((v) => v.id === extra));
+    const after = await impact(store, 'DSA-5673-1', { vmLimit: null });
+    assert.ok(!after.affectedVersions.some((v) => v.id === extra));
+    assert.deepEqual(after.softDeletedVersions, [{ id: extra, gallery: 'g1', image: 'tmp', version: '1.0.0' }]);
+    assert.equal(after.vmCount, before.vmCount);
+    assert.deepEqual(after.vms.find((v) => v.name === 'tmp-vm')?.imageVersion, extra);
+    assert.ok(!(await affectedVersionsFor(store, await findAdvisories(store, 'DSA-5673-1'))).some((v) => v.id === extra), 'not offered for exclusion or rebuild');
+    await store.query(`DELETE FROM resources WHERE name = 'tmp-vm'`);
   });
 
   it('cve list counts affected image versions per advisory', async () => {
