@@ -23,6 +23,7 @@ export interface AffectedImageVersion {
 
 export interface SoftDeletedVersion {
   id: string;
+  imageId: string;
   gallery: string;
   image: string;
   version: string;
@@ -103,13 +104,13 @@ const MANY_VERSIONS = 2000;
 const vmOrder = (r = '') => `${r}team COLLATE "C" NULLS LAST, ${r}role COLLATE "C" NULLS LAST, ${r}name COLLATE "C"`;
 
 /**
- * Phase 3, one statement: of the affected version keys, the live (not soft-deleted) versions, grouped by
- * image definition; when `vms` is given also how many VMs and scale sets run them per team and role,
+ * Phase 3, one statement: the versions of the affected keys, grouped by image definition (soft-deleted ones
+ * only when `vms` is given, flagged: VMs still run them); when `vms` is given also how many VMs and scale sets run them per team and role,
  * read from image_usage (counts kept per version, team and role by triggers) without touching a VM,
  * and the first `vms.limit` of them by team, role and name (null: all). Only the VMs of the (team, role)
  * groups that page reaches into are read, from resources_image_version, and only the page's rows fetched.
  */
-async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms?: VmListing): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
+async function versionsAndVms(q: Queryable, seqs: string, count: number, vms?: VmListing): Promise<{ images: ImageSql[]; counts: CountSql[]; vms: VmSql[] }> {
   // Usually an advisory hits a few versions of a large gallery: then one probe per version of the covering
   // index, and of image_usage_version (LATERAL … LIMIT 1 / OFFSET 0 keep the planner from a hash join
   // that reads every version). When it hits thousands, reading the indexes whole into a hash join is
@@ -119,7 +120,7 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
   const cols = `g.seq, g.image_id, g.name, g.exclude_from_latest, g.deleted_at IS NOT NULL AS deleted${vms?.limit === null ? ', g.id_lower' : ''}`;
   // Soft-deleted versions are read only to count the VMs still running them.
   const alive = vms ? '' : 'AND g.deleted_at IS NULL';
-  const live = many
+  const read = many
     ? `SELECT ${cols} FROM gallery_versions g WHERE g.seq = ANY(string_to_array($1::text, ',')::int[]) ${alive}`
     : `SELECT g.* FROM unnest(string_to_array($1::text, ',')::int[]) AS s(seq)
        CROSS JOIN LATERAL (SELECT ${cols} FROM gallery_versions g WHERE g.seq = s.seq ${alive} LIMIT 1) g`;
@@ -128,7 +129,7 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
   const images = `SELECT json_agg(json_build_array(i.image_id, i.versions)) FROM (
       SELECT image_id, string_agg(seq || CASE WHEN deleted THEN '~' WHEN exclude_from_latest THEN '!' ELSE ' ' END || name, ',') AS versions FROM v GROUP BY image_id) i`;
   if (!vms) {
-    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${live}) SELECT (${images}) AS images`, [seqs]);
+    const [row] = await q.query<{ images: ImageSql[] | null }>(`WITH v AS (${read}) SELECT (${images}) AS images`, [seqs]);
     return { images: row?.images ?? [], counts: [], vms: [] };
   }
   const usage = many
@@ -151,7 +152,7 @@ async function liveVersionsAndVms(q: Queryable, seqs: string, count: number, vms
                    ORDER BY ${vmOrder('r.')}, r.image_version COLLATE "C" LIMIT $2::int)
           SELECT DISTINCT image_version, name FROM page) p JOIN resources r ON r.image_version = p.image_version AND r.name = p.name`);
   const [row] = await q.query<{ images: ImageSql[] | null; counts: CountSql[] | null; vms: VmSql[] | null }>(
-    `WITH v AS MATERIALIZED (${live}),
+    `WITH v AS MATERIALIZED (${read}),
      u AS MATERIALIZED (${usage}),
      counts AS MATERIALIZED (SELECT team, role, sum(vms)::int AS n FROM u GROUP BY team, role)
      SELECT (${images}) AS images,
@@ -225,7 +226,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
     }
   }
   if (!keys.length) return none;
-  const { images, counts, vms: listed } = await liveVersionsAndVms(q, keys.join(','), keys.length, vms);
+  const { images, counts, vms: listed } = await versionsAndVms(q, keys.join(','), keys.length, vms);
   const affectedVersions: AffectedImageVersion[] = [];
   const softDeleted: SoftDeletedVersion[] = [];
   // Image definitions by id, case-insensitively as Azure compares them; versions by number (1.0.9 before 1.0.10).
@@ -236,7 +237,7 @@ async function radiusOf(q: Queryable, advisories: readonly StoredAdvisory[], vms
     if (mine.some((x, i) => i > 0 && byNumber(mine[i - 1]!, x) > 0)) mine.sort(byNumber);
     for (const x of mine) {
       if (x.deleted) {
-        softDeleted.push({ id: `${imageId}/versions/${x.name}`, gallery: at.gallery, image: at.image, version: x.name });
+        softDeleted.push({ id: `${imageId}/versions/${x.name}`, imageId, gallery: at.gallery, image: at.image, version: x.name });
         continue;
       }
       const packages = hits[x.seq]!;
@@ -302,7 +303,7 @@ export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}
   const limit = opts.vmLimit === undefined ? DEFAULT_VM_LIMIT : opts.vmLimit;
   const r = await radiusOf(q, advisories, { limit: limit === null ? null : Math.max(0, limit) });
   // Listed VMs name their version lower-cased: give it back as the gallery spells it.
-  const imageIds = new Set([...r.affectedVersions.map((v) => v.imageId), ...r.softDeleted.map((v) => v.id.slice(0, v.id.lastIndexOf('/versions/')))]);
+  const imageIds = new Set([...r.affectedVersions.map((v) => v.imageId), ...r.softDeleted.map((v) => v.imageId)]);
   const canonical = new Map([...imageIds].map((id) => [id.toLowerCase(), id]));
   const byTeam: Impact['byTeam'] = {};
   const byRole: Impact['byRole'] = {};

@@ -66,7 +66,7 @@ describeEachBackend('blast radius (impact)', (b) => {
     await app.gallery.deleteVersion(extra);
     const after = await impact(store, 'DSA-5673-1', { vmLimit: null });
     assert.ok(!after.affectedVersions.some((v) => v.id === extra));
-    assert.deepEqual(after.softDeletedVersions, [{ id: extra, gallery: 'g1', image: 'tmp', version: '1.0.0' }]);
+    assert.deepEqual(after.softDeletedVersions, [{ id: extra, imageId: extra.replace(/\/versions\/.*$/, ''), gallery: 'g1', image: 'tmp', version: '1.0.0' }]);
     assert.equal(after.vmCount, before.vmCount);
     assert.deepEqual(after.vms.find((v) => v.name === 'tmp-vm')?.imageVersion, extra);
     assert.ok(!(await affectedVersionsFor(store, await findAdvisories(store, 'DSA-5673-1'))).some((v) => v.id === extra), 'not offered for exclusion or rebuild');
