@@ -165,18 +165,6 @@ async function versionsAndVms(q: Queryable, seqs: string, count: number, vms?: V
   return { images: row?.images ?? [], counts: row?.counts ?? [], vms: vms.limit === null ? listed : listed.slice(0, vms.limit) };
 }
 
-/** VMs (and scale sets) running any of these versions, directly or via latest + exactVersion; ordered by team, role, name. */
-export async function vmsOn(q: Queryable, versionIds: readonly string[]): Promise<ImpactVm[]> {
-  if (!versionIds.length) return [];
-  const canonical = new Map(versionIds.map((id) => [id.toLowerCase(), id]));
-  const rows = await q.query<{ list: VmSql[] | null }>(
-    `SELECT json_agg(json_build_array(r.id, r.name, r.type = 'microsoft.compute/virtualmachinescalesets', r.team, r.role, r.image_version) ORDER BY ${vmOrder()}, id COLLATE "C") AS list
-       FROM resources r WHERE r.image_version = ANY($1::text[])`,
-    [[...canonical.keys()]],
-  );
-  return (rows[0]?.list ?? []).map((r) => vmOf(r, canonical.get(r[5]) ?? r[5]));
-}
-
 function vmOf([id, name, scaleSet, team, role]: VmSql, imageVersion: string): ImpactVm {
   return { id, name, type: scaleSet ? 'microsoft.compute/virtualmachinescalesets' : 'microsoft.compute/virtualmachines', team, role, imageVersion };
 }
@@ -300,6 +288,11 @@ export const DEFAULT_VM_LIMIT = 100;
 export async function impact(q: Queryable, ref: string, opts: ImpactOptions = {}): Promise<Impact> {
   const advisories = await findAdvisories(q, ref);
   if (!advisories.length) throw new NotFoundError('VULN_ADVISORY_NOT_FOUND', `no advisory ${ref} (by id or alias); import it with goldsmith cve import`, { where: ref });
+  return impactOf(q, advisories, opts);
+}
+
+/** The impact of advisories already found (the first is the one asked for, the rest related). */
+export async function impactOf(q: Queryable, advisories: readonly StoredAdvisory[], opts: ImpactOptions = {}): Promise<Impact> {
   const limit = opts.vmLimit === undefined ? DEFAULT_VM_LIMIT : opts.vmLimit;
   const r = await radiusOf(q, advisories, { limit: limit === null ? null : Math.max(0, limit) });
   // Listed VMs name their version lower-cased: give it back as the gallery spells it.

@@ -10,7 +10,7 @@ export { upsertAdvisories, findAdvisories, listAdvisories, type ImportSummary, t
 export { importAdvisories, type ImportResult } from './import-advisories.js';
 export { summarizeAdvisories, type AdvisorySummary } from './list-advisories.js';
 export { recordImagePackages, imagePackageRows } from './image-packages.js';
-export { impact, affectedVersionsFor, vmsOn, DEFAULT_VM_LIMIT, NO_ROLE, NO_TEAM, type Impact, type ImpactOptions, type AffectedImageVersion, type ImpactVm, type SoftDeletedVersion } from './impact.js';
+export { impact, impactOf, affectedVersionsFor, DEFAULT_VM_LIMIT, NO_ROLE, NO_TEAM, type Impact, type ImpactOptions, type AffectedImageVersion, type ImpactVm, type SoftDeletedVersion } from './impact.js';
 export { choosePin, type PinChoice } from './choose-pin.js';
 export { AptMirrorProbe, parseMadison, type MirrorProbe } from './mirror-probe.js';
 export { planResponse, cveIdsOf, advisoryIdsOf, type RespondPlan, type RebuildPlan, type ExclusionPlan } from './respond-plan.js';

@@ -9,7 +9,7 @@ import { findAdvisories, type StoredAdvisory } from './advisory-repo.js';
 import { isCveId } from './advisory.js';
 import { choosePin } from './choose-pin.js';
 import { comparatorFor } from './ecosystems.js';
-import { affectedVersionsFor, vmsOn, type AffectedImageVersion, type ImpactVm } from './impact.js';
+import { impactOf, type AffectedImageVersion, type ImpactVm } from './impact.js';
 import type { MirrorProbe } from './mirror-probe.js';
 import { NotFoundError } from '../errors/index.js';
 
@@ -68,7 +68,8 @@ export async function loadAdvisories(app: App, ref: string): Promise<StoredAdvis
 
 export async function planResponse(app: App, ref: string, probe: MirrorProbe): Promise<RespondPlan> {
   const advisories = await loadAdvisories(app, ref);
-  const affected = await affectedVersionsFor(app.store, advisories);
+  // Every VM on an affected version, soft-deleted ones included: they all need replacing.
+  const { affectedVersions: affected, vms } = await impactOf(app.store, advisories, { vmLimit: null });
   // One listing per affected image definition, not one read per version: an advisory may hit thousands.
   const views = new Map<string, GalleryVersionView>();
   for (const v of new Map(affected.map((a) => [a.imageId, a])).values()) {
@@ -103,7 +104,7 @@ export async function planResponse(app: App, ref: string, probe: MirrorProbe): P
     advisoryIds: advisoryIdsOf(advisories),
     exclude,
     rebuild,
-    vms: await vmsOn(app.store, affected.map((v) => v.id)),
+    vms,
   };
 }
 

@@ -49,8 +49,8 @@ CREATE INDEX resources_image_definition ON resources (image_definition) WHERE im
   {
     id: '0007-fleet-2',
     sql: `
--- How many VMs and scale sets run each image version, per team and role: blast radius and fleet
--- roll-ups count these rows instead of the VMs. Statement triggers on resources keep it exact for
+-- How many VMs and scale sets run each image version, per team and role: blast radius counts these
+-- rows instead of the VMs. Statement triggers on resources keep it exact for
 -- every write path, in the writing transaction. version_seq joins it to gallery_versions by integer;
 -- it is NULL while the version named does not exist (unknown to the gallery, or purged).
 CREATE TABLE image_usage (
@@ -143,4 +143,3 @@ ANALYZE image_usage;
 `,
   },
 ];
-
