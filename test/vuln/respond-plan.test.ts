@@ -8,7 +8,7 @@ import { RunStore } from '../../src/pipeline/run-store.js';
 import type { Store } from '../../src/store/index.js';
 import { cveTimeline, importAdvisories, respond, type MirrorProbe, type RespondEvent } from '../../src/vuln/index.js';
 import { describeEachBackend } from '../support/stores.js';
-import { count, fixture, inventory, newApp, publishWith, type Pkg } from './helpers.js';
+import { count, fixture, inventory, newApp, publishWith, putVm, type Pkg } from './helpers.js';
 
 const glibc = (v: string): Pkg[] => [['libc6', v, 'glibc'], ['libc-bin', v, 'glibc']];
 
@@ -100,4 +100,16 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
     const again = await respond(app, 'CVE-2024-2961', { apply: true, probe: new FakeProbe({}) });
     assert.ok(again.plan.exclude.every((e) => e.alreadyExcluded));
   });
+
+  it('plans replacing the VMs on a soft-deleted affected version, without planning to exclude or rebuild from it', async () => {
+    const old = await publishWith(app, { image: 'old', version: '1.0.0' }, inventory(glibc('2.36-9+deb12u1')));
+    await putVm(store, 'old-vm', { team: 'legacy' }, { id: old });
+    await putVm(store, 'web-vm', { team: 'shop' }, { id: ids.web1! });
+    await app.gallery.deleteVersion(old);
+    const r = await respond(app, 'CVE-2024-2961', { probe: new FakeProbe({}) });
+    assert.deepEqual(r.plan.vms.map((v) => [v.name, v.imageVersion]), [['old-vm', old], ['web-vm', ids.web1]]);
+    assert.ok(!r.plan.exclude.some((e) => e.id === old));
+    assert.ok(!r.plan.rebuild.some((x) => x.image === 'old'));
+  });
 });
+
