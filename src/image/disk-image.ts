@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chown, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { adoptEmptyDir, runHostTool } from '../sandbox/index.js';
 import { InputError } from '../errors/index.js';
-import { assertEpoch } from './rootfs-archive.js';
+import { assertEpoch, isSandboxTree } from './rootfs-archive.js';
 import { pinInodeTimes } from './inode-times.js';
 import { pinVhdFooter } from './vhd-footer.js';
 import { captureTool, runTool, type OutputListener } from './run-tool.js';
@@ -71,16 +72,30 @@ export async function makeDiskImage(rootfsDir: string, outFile: string, opts: Di
 
   const sizeMiB = opts.sizeMiB ?? autoSizeMiB(await treeKiB(rootfsDir));
   const uuid = derivedUuid(`goldsmith-ext4:${label}:${opts.sourceDateEpoch}:${sizeMiB}`);
-  const env = { ...process.env, E2FSPROGS_FAKE_TIME: String(opts.sourceDateEpoch), LC_ALL: 'C' };
   await mkdir(dirname(outFile), { recursive: true });
   const raw = opts.format === 'raw' ? outFile : `${outFile}.raw.tmp`;
   await rm(raw, { force: true });
+  // mke2fs reads the tree inside the sandbox's user namespace, so the filesystem gets the image's
+  // own owners; it writes into a directory of its own, renamed into place afterwards.
+  const work = await mkdtemp(join(dirname(outFile), '.mke2fs-'));
   try {
-    await runTool(
-      'mke2fs',
-      ['-q', '-F', '-t', 'ext4', '-d', rootfsDir, '-L', label, '-U', uuid, '-E', `hash_seed=${uuid}`, '-m', '0', raw, `${sizeMiB}M`],
-      { env, onOutput: opts.onOutput },
-    );
+    const mkfsArgs = (tree: string, out: string) => ['-q', '-F', '-t', 'ext4', '-d', tree, '-L', label, '-U', uuid, '-E', `hash_seed=${uuid}`, '-m', '0', out, `${sizeMiB}M`];
+    if (!isSandboxTree(st)) {
+      // A tree the host made itself: its owners are already the image's.
+      await runTool('mke2fs', mkfsArgs(rootfsDir, join(work, 'disk.raw')), { env: { ...process.env, E2FSPROGS_FAKE_TIME: String(opts.sourceDateEpoch), LC_ALL: 'C' }, onOutput: opts.onOutput });
+    } else {
+      await adoptEmptyDir(work);
+      await runHostTool(['mke2fs', ...mkfsArgs('/image', '/out/disk.raw')], {
+        mounts: [
+          { host: rootfsDir, inside: '/image', readOnly: true },
+          { host: work, inside: '/out', readOnly: false },
+        ],
+        env: { E2FSPROGS_FAKE_TIME: String(opts.sourceDateEpoch) },
+        onOutput: opts.onOutput,
+      });
+    }
+    await rename(join(work, 'disk.raw'), raw);
+    await chown(raw, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
     await pinInodeTimes(raw, opts.sourceDateEpoch, opts.onOutput);
     if (opts.format === 'qcow2') {
       await runTool('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, outFile], { onOutput: opts.onOutput });
@@ -96,6 +111,7 @@ export async function makeDiskImage(rootfsDir: string, outFile: string, opts: Di
     throw e;
   } finally {
     if (raw !== outFile) await rm(raw, { force: true });
+    await rm(work, { recursive: true, force: true });
   }
   return { path: outFile, format: opts.format, sizeMiB, uuid };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { NotFoundError } from '../errors/index.js';
 import { isAibDocument, translateAib } from './aib-translate.js';
 import { templateDigest } from './digest.js';
@@ -9,7 +9,8 @@ import { normalizeTemplate } from './normalize.js';
 import { templateError, type LocatedProblem, type Problem } from './problems.js';
 import { stepFileRef } from './registry.js';
 import { validateAgainstSchema } from './schema.js';
-import { semanticProblems } from './semantic-checks.js';
+import { semanticProblems, type FileDigest } from './semantic-checks.js';
+import { resolveTemplateFile, templateFileProblem } from './template-files.js';
 import { parseSourceText, type Position } from './source-text.js';
 import type { LoadedTemplate, Template } from './types.js';
 
@@ -71,19 +72,23 @@ export async function loadTemplateText(text: string, file: string, opts: LoadOpt
   const problems = semanticProblems(template, digests);
   if (problems.length > 0) throw fail(problems);
 
-  const present = new Map([...digests].filter((e): e is [string, string] => e[1] !== null));
+  const present = new Map([...digests].filter((e): e is [string, string] => typeof e[1] === 'string'));
   return { template, digest: templateDigest(template, present), baseDir, file: resolve(file), format: kind };
 }
 
-/** Every file a template reads (scripts, file sources, CA certificates), with its sha256 or null when missing. */
-export async function referencedFileDigests(template: Template, baseDir: string): Promise<Map<string, string | null>> {
+/** Every file a template reads (scripts, file sources, CA certificates), with its sha256, null when
+ * missing, or why it is refused (outside the template's directory: never opened, never hashed). */
+export async function referencedFileDigests(template: Template, baseDir: string): Promise<Map<string, FileDigest>> {
   const paths = new Set<string>();
   for (const step of [...template.customize, ...Object.values(template.repair).flat()]) {
     const ref = stepFileRef(step);
     if (ref) paths.add(ref.path);
   }
-  const out = new Map<string, string | null>();
-  for (const p of [...paths].sort()) out.set(p, await sha256OfFile(isAbsolute(p) ? p : resolve(baseDir, p)));
+  const out = new Map<string, FileDigest>();
+  for (const p of [...paths].sort()) {
+    const refused = templateFileProblem(baseDir, p);
+    out.set(p, refused ? { refused } : await sha256OfFile(resolveTemplateFile(baseDir, p, p)));
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ export const TEMPLATE_CODES = {
   unpinnedPackage: 'TEMPLATE_UNPINNED_PACKAGE',
   invalidPackage: 'TEMPLATE_INVALID_PACKAGE',
   fileMissing: 'TEMPLATE_FILE_MISSING',
+  fileOutside: 'TEMPLATE_FILE_OUTSIDE',
   checksumMismatch: 'TEMPLATE_CHECKSUM_MISMATCH',
   unknownRepair: 'TEMPLATE_UNKNOWN_REPAIR',
   duplicateName: 'TEMPLATE_DUPLICATE_NAME',

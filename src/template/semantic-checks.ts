@@ -4,8 +4,9 @@ import { pointerOf, problem, TEMPLATE_CODES as C, type Problem } from './problem
 import { stepFileRef } from './registry.js';
 import type { CustomizeStep, Template } from './types.js';
 
-/** What the loader found for each file a template references: its sha256, or null when missing. */
-export type FileDigests = ReadonlyMap<string, string | null>;
+/** What the loader found for a file a template references: its sha256, null when missing, or why it was refused. */
+export type FileDigest = string | null | { refused: string };
+export type FileDigests = ReadonlyMap<string, FileDigest>;
 
 const SOURCE_VERSION = /^(latest|\d+(\.\d+){0,3})$/;
 const GALLERY_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
@@ -71,7 +72,9 @@ function stepListProblems(steps: CustomizeStep[], base: Array<string | number>, 
     const ref = stepFileRef(s);
     if (ref) {
       const actual = files.get(ref.path);
-      if (actual === null || actual === undefined) {
+      if (actual !== null && typeof actual === 'object') {
+        out.push(problem(C.fileOutside, at(ref.field), `step "${s.name}": ${actual.refused}`, { file: ref.path }));
+      } else if (actual === null || actual === undefined) {
         out.push(problem(C.fileMissing, at(ref.field), `step "${s.name}" references ${ref.path}, which does not exist or is not a regular file`, { file: ref.path }));
       } else if (actual !== ref.sha256.toLowerCase()) {
         out.push(problem(C.checksumMismatch, at('sha256'), `step "${s.name}": ${ref.path} has sha256 ${actual}, but the template pins ${ref.sha256}`, { file: ref.path, expected: ref.sha256, actual }));

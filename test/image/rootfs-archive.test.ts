@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { rmSync } from 'node:fs';
 import { packRootfs, unpackRootfs } from '../../src/image/index.js';
 import { HAS_SETCAP, makeFakeRootfs } from './fake-rootfs.js';
+import { sandboxRootIds } from '../../src/sandbox/index.js';
 
 const EPOCH = 1700000000;
 const root = mkdtempSync(join(tmpdir(), 'gs-image-'));
@@ -78,7 +79,9 @@ describe('unpackRootfs', () => {
     assert.equal(statSync(join(out, 'bin/busybox')).mode & 0o7777, 0o4755);
     assert.equal(statSync(join(out, 'tmp')).mode & 0o7777, 0o1777);
     const prof = statSync(join(out, 'home/app/.profile'));
-    assert.deepEqual([prof.uid, prof.gid], [1234, 5678]);
+    // An unpacked tree belongs to the sandbox's id range: 1234 inside is start + 1234 outside.
+    const ids = sandboxRootIds();
+    assert.deepEqual([prof.uid - ids.uid, prof.gid - ids.gid], [1234, 5678]);
     assert.equal(readlinkSync(join(out, 'bin/sh')), 'busybox');
     assert.equal(statSync(join(out, 'bin/ash')).ino, statSync(join(out, 'bin/busybox')).ino);
     const dev = lstatSync(join(out, 'dev/null'));

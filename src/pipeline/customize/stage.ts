@@ -1,34 +1,46 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { FailedError, IntegrityError, InputError } from '../../errors/index.js';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IntegrityError, InputError } from '../../errors/index.js';
+import type { SandboxMount } from '../../sandbox/index.js';
+import { resolveTemplateFile } from '../../template/template-files.js';
 
-/** The staging directory inside the rootfs where files are placed for a step (removed after). */
-export const STAGE_IN_ROOT = '/tmp/.goldsmith-stage';
+/** Where a step's staged files appear inside its sandbox (read-only; never part of the image). */
+export const STAGE_IN_SANDBOX = '/run/goldsmith-stage';
 
-/** Create the staging dir, refusing a rootfs whose /tmp is not a real directory (a symlink could
- * point the write at the host). */
-export async function stageDir(rootfs: string): Promise<string> {
-  const tmp = join(rootfs, 'tmp');
-  const st = await lstat(tmp).catch(() => undefined);
-  if (!st) await mkdir(tmp, { mode: 0o1777 });
-  else if (!st.isDirectory()) throw new FailedError('CUSTOMIZE_UNSAFE_ROOTFS', '/tmp in the image is not a directory', { where: tmp });
-  const dir = join(rootfs, STAGE_IN_ROOT);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  return dir;
+/** Files handed to one step: a private host directory bound read-only into the sandbox. */
+export interface Stage {
+  mount: SandboxMount;
+  /** Put bytes into the stage; returns the path as seen inside the sandbox. */
+  put(name: string, bytes: Buffer): Promise<string>;
+  clear(): Promise<void>;
 }
 
-export async function clearStage(rootfs: string): Promise<void> {
-  await rm(join(rootfs, STAGE_IN_ROOT), { recursive: true, force: true });
+export async function openStage(): Promise<Stage> {
+  const parent = await mkdtemp(join(tmpdir(), 'goldsmith-stage-')); // 0700: no other local user reaches it
+  const dir = join(parent, 'stage');
+  // Readable by the sandbox's root, which is an unprivileged id on the host.
+  await mkdir(dir, { mode: 0o755 });
+  await chmod(dir, 0o755);
+  return {
+    mount: { host: dir, inside: STAGE_IN_SANDBOX, readOnly: true },
+    async put(name, bytes) {
+      const p = join(dir, name);
+      await writeFile(p, bytes, { mode: 0o644 });
+      await chmod(p, 0o644);
+      return `${STAGE_IN_SANDBOX}/${name}`;
+    },
+    clear: () => rm(parent, { recursive: true, force: true }),
+  };
 }
 
-/** Read a template-referenced file and check its sha256 again at build time (the file may have
- * changed since the template was validated). */
+/** Read a template-referenced file (confined to the template's directory) and check its sha256
+ * again at build time (the file may have changed since the template was validated). */
 export async function readVerified(baseDir: string, source: string, sha256: string, where: string): Promise<Buffer> {
-  const path = isAbsolute(source) ? source : resolve(baseDir, source);
+  const path = resolveTemplateFile(baseDir, source, where);
   const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError('TEMPLATE_FILE_MISSING', `cannot read ${path}: ${e.code ?? e.message}`, { where });
+    throw new InputError('TEMPLATE_FILE_MISSING', `cannot read ${source}: ${e.code ?? e.message}`, { where });
   });
   const got = createHash('sha256').update(bytes).digest('hex');
   const want = sha256.replace(/^sha256:/, '').toLowerCase();
@@ -36,13 +48,6 @@ export async function readVerified(baseDir: string, source: string, sha256: stri
     throw new IntegrityError('TEMPLATE_CHECKSUM_MISMATCH', `${source}: sha256 is ${got}, the template expects ${want}`, { where });
   }
   return bytes;
-}
-
-/** Put bytes into the stage; returns the path as seen inside the chroot. */
-export async function stageBytes(rootfs: string, name: string, bytes: Buffer): Promise<string> {
-  const dir = await stageDir(rootfs);
-  await writeFile(join(dir, name), bytes, { mode: 0o600 });
-  return `${STAGE_IN_ROOT}/${name}`;
 }
 
 /** A CA certificate must be a PEM X.509 certificate with the CA basic constraint. */

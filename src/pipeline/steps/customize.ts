@@ -1,11 +1,9 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { FailedError } from '../../errors/index.js';
 import { packRootfs } from '../../image/index.js';
 import type { CustomizeStep } from '../../template/types.js';
 import { runInRoot } from '../executor.js';
 import { GENERALIZE_SCRIPT, POLICY_RC_D } from '../customize/generalize.js';
 import { runCustomizeStep } from '../customize/run-step.js';
-import { stageDir, clearStage } from '../customize/stage.js';
 import type { StepDefinition } from '../step.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
 
@@ -23,11 +21,9 @@ export const customize: StepDefinition = {
     const pins = ctx.run.params.emergency?.pins ?? [];
     if (pins.length) steps.push({ step: { type: 'packages', name: 'emergency-fix', install: pins }, where: '/params/emergency/pins' });
 
-    await stageDir(ctx.rootfs); // refuses a rootfs whose /tmp is a symlink
-    await clearStage(ctx.rootfs);
-    await mkdir(join(ctx.rootfs, 'usr/sbin'), { recursive: true });
-    await writeFile(join(ctx.rootfs, 'usr/sbin/policy-rc.d'), POLICY_RC_D);
-    await chmod(join(ctx.rootfs, 'usr/sbin/policy-rc.d'), 0o755);
+    // Written from inside the sandbox, so the image's own symlinks resolve within the image.
+    const rc = await runInRoot(ctx.rootfs, `mkdir -p /usr/sbin\ncat > /usr/sbin/policy-rc.d <<'GOLDSMITH_EOF'\n${POLICY_RC_D}GOLDSMITH_EOF\nchmod 0755 /usr/sbin/policy-rc.d`, { onOutput: ctx.log, network: false });
+    if (rc.exitCode !== 0) throw new FailedError('CUSTOMIZE_POLICY_RC', `could not install policy-rc.d in the image (exit ${rc.exitCode})`, { where: '/usr/sbin/policy-rc.d' });
 
     const timings: Array<{ name: string; type: string; durationMs: number }> = [];
     for (const { step, where } of steps) {
@@ -37,7 +33,7 @@ export const customize: StepDefinition = {
     }
     ctx.log('── generalize');
     const g = await runInRoot(ctx.rootfs, GENERALIZE_SCRIPT, { onOutput: ctx.log, network: false });
-    if (g.exitCode !== 0) throw new Error(`generalize exited ${g.exitCode}`);
+    if (g.exitCode !== 0) throw new FailedError('CUSTOMIZE_GENERALIZE_FAILED', `generalize exited ${g.exitCode}`, { data: { tail: g.output.slice(-2000) } });
 
     const { sourceDateEpoch } = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
     const stored = await ctx.services.artifacts.putWith(ctx.services.buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch }));

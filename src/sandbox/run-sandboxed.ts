@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { grantTraversal } from './traversal.js';
+import { FailedError } from '../errors/index.js';
+import { sandboxIdRanges } from './id-range.js';
+import { bwrapArgs, prlimitArgs, type SandboxSpec } from './spec.js';
+
+export interface SandboxRun {
+  exitCode: number;
+  /** Interleaved stdout+stderr (when not redirected), at most limits.outputBytes. */
+  output: string;
+  durationMs: number;
+  /** Why Goldsmith stopped it, if it did. */
+  killed?: 'timeout' | 'output-limit';
+}
+
+export interface SandboxIo {
+  /** Called with each output line as it arrives. */
+  onOutput?: (line: string) => void;
+  /** A file descriptor for the process's stdin (default: none). */
+  stdinFd?: number;
+  /** A file descriptor for the process's stdout (default: captured like stderr). */
+  stdoutFd?: number;
+  /** Called once the sandbox's namespaces exist, with the host pid of its first process (for nsenter). */
+  onStarted?: (pid: number) => Promise<void> | void;
+}
+
+/**
+ * Run a process in a sandbox: a user namespace whose ids 0..65535 are the invoking user's
+ * subordinate range (so root inside owns nothing outside and holds no capability in the host's
+ * namespaces), new mount (pivot_root by bubblewrap), PID, IPC, UTS, cgroup and network namespaces,
+ * kernel resource limits, a wall-clock timeout and an output cap. The whole tree dies with its
+ * first process, and that dies with Goldsmith (--die-with-parent).
+ */
+export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<SandboxRun> {
+  const ids = sandboxIdRanges();
+  // bubblewrap runs as the sandbox's unprivileged host id, which may not traverse Goldsmith's
+  // private directories (0700) on the way to the paths it mounts get search permission for the
+  // sandbox's group only (traversal.ts).
+  try {
+    for (const p of [...(spec.root === undefined ? [] : [spec.root]), ...spec.mounts.map((m) => m.host)]) grantTraversal(p, ids.gid.start);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const bw = bwrapArgs(spec);
+  if (io.onStarted) bw.unshift('--info-fd', '3', '--block-fd', '4');
+  const argv = [
+    ...prlimitArgs(spec.limits),
+    '--',
+    'unshare',
+    '--user',
+    `--map-users=${ids.uid.start},0,${ids.uid.count}`,
+    `--map-groups=${ids.gid.start},0,${ids.gid.count}`,
+    '--setuid=0',
+    '--setgid=0',
+    '--',
+    'bwrap',
+    ...bw,
+  ];
+  const started = Date.now();
+  const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe'];
+  if (io.onStarted) stdio.push('pipe', 'pipe');
+  return new Promise((resolve, reject) => {
+    const p = spawn('prlimit', argv, { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+    let output = '';
+    let bytes = 0;
+    let partial = '';
+    let killed: SandboxRun['killed'];
+    const kill = (why: NonNullable<SandboxRun['killed']>) => {
+      if (killed) return;
+      killed = why;
+      // The first process is PID 1 of the sandbox's PID namespace: when it dies the kernel kills
+      // every process left in the namespace, however they detached.
+      p.kill('SIGKILL');
+    };
+    const onData = (d: Buffer) => {
+      if (killed) return;
+      bytes += d.length;
+      if (bytes > spec.limits.outputBytes) {
+        const room = spec.limits.outputBytes - (bytes - d.length);
+        if (room > 0) output += d.subarray(0, room).toString('utf8');
+        kill('output-limit');
+        return;
+      }
+      const s = d.toString('utf8');
+      output += s;
+      if (io.onOutput) {
+        const lines = (partial + s).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) io.onOutput(l);
+      }
+    };
+    p.stdout?.on('data', onData);
+    p.stderr!.on('data', onData);
+    const timer = setTimeout(() => kill('timeout'), spec.limits.timeoutMs);
+    if (io.onStarted) {
+      let info = '';
+      const infoPipe = p.stdio[3] as NodeJS.ReadableStream;
+      const block = p.stdio[4] as NodeJS.WritableStream;
+      // bubblewrap closes these when it is done with them (or dies): that is not our error.
+      infoPipe.on('error', () => {});
+      block.on('error', () => {});
+      infoPipe.on('data', (d: Buffer) => {
+        info += d.toString('utf8');
+        let pid: number | undefined;
+        try {
+          pid = (JSON.parse(info) as { 'child-pid'?: number })['child-pid'];
+        } catch {
+          return; // not all of it yet
+        }
+        if (!pid) return;
+        Promise.resolve(io.onStarted!(pid)).then(
+          () => block.end('go'),
+          (e) => {
+            kill('timeout');
+            reject(e);
+          },
+        );
+      });
+    }
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new FailedError('SANDBOX_TOOL_MISSING', `cannot start the sandbox: ${e.message} (scripts/setup.sh installs bubblewrap and uidmap)`, { cause: e }));
+    });
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (partial && io.onOutput && !killed) io.onOutput(partial);
+      resolve({ exitCode: code ?? (signal ? 128 + 9 : 1), output, durationMs: Date.now() - started, killed });
+    });
+  });
+}
