@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd unshare:util-linux tar:tar unzip:unzip openssl:openssl ssh-keygen:openssh-client; do
+for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd unshare:util-linux tar:tar unzip:unzip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap prlimit:util-linux nsenter:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -13,6 +13,14 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# Sandboxes map their ids 0..65535 to a subordinate range of the invoking user (root inside is an
+# unprivileged id outside): give root one if it has none (newuidmap enforces these files).
+for f in /etc/subuid /etc/subgid; do
+  if ! grep -q "^root:" "$f" 2>/dev/null; then
+    echo "setup: adding root:1879048192:65536 to $f (ids for Goldsmith's sandboxes)" >&2
+    echo "root:1879048192:65536" >> "$f"
+  fi
+done
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
   npm ci --no-audit --no-fund --loglevel=error

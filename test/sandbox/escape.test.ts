@@ -1,0 +1,157 @@
+/**
+ * Escape attempts: each is a step a hostile template could run. Every one must fail inside the
+ * sandbox and leave the host as it was (canaries unchanged, processes alive, nothing left running).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { unpackRootfs } from '../../src/image/index.js';
+import { PROXY_PORT, runInImage, sandboxRootIds, type ImageRunOptions } from '../../src/sandbox/index.js';
+import { cachedMinbase } from '../support/base-image.js';
+
+const work = mkdtempSync(join(tmpdir(), 'gs-escape-'));
+const root = join(work, 'rootfs');
+const canary = join(work, 'canary');
+const secret = join(work, 'signing-key.pem');
+const CANARY = 'host canary, untouched\n';
+const SECRET = 'GOLDSMITH-TEST-PRIVATE-KEY-MARKER';
+
+before(async () => {
+  await unpackRootfs(await cachedMinbase(), root);
+  writeFileSync(canary, CANARY, { mode: 0o644 });
+  writeFileSync(secret, SECRET, { mode: 0o600 });
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+// set +e: each attempt carries on past its own failures, so that every one is tried.
+const run = (script: string, o: ImageRunOptions = {}) => runInImage(root, `set +e\n${script}`, { network: false, ...o });
+
+function assertCanaryIntact(): void {
+  assert.equal(readFileSync(canary, 'utf8'), CANARY);
+  assert.equal(statSync(canary).mode & 0o7777, 0o644);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function hostProcesses(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('sandbox escape attempts', () => {
+  test('root inside is an unprivileged id outside: what it creates belongs to the subordinate range', async () => {
+    const r = await run('id -u; touch /created-inside; ls /sys | wc -l');
+    assert.equal(r.exitCode, 0, r.output);
+    assert.match(r.output, /^0$/m);
+    assert.equal(lstatSync(join(root, 'created-inside')).uid, sandboxRootIds().uid);
+  });
+
+  test('writing a host file through /proc/1/root, /proc/self/root/.. or its host path changes nothing', async () => {
+    for (const p of [`/proc/1/root${canary}`, `/proc/self/root/..${canary}`, `/proc/self/root/../../..${canary}`, canary]) {
+      await run(`echo pwned > ${p} || true; chmod 777 ${p} 2>/dev/null || true`);
+      assertCanaryIntact();
+    }
+  });
+
+  test('a bind mount of / or a new mount does not reach the host', async () => {
+    const r = await run(`mkdir -p /mnt/x; mount --bind / /mnt/x 2>&1; mount -t tmpfs t /mnt/x 2>&1; echo pwned > /mnt/x${canary} 2>&1; ls /mnt/x${work} 2>&1; true`);
+    assert.equal(r.exitCode, 0);
+    assertCanaryIntact();
+    assert.doesNotMatch(r.output, /signing-key\.pem/);
+  });
+
+  test('mknod of the host disk is refused', async () => {
+    const dev = statSync('/').dev;
+    const [major, minor] = [Math.floor(dev / 256) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00)];
+    const r = await run(`mknod /tmp/disk b ${major} ${minor} && head -c 512 /tmp/disk | od -c | head -2`);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.output, /Operation not permitted/);
+  });
+
+  test('host secrets are out of sight: /etc/shadow and the signing key', async () => {
+    const hostShadow = readFileSync('/etc/shadow', 'utf8').split('\n').find((l) => l.startsWith('root:')) ?? '';
+    const r = await run(`cat /proc/1/root/etc/shadow /etc/shadow 2>&1; cat ${secret} /proc/1/root${secret} 2>&1; find / -xdev -name 'signing-key.pem' 2>/dev/null; true`);
+    assert.ok(!hostShadow || !r.output.includes(hostShadow), 'the host shadow line must not appear');
+    assert.ok(!r.output.includes(SECRET), 'the key must not appear');
+  });
+
+  test('no route to the host: 127.0.0.1:5432 is refused, and the mirror proxy refuses it too', async () => {
+    const r = await run(
+      `bash -c 'exec 3<>/dev/tcp/127.0.0.1/5432 && echo CONNECTED' 2>&1 || true
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT}; printf "CONNECT 127.0.0.1:5432 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" >&3; head -1 <&3' 2>&1
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT}; printf "GET http://127.0.0.1:5432/ HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n" >&3; head -1 <&3' 2>&1`,
+      { network: true },
+    );
+    assert.doesNotMatch(r.output, /CONNECTED/);
+    assert.match(r.output, /Connection refused/);
+    assert.equal((r.output.match(/HTTP\/1\.1 403/g) ?? []).length, 2, r.output);
+  });
+
+  test('a host process cannot be signalled', async () => {
+    const victim = spawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      const r = await run(`kill -9 ${victim.pid} 2>&1; kill -9 -1 2>&1; true`);
+      assert.match(r.output, /No such process/);
+      await new Promise((res) => setTimeout(res, 100));
+      assert.ok(alive(victim.pid!));
+    } finally {
+      victim.kill('SIGKILL');
+    }
+  });
+
+  test('a kernel module cannot be loaded', async () => {
+    // finit_module(2) with an empty file: EPERM without CAP_SYS_MODULE in the host's namespace
+    // (ENOSYS on a kernel built without modules, like some CI hosts': refused either way).
+    const r = await run(`: > /tmp/m.ko; perl -e 'open(my $f, "<", "/tmp/m.ko") or die; my $p = ""; syscall(313, fileno($f), $p, 0) == -1 and print "finit_module: $!\\n"'`);
+    assert.match(r.output, /finit_module: (Operation not permitted|Function not implemented)/);
+  });
+
+  test('scratch and files are bounded: /tmp quota and the largest file', async () => {
+    const r = await run('dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1; dd if=/dev/zero of=/root/big bs=1M count=64 2>&1; true', {
+      limits: { tmpBytes: 16 * 2 ** 20, fileBytes: 32 * 2 ** 20 },
+    });
+    assert.match(r.output, /No space left on device/);
+    assert.match(r.output, /File too large|exceeded/i);
+    assert.ok(statSync(join(root, 'root/big')).size <= 32 * 2 ** 20);
+    rmSync(join(root, 'root/big'), { force: true });
+  });
+
+  test('printing 1 GB is cut off at the output cap', async () => {
+    const t0 = Date.now();
+    const r = await run('head -c 1073741824 /dev/zero | tr "\\0" x', { limits: { outputBytes: 4 * 2 ** 20 } });
+    assert.equal(r.killed, 'output-limit');
+    assert.ok(r.output.length <= 4 * 2 ** 20);
+    assert.ok(Date.now() - t0 < 30_000);
+  });
+
+  test('running past the timeout kills the whole tree, detached children included', async () => {
+    const r = await run('setsid sleep 4242 & (sleep 4243 &) ; sleep 4244', { timeoutMs: 1500 });
+    assert.equal(r.killed, 'timeout');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepEqual(hostProcesses('sleep 424[234]'), []);
+  });
+
+  test('when the build process dies, nothing it started keeps running', async () => {
+    const script = `import { runInImage } from ${JSON.stringify(new URL('../../src/sandbox/index.js', import.meta.url).href)};
+runInImage(${JSON.stringify(root)}, 'setsid sleep 4343 & sleep 4344', { network: false });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && hostProcesses('sleep 434[34]').length < 2; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(hostProcesses('sleep 434[34]').length >= 1, 'the sandbox started');
+    child.kill('SIGKILL');
+    for (let i = 0; i < 40 && hostProcesses('sleep 434[34]').length > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(hostProcesses('sleep 434[34]'), []);
+  });
+});
