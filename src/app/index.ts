@@ -5,6 +5,7 @@ import { CatalogService } from '../catalog/index.js';
 import { AdmissionService, ComplianceService, ComplianceTriggers } from '../compliance/index.js';
 import { createFleet, type FleetService } from '../fleet/index.js';
 import { scratchDir, type Config } from '../config/index.js';
+import { parseQuota } from '../sandbox/index.js';
 import { GalleryService } from '../gallery/index.js';
 import { BuildService } from '../pipeline/build-service.js';
 import { RunStore } from '../pipeline/run-store.js';
@@ -41,7 +42,7 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const catalog = new CatalogService(store, artifacts, { home: config.home, region: BUILD_REGION });
   const gallery = new GalleryService(store, artifacts, { clock });
   const keyring = Keyring.forHome(config.home);
-  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), buildRegion: BUILD_REGION, catalog, gallery, keyring, clock };
+  const services: PipelineServices = { store, runs: new RunStore(store), artifacts, scratch: scratchDir(config), scratchQuotaBytes: parseQuota(config.scratchQuota), buildRegion: BUILD_REGION, catalog, gallery, keyring, clock };
   const builds = new BuildService(services, config.home);
   const compliance = new ComplianceService(store, { clock });
   const admission = new AdmissionService(compliance);

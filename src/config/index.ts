@@ -10,6 +10,8 @@ export interface Config {
   /** Fast scratch space for working root filesystems (RAM-backed when /dev/shm exists). Losing it is
    * safe: a run restores its rootfs from its last checkpoint artifact. */
   scratch?: string;
+  /** GOLDSMITH_SCRATCH_QUOTA: the most one build run may write into its scratch ("16G", "off"). */
+  scratchQuota?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -17,6 +19,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     home: resolve(env.GOLDSMITH_HOME || './.goldsmith'),
     databaseUrl: env.GOLDSMITH_DATABASE_URL || undefined,
     scratch: env.GOLDSMITH_SCRATCH || undefined,
+    scratchQuota: env.GOLDSMITH_SCRATCH_QUOTA || undefined,
   };
 }
 

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isGoldsmithError } from '../errors/index.js';
 import { unpackRootfs } from '../image/index.js';
+import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, unmountScratchQuota } from '../sandbox/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
 import type { RunRecord } from './run-store.js';
@@ -45,7 +46,9 @@ export class Runner {
     const scratchRun = join(this.services.scratch, run.id);
     const rootfs = join(scratchRun, 'rootfs');
     await mkdir(run.workDir, { recursive: true });
-    await mkdir(scratchRun, { recursive: true });
+    await mkdir(scratchRun, { recursive: true, mode: 0o700 });
+    // A hard size for everything the run's steps write (see scratch-quota.ts).
+    await mountScratchQuota(scratchRun, this.services.scratchQuotaBytes ?? DEFAULT_SCRATCH_QUOTA);
     run = await this.restoreIfNeeded(run, scratchRun, rootfs);
     const startIdx = this.steps.findIndex((s) => !(s.name in run.outputs));
     this.onEvent({ type: 'run.start', runId: run.id, template: run.templateName, resumed: Boolean(opts.resumed), from: this.steps[startIdx]?.name ?? 'done', at: now() });
@@ -105,7 +108,10 @@ export class Runner {
       }
     }
     // The working rootfs is kept only after a failure (to inspect); a needs-repair run restarts from prepare.
-    if (run.state !== 'failed') await rm(scratchRun, { recursive: true, force: true });
+    if (run.state !== 'failed') {
+      await unmountScratchQuota(scratchRun);
+      await rm(scratchRun, { recursive: true, force: true });
+    }
     this.onEvent({ type: 'run.end', runId: run.id, state: run.state, durationMs: Date.now() - started, at: now(), error: run.error ? { code: run.error.code, message: run.error.message } : undefined });
     return run;
   }

@@ -10,6 +10,8 @@ export interface PipelineServices {
   artifacts: ArtifactStore;
   /** Fast scratch directory for working root filesystems (see config.scratchDir). */
   scratch: string;
+  /** Hard size of one run's scratch in bytes (a tmpfs per run when root; 0 = none). Default 16 GiB. */
+  scratchQuotaBytes?: number;
   /** Region the build writes its artifacts to before publishing replicates them. */
   buildRegion: string;
   // Typed loosely here to keep this seam free of import cycles; the build service wires the real ones.

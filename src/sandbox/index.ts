@@ -4,3 +4,4 @@ export { DEFAULT_LIMITS, bwrapArgs, prlimitArgs, type SandboxSpec, type SandboxL
 export { sandboxIdRanges, pickRange, SANDBOX_ID_COUNT, type IdRange, type IdRanges } from './id-range.js';
 export { startMirrorProxy, allowedMirrors, type MirrorProxy } from './mirror-proxy.js';
 export { runHostTool, sandboxRootIds, adoptEmptyDir, type HostToolOptions } from './host-tool.js';
+export { mountScratchQuota, unmountScratchQuota, parseQuota, DEFAULT_SCRATCH_QUOTA } from './scratch-quota.js';

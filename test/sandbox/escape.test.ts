@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { unpackRootfs } from '../../src/image/index.js';
-import { PROXY_PORT, runInImage, sandboxRootIds, type ImageRunOptions } from '../../src/sandbox/index.js';
+import { PROXY_PORT, mountScratchQuota, runInImage, sandboxRootIds, unmountScratchQuota, type ImageRunOptions } from '../../src/sandbox/index.js';
 import { cachedMinbase } from '../support/base-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'gs-escape-'));
@@ -155,3 +155,24 @@ runInImage(${JSON.stringify(root)}, 'setsid sleep 4343 & sleep 4344', { network:
     assert.deepEqual(hostProcesses('sleep 434[34]'), []);
   });
 });
+
+describe('scratch quota', () => {
+  test('a step cannot write more into its image than the run\'s scratch quota, and the host keeps its space', async () => {
+    const dir = join(work, 'quota-run');
+    mkdirSync(dir);
+    const imageBytes = Number(execFileSync('du', ['-sb', root], { encoding: 'utf8' }).split('\t')[0]);
+    const quota = imageBytes + 64 * 2 ** 20;
+    assert.equal(await mountScratchQuota(dir, quota), true);
+    try {
+      const tree = join(dir, 'rootfs');
+      execFileSync('cp', ['-a', root, tree]); // owners kept: the sandbox's root owns its `/`
+      const r = await runInImage(tree, 'set +e\ndd if=/dev/zero of=/fill bs=1M count=1024 2>&1; true', { network: false });
+      assert.match(r.output, /No space left on device/);
+      assert.ok(statSync(join(tree, 'fill')).size < 128 * 2 ** 20);
+    } finally {
+      await unmountScratchQuota(dir);
+    }
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), false, 'nothing stays mounted');
+  });
+});
+
