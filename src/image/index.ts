@@ -10,6 +10,20 @@ export {
   type DiskImage,
   type DiskImageOptions,
 } from './disk-image.js';
-export { readOsRelease, parseOsRelease, osReleaseFromFields, type OsRelease } from './os-release.js';
+export { readOsRelease, parseOsRelease, osReleaseFromFields, MAX_OS_RELEASE_BYTES, type OsRelease } from './os-release.js';
 export { runTool, captureTool, runPipe, type OutputListener, type ToolOptions } from './run-tool.js';
 export { usedInodes, pinInodeTimes } from './inode-times.js';
+export {
+  resolveInRoot,
+  readFileInRoot,
+  readOptionalFileInRoot,
+  readVerifiedFileSync,
+  writeFileInRoot,
+  mkdirInRoot,
+  removeInRoot,
+  describeStat,
+  DEFAULT_MAX_READ_BYTES,
+  type RootPath,
+  type RootFile,
+  type WriteOptions,
+} from './root-fs.js';

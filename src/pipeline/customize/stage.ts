@@ -1,26 +1,26 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { FailedError, IntegrityError, InputError } from '../../errors/index.js';
+import { mkdirInRoot, removeInRoot, writeFileInRoot } from '../../image/root-fs.js';
 
 /** The staging directory inside the rootfs where files are placed for a step (removed after). */
 export const STAGE_IN_ROOT = '/tmp/.goldsmith-stage';
 
-/** Create the staging dir, refusing a rootfs whose /tmp is not a real directory (a symlink could
- * point the write at the host). */
+/** Create the staging dir, refusing a rootfs whose /tmp is not a real directory. Every step runs as
+ * root in the image and may have replaced /tmp or the stage with links by the time this runs again,
+ * so the stage is removed, created and written only through the confined image/root-fs calls. */
 export async function stageDir(rootfs: string): Promise<string> {
   const tmp = join(rootfs, 'tmp');
   const st = await lstat(tmp).catch(() => undefined);
   if (!st) await mkdir(tmp, { mode: 0o1777 });
   else if (!st.isDirectory()) throw new FailedError('CUSTOMIZE_UNSAFE_ROOTFS', '/tmp in the image is not a directory', { where: tmp });
-  const dir = join(rootfs, STAGE_IN_ROOT);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  await removeInRoot(rootfs, STAGE_IN_ROOT);
+  return (await mkdirInRoot(rootfs, STAGE_IN_ROOT, 0o700)).hostPath;
 }
 
 export async function clearStage(rootfs: string): Promise<void> {
-  await rm(join(rootfs, STAGE_IN_ROOT), { recursive: true, force: true });
+  await removeInRoot(rootfs, STAGE_IN_ROOT);
 }
 
 /** Read a template-referenced file and check its sha256 again at build time (the file may have
@@ -40,9 +40,10 @@ export async function readVerified(baseDir: string, source: string, sha256: stri
 
 /** Put bytes into the stage; returns the path as seen inside the chroot. */
 export async function stageBytes(rootfs: string, name: string, bytes: Buffer): Promise<string> {
-  const dir = await stageDir(rootfs);
-  await writeFile(join(dir, name), bytes, { mode: 0o600 });
-  return `${STAGE_IN_ROOT}/${name}`;
+  await stageDir(rootfs);
+  const at = `${STAGE_IN_ROOT}/${name}`;
+  await writeFileInRoot(rootfs, at, bytes, { mode: 0o600 });
+  return at;
 }
 
 /** A CA certificate must be a PEM X.509 certificate with the CA basic constraint. */

@@ -1,6 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { packRootfs } from '../../image/index.js';
+import { packRootfs, writeFileInRoot } from '../../image/index.js';
 import type { CustomizeStep } from '../../template/types.js';
 import { runInRoot } from '../executor.js';
 import { GENERALIZE_SCRIPT, POLICY_RC_D } from '../customize/generalize.js';
@@ -25,9 +23,9 @@ export const customize: StepDefinition = {
 
     await stageDir(ctx.rootfs); // refuses a rootfs whose /tmp is a symlink
     await clearStage(ctx.rootfs);
-    await mkdir(join(ctx.rootfs, 'usr/sbin'), { recursive: true });
-    await writeFile(join(ctx.rootfs, 'usr/sbin/policy-rc.d'), POLICY_RC_D);
-    await chmod(join(ctx.rootfs, 'usr/sbin/policy-rc.d'), 0o755);
+    // Confined: a base whose usr/sbin or policy-rc.d is a link to the host gets the file inside its
+    // own root (the link is followed inside the image, or replaced), never on the host.
+    await writeFileInRoot(ctx.rootfs, '/usr/sbin/policy-rc.d', POLICY_RC_D, { mode: 0o755 });
 
     const timings: Array<{ name: string; type: string; durationMs: number }> = [];
     for (const { step, where } of steps) {
