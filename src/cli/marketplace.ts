@@ -38,6 +38,11 @@ function details(e: CatalogEntry): string {
     );
   }
   if (e.source) lines.push(['imported from', `${e.source.file} (${e.source.digest})`]);
+  if (e.source?.allowances) lines.push(['allowed', Object.keys(e.source.allowances).join(', ')]);
+  if (e.source?.specialFiles?.length) {
+    const count = (k: string) => e.source!.specialFiles!.filter((f) => f.kind === k).length;
+    lines.push(['special files', `${count('device')} device(s), ${count('setuid') + count('setgid')} setuid/setgid, ${count('world-writable')} world-writable (--json lists them)`]);
+  }
   lines.push(['created', e.createdAt]);
   return lines.map(([k, v]) => `${(k + ':').padEnd(19)} ${String(v)}`).join('\n');
 }
@@ -134,9 +139,13 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
 
   refOptions(mp.command('import <tarball> [urn]'))
     .description('import a rootfs tarball of any distro (.tar, .tar.gz, .tar.xz, .tar.zst)')
+    .option('--allow-devices', 'accept device nodes beyond the standard /dev set (null, zero, full, random, urandom, tty, console, ptmx)')
+    .option('--allow-unowned-setuid', 'accept setuid/setgid files that no installed package (dpkg, apk) owns')
+    .option('--allow-world-writable', 'accept world-writable files and directories without the sticky bit')
     .option('--json', 'print JSON')
-    .action(async (file: string, urn: string | undefined, o: Partial<RefOptions> & { json?: boolean }) => {
-      const e = await (await ctx.app()).catalog.importTarball(file, newRef(urn, o));
+    .action(async (file: string, urn: string | undefined, o: Partial<RefOptions> & { json?: boolean; allowDevices?: boolean; allowUnownedSetuid?: boolean; allowWorldWritable?: boolean }) => {
+      const allow = { allowDevices: !!o.allowDevices, allowUnownedSetuid: !!o.allowUnownedSetuid, allowWorldWritable: !!o.allowWorldWritable };
+      const e = await (await ctx.app()).catalog.importTarball(file, newRef(urn, o), { allow });
       emit(o, e, () => `imported ${formatCatalogRef(e)}: ${e.os?.prettyName} as ${e.artifact?.digest} (${mib(e.artifact?.size)})`);
     });
 

@@ -1,5 +1,17 @@
 /** Root filesystem archives and disk images: the I/O edge that runs tar, zstd, mke2fs and qemu-img. */
-export { packRootfs, unpackRootfs, readArchiveOsRelease, reproducibleTarArgs, assertEpoch, ZSTD_LEVEL, type PackOptions } from './rootfs-archive.js';
+export { packRootfs, unpackRootfs, readArchiveOsRelease, reproducibleTarArgs, assertEpoch, ZSTD_LEVEL, type PackOptions, type UnpackOptions } from './rootfs-archive.js';
+export {
+  listArchive,
+  parseListLine,
+  parseModeString,
+  archiveLimits,
+  allowedExpansion,
+  DEFAULT_ARCHIVE_LIMITS,
+  type ArchiveEntry,
+  type ArchiveLimits,
+  type ArchiveListing,
+} from './archive-listing.js';
+export { specialFiles, ownedPaths, apkOwnedFiles, resolveArchivePath, isStandardDevice, type ImportAllowances, type SpecialFile } from './special-files.js';
 export {
   makeDiskImage,
   inspectDiskImage,

@@ -2,8 +2,9 @@ import { open, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sha256File } from '../artifacts/index.js';
-import { InputError } from '../errors/index.js';
-import { osReleaseFromFields, parseOsRelease, type OsRelease } from './os-release.js';
+import { InputError, isGoldsmithError } from '../errors/index.js';
+import { archiveLimits, listArchive, type ArchiveLimits, type ArchiveListing } from './archive-listing.js';
+import { MAX_OS_RELEASE_BYTES, osReleaseFromFields, parseOsRelease, type OsRelease } from './os-release.js';
 import { captureTool, runPipe, runTool, type OutputListener } from './run-tool.js';
 
 /** zstd level for rootfs archives: fixed so a rebuild gives the same bytes; 3 is zstd's fast default. */
@@ -78,42 +79,81 @@ export async function packRootfs(dir: string, outFile: string, opts: PackOptions
   return { digest: await sha256File(outFile), size };
 }
 
+export interface UnpackOptions {
+  onOutput?: OutputListener;
+  /** Expansion limits; default archiveLimits() (environment overrides, else the defaults). */
+  limits?: ArchiveLimits;
+  /** Looks at the listing before anything is written; throw to refuse the archive (import's special-file policy). */
+  check?: (listing: ArchiveListing) => Promise<void> | void;
+}
+
 /**
  * Unpack a rootfs archive (.tar, .tar.gz, .tar.xz, .tar.zst: tar detects the compression) into dir,
  * keeping numeric owners, modes, xattrs (security.capability for ping) and device nodes.
+ * The archive is listed first and refused (IMAGE_ARCHIVE_TOO_LARGE) when it would expand past the
+ * limits, so a bomb never reaches the disk; a directory this call created is removed on any failure.
+ * Returns the listing.
  */
-export async function unpackRootfs(file: string, dir: string, opts: { onOutput?: OutputListener } = {}): Promise<void> {
+export async function unpackRootfs(file: string, dir: string, opts: UnpackOptions = {}): Promise<ArchiveListing> {
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile()) throw new InputError('IMAGE_ARCHIVE_NOT_FOUND', `rootfs archive ${file} does not exist`, { where: file });
+  const listing = await listArchive(file, opts.limits ?? archiveLimits());
+  await opts.check?.(listing);
+  const created = (await stat(dir).catch(() => undefined)) === undefined;
   await mkdir(dir, { recursive: true });
-  await runTool(
-    'tar',
-    [
-      '--extract',
-      `--file=${file}`,
-      `--directory=${dir}`,
-      '--numeric-owner',
-      '--same-owner',
-      '--same-permissions',
-      '--xattrs',
-      '--xattrs-include=*',
-      '--delay-directory-restore',
-    ],
-    { onOutput: opts.onOutput, env: { ...process.env, LC_ALL: 'C' } },
-  );
+  try {
+    await runTool(
+      'tar',
+      [
+        '--extract',
+        `--file=${file}`,
+        `--directory=${dir}`,
+        '--numeric-owner',
+        '--same-owner',
+        '--same-permissions',
+        '--xattrs',
+        '--xattrs-include=*',
+        '--delay-directory-restore',
+      ],
+      { onOutput: opts.onOutput, env: { ...process.env, LC_ALL: 'C' } },
+    );
+  } catch (e) {
+    if (created) await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return listing;
 }
 
 /**
  * Read os-release from a rootfs archive without unpacking it: usr/lib/os-release is preferred
- * because etc/os-release is usually a symlink to it, which tar cannot print.
+ * because etc/os-release is usually a symlink to it, which tar cannot print. Only a regular file
+ * entry is printed (a link in the archive is never followed on the host), at most
+ * MAX_OS_RELEASE_BYTES of it; the archive's expansion limits are checked on the way.
  */
-export async function readArchiveOsRelease(file: string): Promise<OsRelease | undefined> {
-  const names = (await captureTool('tar', ['--list', `--file=${file}`])).split('\n');
-  const pick = ['usr/lib/os-release', 'etc/os-release']
-    .flatMap((p) => [p, `./${p}`, `/${p}`])
-    .find((p) => names.includes(p));
-  if (!pick) return undefined;
-  const text = await captureTool('tar', ['--extract', '--to-stdout', `--file=${file}`, pick]);
-  if (!text.trim()) return undefined;
-  return osReleaseFromFields(parseOsRelease(text));
+export async function readArchiveOsRelease(file: string, opts: { limits?: ArchiveLimits } = {}): Promise<OsRelease | undefined> {
+  const { entries } = await listArchive(file, opts.limits ?? archiveLimits());
+  for (const want of ['usr/lib/os-release', 'etc/os-release']) {
+    const hits = entries.filter((e) => e.path === want);
+    const e = hits[hits.length - 1]; // tar extracts the last of duplicate names
+    if (!e || e.type !== '-') continue;
+    if (e.size > MAX_OS_RELEASE_BYTES) {
+      throw new InputError('IMAGE_FILE_TOO_LARGE', `/${want} in ${file} is ${e.size} bytes; at most ${MAX_OS_RELEASE_BYTES} are read`, { where: `/${want}` });
+    }
+    let text: string;
+    try {
+      // The stored name, exactly; of duplicates, the last (the one extraction would leave).
+      const nth = hits.filter((h) => h.raw === e.raw).length;
+      text = await captureTool('tar', ['--extract', '--to-stdout', `--file=${file}`, `--occurrence=${nth}`, '--no-wildcards', '--', e.raw], {
+        maxBytes: MAX_OS_RELEASE_BYTES,
+      });
+    } catch (err) {
+      if (isGoldsmithError(err) && err.code === 'IMAGE_TOOL_OUTPUT_TOO_LARGE') {
+        throw new InputError('IMAGE_FILE_TOO_LARGE', `/${want} in ${file} is larger than ${MAX_OS_RELEASE_BYTES} bytes`, { where: `/${want}` });
+      }
+      throw err;
+    }
+    if (!text.trim()) return undefined;
+    return osReleaseFromFields(parseOsRelease(text));
+  }
+  return undefined;
 }
