@@ -3,6 +3,7 @@ import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { FailedError, IntegrityError, InputError } from '../../errors/index.js';
 import { mkdirInRoot, removeInRoot, writeFileInRoot } from '../../image/root-fs.js';
+import { POLICY_RC_D } from './generalize.js';
 
 /** The staging directory inside the rootfs where files are placed for a step (removed after). */
 export const STAGE_IN_ROOT = '/tmp/.goldsmith-stage';
@@ -21,6 +22,15 @@ export async function stageDir(rootfs: string): Promise<string> {
 
 export async function clearStage(rootfs: string): Promise<void> {
   await removeInRoot(rootfs, STAGE_IN_ROOT);
+}
+
+/**
+ * Install /usr/sbin/policy-rc.d so packages do not start services in the image. Confined: a base
+ * whose usr/sbin or policy-rc.d is a link to the host gets the file inside its own root (the link
+ * is followed inside the image, or replaced), never on the host; the mode is set through the fd.
+ */
+export async function installPolicyRcD(rootfs: string): Promise<void> {
+  await writeFileInRoot(rootfs, '/usr/sbin/policy-rc.d', POLICY_RC_D, { mode: 0o755 });
 }
 
 /** Read a template-referenced file and check its sha256 again at build time (the file may have

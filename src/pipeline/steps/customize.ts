@@ -1,9 +1,9 @@
-import { packRootfs, writeFileInRoot } from '../../image/index.js';
+import { packRootfs } from '../../image/index.js';
 import type { CustomizeStep } from '../../template/types.js';
 import { runInRoot } from '../executor.js';
-import { GENERALIZE_SCRIPT, POLICY_RC_D } from '../customize/generalize.js';
+import { GENERALIZE_SCRIPT } from '../customize/generalize.js';
 import { runCustomizeStep } from '../customize/run-step.js';
-import { stageDir, clearStage } from '../customize/stage.js';
+import { stageDir, clearStage, installPolicyRcD } from '../customize/stage.js';
 import type { StepDefinition } from '../step.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
 
@@ -23,9 +23,7 @@ export const customize: StepDefinition = {
 
     await stageDir(ctx.rootfs); // refuses a rootfs whose /tmp is a symlink
     await clearStage(ctx.rootfs);
-    // Confined: a base whose usr/sbin or policy-rc.d is a link to the host gets the file inside its
-    // own root (the link is followed inside the image, or replaced), never on the host.
-    await writeFileInRoot(ctx.rootfs, '/usr/sbin/policy-rc.d', POLICY_RC_D, { mode: 0o755 });
+    await installPolicyRcD(ctx.rootfs);
 
     const timings: Array<{ name: string; type: string; durationMs: number }> = [];
     for (const { step, where } of steps) {
