@@ -39,12 +39,17 @@ function details(e: CatalogEntry): string {
   }
   if (e.source) lines.push(['imported from', `${e.source.file} (${e.source.digest})`]);
   if (e.source?.allowances) lines.push(['allowed', Object.keys(e.source.allowances).join(', ')]);
-  if (e.source?.specialFiles?.length) {
-    const count = (k: string) => e.source!.specialFiles!.filter((f) => f.kind === k).length;
-    lines.push(['special files', `${count('device')} device(s), ${count('setuid') + count('setgid')} setuid/setgid, ${count('world-writable')} world-writable (--json lists them)`]);
-  }
+  if (specialSummary(e)) lines.push(['special files', specialSummary(e)]);
   lines.push(['created', e.createdAt]);
   return lines.map(([k, v]) => `${(k + ':').padEnd(19)} ${String(v)}`).join('\n');
+}
+
+/** What an import accepted: device nodes, setuid/setgid and world-writable files ('' when none). */
+function specialSummary(e: CatalogEntry): string {
+  const files = e.source?.specialFiles ?? [];
+  if (!files.length) return '';
+  const count = (...k: string[]) => files.filter((f) => k.includes(f.kind)).length;
+  return `${count('device')} device node(s), ${count('setuid', 'setgid')} setuid/setgid, ${count('world-writable')} world-writable file(s) (--json lists them)`;
 }
 
 function intOption(v: string | undefined, flag: string): number | undefined {
@@ -146,7 +151,7 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
     .action(async (file: string, urn: string | undefined, o: Partial<RefOptions> & { json?: boolean; allowDevices?: boolean; allowUnownedSetuid?: boolean; allowWorldWritable?: boolean }) => {
       const allow = { allowDevices: !!o.allowDevices, allowUnownedSetuid: !!o.allowUnownedSetuid, allowWorldWritable: !!o.allowWorldWritable };
       const e = await (await ctx.app()).catalog.importTarball(file, newRef(urn, o), { allow });
-      emit(o, e, () => `imported ${formatCatalogRef(e)}: ${e.os?.prettyName} as ${e.artifact?.digest} (${mib(e.artifact?.size)})`);
+      emit(o, e, () => `imported ${formatCatalogRef(e)}: ${e.os?.prettyName} as ${e.artifact?.digest} (${mib(e.artifact?.size)})${specialSummary(e) ? `; ${specialSummary(e)}` : ''}`);
     });
 
   mp.command('build <urn>')

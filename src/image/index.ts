@@ -28,7 +28,6 @@ export { usedInodes, pinInodeTimes } from './inode-times.js';
 export {
   resolveInRoot,
   readFileInRoot,
-  readOptionalFileInRoot,
   readVerifiedFileSync,
   writeFileInRoot,
   mkdirInRoot,

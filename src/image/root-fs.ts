@@ -216,13 +216,6 @@ export async function readFileInRoot(root: string, imagePath: string, opts: { ma
   }
 }
 
-/** Like readFileInRoot, but a non-regular file counts as absent (for optional files whose absence is already handled). */
-export async function readOptionalFileInRoot(root: string, imagePath: string, opts: { maxBytes?: number } = {}): Promise<RootFile | undefined> {
-  const r = await resolveInRoot(root, imagePath);
-  if (!r.stat || r.stat.isDirectory()) return undefined;
-  return readFileInRoot(root, imagePath, opts);
-}
-
 function unsafeDir(imagePath: string, why: string): InputError {
   return new InputError('IMAGE_UNSAFE_PATH', `cannot create ${imagePath} in the image: ${why}`, { where: imagePath });
 }
