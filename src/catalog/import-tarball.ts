@@ -1,8 +1,10 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../artifacts/index.js';
-import { InputError, IntegrityError, isGoldsmithError } from '../errors/index.js';
+import { InputError, isGoldsmithError } from '../errors/index.js';
 import {
   apkOwnedFiles,
+  archiveLimits,
   captureTool,
   ownedPaths,
   packRootfs,
@@ -57,9 +59,9 @@ async function packageOwned(file: string, listing: ArchiveListing): Promise<Set<
  * Judge the archive's device nodes, setuid/setgid and world-writable files before anything is
  * extracted (see image/special-files for the defaults); refuses with CATALOG_UNSAFE_FILES.
  */
-async function judgeSpecialFiles(file: string, listing: ArchiveListing, allow: ImportAllowances): Promise<SpecialFile[]> {
+async function judgeSpecialFiles(copy: string, file: string, listing: ArchiveListing, allow: ImportAllowances): Promise<SpecialFile[]> {
   const setuid = listing.entries.some((e) => e.type === '-' && e.mode & 0o6000);
-  const owned = setuid && !allow.allowUnownedSetuid ? await packageOwned(file, listing) : new Set<string>();
+  const owned = setuid && !allow.allowUnownedSetuid ? await packageOwned(copy, listing) : new Set<string>();
   const found = specialFiles(listing.entries, owned, allow);
   const refused = found.filter((f) => !f.allowed);
   if (refused.length) {
@@ -83,18 +85,28 @@ async function judgeSpecialFiles(file: string, listing: ArchiveListing, allow: I
  * Turn any rootfs tarball into a reproducible base: list it (refusing expansion past the limits and
  * files the allowances do not cover), unpack it, require an os-release (else it is not a root
  * filesystem; read confined to the tree), and repack it with fixed mtimes and sorted entries, so two
- * tarballs of the same tree import as the same artifact.
+ * tarballs of the same tree import as the same artifact. The tarball is copied into the work
+ * directory first and only the copy is read, so what was listed and judged is what is extracted.
  */
 export async function repackTarball(file: string, work: string, opts: ImportOptions): Promise<RepackedTarball> {
-  const sourceDigest = await sha256File(file);
+  const limits = opts.limits ?? archiveLimits();
+  const size = (await stat(file)).size;
+  if (size > limits.maxBytes) {
+    throw new InputError('IMAGE_ARCHIVE_TOO_LARGE', `${file} is ${size} bytes, more than the ${limits.maxBytes} an archive may expand to`, { where: file });
+  }
+  await mkdir(work, { recursive: true });
+  const copy = join(work, 'source.tar');
+  await copyFile(file, copy);
+  const sourceDigest = await sha256File(copy);
   const rootfs = join(work, 'rootfs');
   let special: SpecialFile[] = [];
   try {
-    await unpackRootfs(file, rootfs, {
+    await unpackRootfs(copy, rootfs, {
       onOutput: opts.onOutput,
-      ...(opts.limits ? { limits: opts.limits } : {}),
+      limits,
+      label: file,
       check: async (listing) => {
-        special = await judgeSpecialFiles(file, listing, opts);
+        special = await judgeSpecialFiles(copy, file, listing, opts);
       },
     });
   } catch (e) {
@@ -105,10 +117,6 @@ export async function repackTarball(file: string, work: string, opts: ImportOpti
       });
     }
     throw e;
-  }
-  // What was judged must be what was extracted: the file is read three times (list, lists, extract).
-  if ((await sha256File(file)) !== sourceDigest) {
-    throw new IntegrityError('CATALOG_TARBALL_CHANGED', `${file} changed while it was being imported; import it again`, { where: file });
   }
   for (const f of special) opts.onOutput?.(`import: ${f.kind} ${f.path} (${f.detail})`);
   const os = await readOsRelease(rootfs);

@@ -171,7 +171,7 @@ function tooLarge(file: string, why: string, data: Record<string, unknown>): Inp
  * List an archive (any compression tar detects) and enforce the limits while tar runs: tar is killed
  * as soon as the running total passes them, so a bomb costs a header's worth of decompression.
  */
-export async function listArchive(file: string, limits: ArchiveLimits = archiveLimits()): Promise<ArchiveListing> {
+export async function listArchive(file: string, limits: ArchiveLimits = archiveLimits(), label = file): Promise<ArchiveListing> {
   const compressedBytes = (await stat(file)).size;
   const allowed = allowedExpansion(compressedBytes, limits);
   const entries: ArchiveEntry[] = [];
@@ -194,17 +194,17 @@ export async function listArchive(file: string, limits: ArchiveLimits = archiveL
     for (const raw of lines) {
       // latin1 keeps every byte; the C quoting means names are ASCII anyway.
       const e = parseListLine(raw);
-      if (!e) return stop(new InputError('IMAGE_ARCHIVE_UNREADABLE', `${file}: cannot parse tar's listing line ${JSON.stringify(raw.slice(0, 200))}`, { where: file }));
+      if (!e) return stop(new InputError('IMAGE_ARCHIVE_UNREADABLE', `${label}: cannot parse tar's listing line ${JSON.stringify(raw.slice(0, 200))}`, { where: label }));
       entries.push(e);
       if (e.type !== 'h' && e.type !== 'l' && e.type !== 'd') expandedBytes += e.size;
       if (entries.length > limits.maxEntries) {
-        return stop(tooLarge(file, `holds more than ${limits.maxEntries} entries`, { entries: entries.length, maxEntries: limits.maxEntries }));
+        return stop(tooLarge(label, `holds more than ${limits.maxEntries} entries`, { entries: entries.length, maxEntries: limits.maxEntries }));
       }
       if (expandedBytes > allowed) {
         const ratio = limits.maxRatio * compressedBytes;
         return stop(
           tooLarge(
-            file,
+            label,
             `expands to more than ${allowed} bytes (reached at /${e.path}, ${e.size} bytes): at most ${limits.maxBytes} bytes` +
               (allowed < limits.maxBytes ? `, and at most ${limits.maxRatio}× its ${compressedBytes} compressed bytes (${ratio})` : ''),
             { path: '/' + e.path, expandedBytes, allowed, compressedBytes, ...limits },
@@ -221,7 +221,7 @@ export async function listArchive(file: string, limits: ArchiveLimits = archiveL
   if (refused) throw refused;
   if (code !== 0) {
     const tail = stderr.join('').trim().split('\n').slice(-5).join(' | ');
-    throw new FailedError('IMAGE_TOOL_FAILED', `tar exited with ${code}: ${tail}`, { where: `tar --list --file=${file}`, data: { exitCode: code } });
+    throw new FailedError('IMAGE_TOOL_FAILED', `tar exited with ${code}: ${tail}`, { where: `tar --list --file=${label}`, data: { exitCode: code } });
   }
   return { entries, expandedBytes, compressedBytes };
 }

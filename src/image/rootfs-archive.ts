@@ -83,6 +83,8 @@ export interface UnpackOptions {
   onOutput?: OutputListener;
   /** Expansion limits; default archiveLimits() (environment overrides, else the defaults). */
   limits?: ArchiveLimits;
+  /** How errors name the archive (import unpacks a private copy of the user's file); default the path. */
+  label?: string;
   /** Looks at the listing before anything is written; throw to refuse the archive (import's special-file policy). */
   check?: (listing: ArchiveListing) => Promise<void> | void;
 }
@@ -97,7 +99,7 @@ export interface UnpackOptions {
 export async function unpackRootfs(file: string, dir: string, opts: UnpackOptions = {}): Promise<ArchiveListing> {
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile()) throw new InputError('IMAGE_ARCHIVE_NOT_FOUND', `rootfs archive ${file} does not exist`, { where: file });
-  const listing = await listArchive(file, opts.limits ?? archiveLimits());
+  const listing = await listArchive(file, opts.limits ?? archiveLimits(), opts.label);
   await opts.check?.(listing);
   const created = (await stat(dir).catch(() => undefined)) === undefined;
   await mkdir(dir, { recursive: true });

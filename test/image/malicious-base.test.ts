@@ -201,6 +201,7 @@ describe('importing a malicious archive', () => {
       assert.equal(e.code, 'IMAGE_ARCHIVE_TOO_LARGE');
       assert.equal(e.data.path, '/big');
       assert.match(e.message, /nothing was extracted/);
+      assert.ok(e.message.startsWith(file), 'the error names the file the user gave, not the private copy');
       return true;
     });
     assert.equal(existsSync(join(work, 'rootfs')), false);
