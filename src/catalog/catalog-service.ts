@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { InputError, NotFoundError } from '../errors/index.js';
-import { readArchiveOsRelease, type OutputListener } from '../image/index.js';
+import { readArchiveOsRelease, type ImportAllowances, type OutputListener } from '../image/index.js';
 import type { Store } from '../store/index.js';
 import { readAptSources } from './apt-sources.js';
 import { CatalogRepo } from './catalog-repo.js';
@@ -76,18 +76,29 @@ export class CatalogService {
    * Import an existing rootfs tarball (.tar, .tar.gz, .tar.xz, .tar.zst; any distro). It is unpacked,
    * checked for an os-release, and repacked reproducibly before it is stored.
    */
-  async importTarball(file: string, ref: CatalogRef, opts: { onOutput?: OutputListener } = {}): Promise<CatalogEntry> {
+  async importTarball(file: string, ref: CatalogRef, opts: { onOutput?: OutputListener; allow?: ImportAllowances } = {}): Promise<CatalogEntry> {
     validateRef(ref, false);
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new InputError('CATALOG_IMPORT_NOT_FOUND', `tarball ${file} does not exist`, { where: file });
     await this.repo.assertAbsent(ref); // before the slow part; insert checks again
     const work = await this.workDir('import-');
     try {
-      const { archive, size, os, sourceDigest } = await repackTarball(file, work, { sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH, onOutput: opts.onOutput });
+      const allow = Object.fromEntries(Object.entries(opts.allow ?? {}).filter(([, v]) => v === true)) as ImportAllowances;
+      const { archive, size, os, sourceDigest, specialFiles } = await repackTarball(file, work, {
+        sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
+        onOutput: opts.onOutput,
+        ...allow,
+      });
       const put = await this.artifacts.putFile(this.region, archive);
       return await this.repo.insert(ref, {
         kind: 'import',
-        source: { file: basename(file), digest: sourceDigest, osId: os.id },
+        source: {
+          file: basename(file),
+          digest: sourceDigest,
+          osId: os.id,
+          ...(Object.keys(allow).length ? { allowances: allow } : {}),
+          ...(specialFiles.length ? { specialFiles } : {}),
+        },
         artifact: { digest: put.digest, size, region: this.region },
         os: baseOs(os),
       });

@@ -1,4 +1,4 @@
-import type { OsRelease } from '../image/index.js';
+import type { ImportAllowances, OsRelease, SpecialFile } from '../image/index.js';
 
 /** A catalog reference, as in `az vm image` URNs: publisher:offer:sku:version (version may be "latest"). */
 export interface CatalogRef {
@@ -52,8 +52,12 @@ export interface CatalogEntry extends CatalogRef {
   recipe?: NormalizedRecipe;
   /** sha256 of the canonical JSON of the recipe: the cache key of the built base. */
   recipeDigest?: string;
-  /** Where an imported entry came from (file name and digest of the original tarball). */
-  source?: { file: string; digest: string; osId?: string };
+  /**
+   * Where an imported entry came from (file name and digest of the original tarball), the
+   * allowances it was imported with, and the device nodes, setuid/setgid and world-writable files
+   * it holds (accepted by default or by those allowances).
+   */
+  source?: { file: string; digest: string; osId?: string; allowances?: ImportAllowances; specialFiles?: SpecialFile[] };
   /** The base rootfs .tar.zst, once built or imported. */
   artifact?: { digest: string; size: number; region: string };
   os?: BaseOs;

@@ -38,8 +38,18 @@ function details(e: CatalogEntry): string {
     );
   }
   if (e.source) lines.push(['imported from', `${e.source.file} (${e.source.digest})`]);
+  if (e.source?.allowances) lines.push(['allowed', Object.keys(e.source.allowances).join(', ')]);
+  if (specialSummary(e)) lines.push(['special files', specialSummary(e)]);
   lines.push(['created', e.createdAt]);
   return lines.map(([k, v]) => `${(k + ':').padEnd(19)} ${String(v)}`).join('\n');
+}
+
+/** What an import accepted: device nodes, setuid/setgid and world-writable files ('' when none). */
+function specialSummary(e: CatalogEntry): string {
+  const files = e.source?.specialFiles ?? [];
+  if (!files.length) return '';
+  const count = (...k: string[]) => files.filter((f) => k.includes(f.kind)).length;
+  return `${count('device')} device node(s), ${count('setuid', 'setgid')} setuid/setgid, ${count('world-writable')} world-writable file(s) (--json lists them)`;
 }
 
 function intOption(v: string | undefined, flag: string): number | undefined {
@@ -134,10 +144,14 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
 
   refOptions(mp.command('import <tarball> [urn]'))
     .description('import a rootfs tarball of any distro (.tar, .tar.gz, .tar.xz, .tar.zst)')
+    .option('--allow-devices', 'accept device nodes beyond the standard /dev set (null, zero, full, random, urandom, tty, console, ptmx)')
+    .option('--allow-unowned-setuid', 'accept setuid/setgid files that no installed package (dpkg, apk) owns')
+    .option('--allow-world-writable', 'accept world-writable files and directories without the sticky bit')
     .option('--json', 'print JSON')
-    .action(async (file: string, urn: string | undefined, o: Partial<RefOptions> & { json?: boolean }) => {
-      const e = await (await ctx.app()).catalog.importTarball(file, newRef(urn, o));
-      emit(o, e, () => `imported ${formatCatalogRef(e)}: ${e.os?.prettyName} as ${e.artifact?.digest} (${mib(e.artifact?.size)})`);
+    .action(async (file: string, urn: string | undefined, o: Partial<RefOptions> & { json?: boolean; allowDevices?: boolean; allowUnownedSetuid?: boolean; allowWorldWritable?: boolean }) => {
+      const allow = { allowDevices: !!o.allowDevices, allowUnownedSetuid: !!o.allowUnownedSetuid, allowWorldWritable: !!o.allowWorldWritable };
+      const e = await (await ctx.app()).catalog.importTarball(file, newRef(urn, o), { allow });
+      emit(o, e, () => `imported ${formatCatalogRef(e)}: ${e.os?.prettyName} as ${e.artifact?.digest} (${mib(e.artifact?.size)})${specialSummary(e) ? `; ${specialSummary(e)}` : ''}`);
     });
 
   mp.command('build <urn>')

@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFileInRoot } from './root-fs.js';
+
+/** os-release files are a few hundred bytes; anything past this is not one. */
+export const MAX_OS_RELEASE_BYTES = 64 * 1024;
 
 /** The fields of os-release(5) Goldsmith reads; all other keys are kept in `fields`. */
 export interface OsRelease {
@@ -36,16 +38,14 @@ export function osReleaseFromFields(fields: Record<string, string>): OsRelease {
 /**
  * Read a rootfs's os-release: etc/os-release, else usr/lib/os-release (the spec's fallback).
  * Returns undefined when neither exists, which callers take to mean "not a root filesystem".
+ * Links resolve inside the root (etc/os-release -> /etc/passwd reads the image's passwd, never the
+ * host's); a FIFO, device or oversized file is refused with an error naming the path.
  */
 export async function readOsRelease(rootfs: string): Promise<OsRelease | undefined> {
-  for (const rel of ['etc/os-release', 'usr/lib/os-release']) {
-    let text: string;
-    try {
-      text = await readFile(join(rootfs, rel), 'utf8');
-    } catch {
-      continue; // a dangling symlink (etc/os-release -> ../usr/lib/os-release) lands here too
-    }
-    return osReleaseFromFields(parseOsRelease(text));
+  for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
+    // A dangling link (etc/os-release -> ../usr/lib/os-release) reads as absent: try the next one.
+    const f = await readFileInRoot(rootfs, p, { maxBytes: MAX_OS_RELEASE_BYTES });
+    if (f) return osReleaseFromFields(parseOsRelease(f.text));
   }
   return undefined;
 }

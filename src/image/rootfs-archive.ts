@@ -1,11 +1,13 @@
 import { lchown, lstat, lutimes, open, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, posix } from 'node:path';
+import { mkdirInRoot } from './root-fs.js';
 import { randomBytes } from 'node:crypto';
 import { sha256File } from '../artifacts/index.js';
-import { FailedError, InputError } from '../errors/index.js';
 import { spawn } from 'node:child_process';
-import { osReleaseFromFields, parseOsRelease, type OsRelease } from './os-release.js';
+import { FailedError, InputError, isGoldsmithError } from '../errors/index.js';
 import { adoptEmptyDir, runHostTool, sandboxRootIds } from '../sandbox/index.js';
+import { archiveLimits, listArchive, type ArchiveEntry, type ArchiveLimits, type ArchiveListing } from './archive-listing.js';
+import { MAX_OS_RELEASE_BYTES, osReleaseFromFields, parseOsRelease, type OsRelease } from './os-release.js';
 import { captureTool, runTool, type OutputListener } from './run-tool.js';
 
 /** zstd level for rootfs archives: fixed so a rebuild gives the same bytes; 3 is zstd's fast default. */
@@ -82,43 +84,66 @@ export async function packRootfs(dir: string, outFile: string, opts: PackOptions
   return { digest: await sha256File(outFile), size };
 }
 
+export interface UnpackOptions {
+  onOutput?: OutputListener;
+  /** Expansion limits; default archiveLimits() (environment overrides, else the defaults). */
+  limits?: ArchiveLimits;
+  /** How errors name the archive (import unpacks a private copy of the user's file); default the path. */
+  label?: string;
+  /** Looks at the listing before anything is written; throw to refuse the archive (import's special-file policy). */
+  check?: (listing: ArchiveListing) => Promise<void> | void;
+}
+
 /**
  * Unpack a rootfs archive (.tar, .tar.gz, .tar.xz, .tar.zst: tar detects the compression) into dir,
  * keeping numeric owners, modes, xattrs (security.capability for ping) and device nodes.
+ * The archive is listed first and refused (IMAGE_ARCHIVE_TOO_LARGE) when it would expand past the
+ * limits, so a bomb never reaches the disk; a directory this call created is removed on any failure.
+ * Returns the listing.
  */
-export async function unpackRootfs(file: string, dir: string, opts: { onOutput?: OutputListener } = {}): Promise<void> {
+export async function unpackRootfs(file: string, dir: string, opts: UnpackOptions = {}): Promise<ArchiveListing> {
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile()) throw new InputError('IMAGE_ARCHIVE_NOT_FOUND', `rootfs archive ${file} does not exist`, { where: file });
-  const devices = await archiveDeviceNodes(file);
+  const listing = await listArchive(file, opts.limits ?? archiveLimits(), opts.label);
+  await opts.check?.(listing);
+  const devices = deviceNodes(listing, opts.label ?? file);
+  const created = (await stat(dir).catch(() => undefined)) === undefined;
   await mkdir(dir, { recursive: true });
-  await adoptEmptyDir(dir);
-  const fh = await open(file, 'r');
   try {
-    const head = Buffer.alloc(6);
-    await fh.read(head, 0, 6, 0);
-    // tar runs in the sandbox: the archive comes in on stdin, the only writable path is the target.
-    await runHostTool(
-      [
-        'tar',
-        '--extract',
-        '--file=-',
-        ...compressionArgs(head),
-        `--directory=${IMAGE_IN_TOOL}`,
-        '--numeric-owner',
-        '--same-owner',
-        '--same-permissions',
-        '--xattrs',
-        '--xattrs-include=*',
-        '--delay-directory-restore',
-        '--no-wildcards',
-        ...devices.map((d) => `--exclude=${d.name}`),
-      ],
-      { mounts: [{ host: dir, inside: IMAGE_IN_TOOL, readOnly: false }], stdinFd: fh.fd, onOutput: opts.onOutput },
-    );
-  } finally {
-    await fh.close();
+    await adoptEmptyDir(dir);
+    const fh = await open(file, 'r');
+    try {
+      const head = Buffer.alloc(6);
+      await fh.read(head, 0, 6, 0);
+      // tar runs in the sandbox: the archive comes in on stdin, the only writable path is the target,
+      // and owners are created inside the sandbox's id range.
+      await runHostTool(
+        [
+          'tar',
+          '--extract',
+          '--file=-',
+          ...compressionArgs(head),
+          `--directory=${IMAGE_IN_TOOL}`,
+          '--numeric-owner',
+          '--same-owner',
+          '--same-permissions',
+          '--xattrs',
+          '--xattrs-include=*',
+          '--delay-directory-restore',
+          '--no-wildcards',
+          ...devices.map((d) => `--exclude=${d.raw}`),
+        ],
+        { mounts: [{ host: dir, inside: IMAGE_IN_TOOL, readOnly: false }], stdinFd: fh.fd, onOutput: opts.onOutput },
+      );
+    } finally {
+      await fh.close();
+    }
+    await createDeviceNodes(dir, devices);
+  } catch (e) {
+    if (created) await rm(dir, { recursive: true, force: true });
+    throw e;
   }
-  await createDeviceNodes(dir, devices);
+  return listing;
 }
 
 /** Whether a directory is an image tree in the sandbox's ownership (its `/` belongs to the sandbox's root). */
@@ -153,78 +178,70 @@ function compressionArgs(head: Buffer): string[] {
   return [];
 }
 
-interface DeviceNode {
-  /** The member name as tar prints it. */
-  name: string;
-  /** Its name inside /dev (no slash). */
-  base: string;
-  type: 'c' | 'b';
-  mode: number;
-  uid: number;
-  gid: number;
-  major: number;
-  minor: number;
-  /** Seconds since the epoch. */
-  mtime: number;
-}
-
-const DEVICE_LINE = /^([cb])([-rwxsStT]{9})\s+(\d+)\/(\d+)\s+(\d+),\s*(\d+)\s+(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\s+(.*)$/;
-const DEV_NAME = /^(?:\.\/)?dev\/([A-Za-z0-9._-]+)$/;
-
 /**
  * Device nodes of an archive. A user namespace may not create them, so tar skips them and the host
- * makes them afterwards; only plain entries directly in /dev are accepted (anywhere else a device
- * node is refused).
+ * makes them afterwards, each resolved inside the tree (import has already refused the ones an
+ * operator did not allow). Ids must be in the sandbox's range.
  */
-async function archiveDeviceNodes(file: string): Promise<DeviceNode[]> {
-  const listing = await captureTool('tar', ['--list', '--verbose', '--full-time', '--numeric-owner', `--file=${file}`], { env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } });
-  const out: DeviceNode[] = [];
-  for (const line of listing.split('\n')) {
-    if (line[0] !== 'c' && line[0] !== 'b') continue;
-    const m = DEVICE_LINE.exec(line);
-    const n = m && DEV_NAME.exec(m[9]!);
-    if (!m || !n || n[1] === '.' || n[1] === '..' || Number(m[3]) >= 65536 || Number(m[4]) >= 65536) {
-      throw new InputError('IMAGE_DEVICE_NODE', `the archive has a device node outside /dev: ${line.slice(0, 200)}`, { where: file });
+function deviceNodes(listing: ArchiveListing, label: string): ArchiveEntry[] {
+  const out: ArchiveEntry[] = [];
+  for (const e of listing.entries) {
+    if (e.type !== 'c' && e.type !== 'b') continue;
+    const name = posix.basename(e.path);
+    if (!e.device || e.uid >= 65536 || e.gid >= 65536 || e.path === '' || name === '..' || name === '.') {
+      throw new InputError('IMAGE_DEVICE_NODE', `${label} has a device node that cannot be made: /${e.path}`, { where: `/${e.path}` });
     }
-    out.push({ name: m[9]!, base: n[1]!, type: m[1] as 'c' | 'b', mode: permBits(m[2]!), uid: Number(m[3]), gid: Number(m[4]), major: Number(m[5]), minor: Number(m[6]), mtime: Date.parse(`${m[7]}T${m[8]}Z`) / 1000 || 0 });
+    out.push(e);
   }
   return out;
 }
 
-function permBits(s: string): number {
-  let mode = 0;
-  const bit = (i: number, v: number) => (s[i] !== '-' && s[i] !== 'S' && s[i] !== 'T' ? v : 0);
-  mode |= bit(0, 0o400) | bit(1, 0o200) | bit(2, 0o100) | bit(3, 0o40) | bit(4, 0o20) | bit(5, 0o10) | bit(6, 0o4) | bit(7, 0o2) | bit(8, 0o1);
-  return mode & 0o777;
-}
-
-async function createDeviceNodes(dir: string, devices: DeviceNode[]): Promise<void> {
-  if (devices.length === 0) return;
-  const devDir = join(dir, 'dev');
-  const st = await lstat(devDir).catch(() => undefined);
-  if (!st?.isDirectory()) throw new InputError('IMAGE_DEVICE_NODE', 'the archive has device nodes but /dev is not a directory', { where: devDir });
+async function createDeviceNodes(dir: string, devices: ArchiveEntry[]): Promise<void> {
   const { uid, gid } = sandboxRootIds();
   for (const d of devices) {
-    const p = join(devDir, d.base);
-    await rm(p, { force: true });
-    await runTool('mknod', ['-m', d.mode.toString(8), p, d.type, String(d.major), String(d.minor)]);
+    const parent = await mkdirInRoot(dir, posix.dirname('/' + d.path));
+    const p = join(parent.hostPath, posix.basename(d.path));
+    const old = await lstat(p).catch(() => undefined);
+    if (old?.isDirectory()) throw new InputError('IMAGE_DEVICE_NODE', `/${d.path} is both a directory and a device node in the archive`, { where: `/${d.path}` });
+    if (old) await rm(p, { force: true });
+    await runTool('mknod', ['-m', (d.mode & 0o777).toString(8), p, d.type, String(d.device!.major), String(d.device!.minor)]);
     await lchown(p, uid + d.uid, gid + d.gid);
     await lutimes(p, d.mtime, d.mtime);
+    // As tar restored the directory: the node made since must not show in its times.
+    await utimes(parent.hostPath, parent.stat!.atime, parent.stat!.mtime);
   }
-  await utimes(devDir, st.atime, st.mtime); // as tar restored it: the nodes made since must not show
 }
 
 /**
  * Read os-release from a rootfs archive without unpacking it: usr/lib/os-release is preferred
- * because etc/os-release is usually a symlink to it, which tar cannot print.
+ * because etc/os-release is usually a symlink to it, which tar cannot print. Only a regular file
+ * entry is printed (a link in the archive is never followed on the host), at most
+ * MAX_OS_RELEASE_BYTES of it; the archive's expansion limits are checked on the way.
  */
-export async function readArchiveOsRelease(file: string): Promise<OsRelease | undefined> {
-  const names = (await captureTool('tar', ['--list', `--file=${file}`])).split('\n');
-  const pick = ['usr/lib/os-release', 'etc/os-release']
-    .flatMap((p) => [p, `./${p}`, `/${p}`])
-    .find((p) => names.includes(p));
-  if (!pick) return undefined;
-  const text = await captureTool('tar', ['--extract', '--to-stdout', `--file=${file}`, pick]);
-  if (!text.trim()) return undefined;
-  return osReleaseFromFields(parseOsRelease(text));
+export async function readArchiveOsRelease(file: string, opts: { limits?: ArchiveLimits } = {}): Promise<OsRelease | undefined> {
+  const { entries } = await listArchive(file, opts.limits ?? archiveLimits());
+  for (const want of ['usr/lib/os-release', 'etc/os-release']) {
+    const hits = entries.filter((e) => e.path === want);
+    const e = hits[hits.length - 1]; // tar extracts the last of duplicate names
+    if (!e || e.type !== '-') continue;
+    if (e.size > MAX_OS_RELEASE_BYTES) {
+      throw new InputError('IMAGE_FILE_TOO_LARGE', `/${want} in ${file} is ${e.size} bytes; at most ${MAX_OS_RELEASE_BYTES} are read`, { where: `/${want}` });
+    }
+    let text: string;
+    try {
+      // The stored name, exactly; of duplicates, the last (the one extraction would leave).
+      const nth = hits.filter((h) => h.raw === e.raw).length;
+      text = await captureTool('tar', ['--extract', '--to-stdout', `--file=${file}`, `--occurrence=${nth}`, '--no-wildcards', '--', e.raw], {
+        maxBytes: MAX_OS_RELEASE_BYTES,
+      });
+    } catch (err) {
+      if (isGoldsmithError(err) && err.code === 'IMAGE_TOOL_OUTPUT_TOO_LARGE') {
+        throw new InputError('IMAGE_FILE_TOO_LARGE', `/${want} in ${file} is larger than ${MAX_OS_RELEASE_BYTES} bytes`, { where: `/${want}` });
+      }
+      throw err;
+    }
+    if (!text.trim()) return undefined;
+    return osReleaseFromFields(parseOsRelease(text));
+  }
+  return undefined;
 }

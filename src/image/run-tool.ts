@@ -57,14 +57,38 @@ export async function runTool(cmd: string, args: readonly string[], opts: ToolOp
   if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw failure(cmd, args, code, tail);
 }
 
-/** Run a tool and capture its stdout (small outputs: qemu-img info, dumpe2fs). */
-export async function captureTool(cmd: string, args: readonly string[], opts: Omit<ToolOptions, 'onOutput'> = {}): Promise<string> {
+/**
+ * Run a tool and capture its stdout (small outputs: qemu-img info, dumpe2fs, a file out of an
+ * archive). More than `maxBytes` of output (default 64 MiB) kills the tool and fails with
+ * IMAGE_TOOL_OUTPUT_TOO_LARGE: the output may come from image content, which can be any size.
+ */
+export async function captureTool(cmd: string, args: readonly string[], opts: Omit<ToolOptions, 'onOutput'> & { maxBytes?: number } = {}): Promise<string> {
   const tail: string[] = [];
   const out: Buffer[] = [];
+  const max = opts.maxBytes ?? 64 * 1024 * 1024;
+  let total = 0;
+  let overflow = false;
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => out.push(c));
+  child.stdout!.on('data', (c: Buffer) => {
+    if (overflow) return;
+    total += c.length;
+    if (total > max) {
+      overflow = true;
+      out.length = 0;
+      child.kill('SIGKILL');
+      return;
+    }
+    out.push(c);
+  });
   child.stderr!.on('data', lineSink(undefined, tail));
   const code = await waitFor(child, cmd);
+  if (overflow) {
+    const shown = [cmd, ...args].join(' ');
+    throw new FailedError('IMAGE_TOOL_OUTPUT_TOO_LARGE', `${cmd} printed more than ${max} bytes; refused`, {
+      where: shown.length > 300 ? shown.slice(0, 300) + '…' : shown,
+      data: { maxBytes: max },
+    });
+  }
   if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw failure(cmd, args, code, tail);
   return Buffer.concat(out).toString('utf8');
 }

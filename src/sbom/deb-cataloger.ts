@@ -1,9 +1,13 @@
 /** Debian packages from dpkg's status database (and distroless status.d), with licences from DEP-5 copyright files. */
+import { isGoldsmithError } from '../errors/index.js';
 import { parseDpkgStatus, type DpkgPackage } from './dpkg-status.js';
 import { distroQualifier, type InventoryPackage, type OsIdentity } from './inventory.js';
 import { licenseFromCopyright } from './license-expression.js';
 import { formatPurl } from './purl.js';
 import type { RootfsReader } from './rootfs-reader.js';
+
+/** The largest copyright files in Debian (firmware, big suites) are a few MB. */
+const MAX_COPYRIGHT_BYTES = 16 * 1024 * 1024;
 
 export function debPurl(name: string, version: string, arch: string, os: OsIdentity | undefined): string {
   const distro = distroQualifier(os);
@@ -52,7 +56,15 @@ export async function catalogDeb(fs: RootfsReader, os: OsIdentity | undefined): 
   const db = await readDpkgDatabase(fs);
   const licenses = await Promise.all(
     db.packages.map(async (p) => {
-      const text = await fs.readBytes(`/usr/share/doc/${p.package}/copyright`);
+      let text: Buffer | undefined;
+      try {
+        text = await fs.readBytes(`/usr/share/doc/${p.package}/copyright`, MAX_COPYRIGHT_BYTES);
+      } catch (e) {
+        // One package's copyright being a FIFO, a device or huge says nothing about its licence; it
+        // is not read, and the package gets no licence rather than failing the whole SBOM.
+        if (isGoldsmithError(e) && (e.code === 'IMAGE_UNSAFE_FILE' || e.code === 'IMAGE_FILE_TOO_LARGE')) return 'NOASSERTION';
+        throw e;
+      }
       return text === undefined ? 'NOASSERTION' : licenseFromCopyright(text);
     }),
   );

@@ -11,6 +11,8 @@ import { parseRpmHeader, splitSourceRpm, type RpmHeader } from './rpm-header.js'
 import type { RootfsReader } from './rootfs-reader.js';
 import { SqliteFile } from './sqlite-reader.js';
 
+/** rpmdb.sqlite of a large server image is a few hundred MB; the database is read into memory whole. */
+const MAX_RPMDB_BYTES = 1024 * 1024 * 1024;
 const SQLITE = ['/usr/lib/sysimage/rpm/rpmdb.sqlite', '/var/lib/rpm/rpmdb.sqlite'];
 const OTHER: Array<[string, string]> = [
   ['/usr/lib/sysimage/rpm/Packages.db', 'an rpm ndb reader'],
@@ -51,10 +53,10 @@ export interface RpmCatalog {
 
 export async function catalogRpm(fs: RootfsReader, os: OsIdentity | undefined): Promise<RpmCatalog> {
   for (const path of SQLITE) {
-    const db = await fs.readBytes(path);
+    const db = await fs.readBytes(path, MAX_RPMDB_BYTES);
     if (!db) continue;
     try {
-      const sqlite = new SqliteFile(db, path, await fs.readBytes(path + '-wal'));
+      const sqlite = new SqliteFile(db, path, await fs.readBytes(path + '-wal', MAX_RPMDB_BYTES));
       const root = sqlite.tableRoot('Packages');
       if (root === undefined) return { found: true, packages: [], note: `rpm database ${path} has no Packages table` };
       const packages: InventoryPackage[] = [];

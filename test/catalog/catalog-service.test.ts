@@ -72,11 +72,27 @@ describeEachBackend('catalog service', (b) => {
   test('import: any compression, the OS is detected, and the repacked base is reproducible', async () => {
     const tree = join(home, 'alpine');
     makeFakeRootfs(tree);
+    // The tree's setuid busybox belongs to no package yet: refused before anything is extracted.
+    execFileSync('tar', ['-czf', join(home, 'unowned.tar.gz'), '-C', tree, '.']);
+    await assert.rejects(catalog.importTarball(join(home, 'unowned.tar.gz'), { publisher: 'Alpine', offer: 'alpine', sku: '3', version: '3.20.0' }), {
+      code: 'CATALOG_UNSAFE_FILES',
+      message: /setuid: mode 4755.*owned by no installed package.*--allow-unowned-setuid/,
+    });
+    mkdirSync(join(tree, 'lib/apk/db'), { recursive: true });
+    writeFileSync(join(tree, 'lib/apk/db/installed'), 'P:busybox\nV:1.36.1-r29\nA:x86_64\nF:bin\nR:busybox\n\n');
     execFileSync('tar', ['-czf', join(home, 'alpine.tar.gz'), '-C', tree, '.']);
     execFileSync('touch', ['-d', '2031-01-01', join(tree, 'etc/os-release')]);
-    execFileSync('tar', ['-cJf', join(home, 'alpine.tar.xz'), '-C', tree, 'etc', 'bin', 'dev', 'home', 'tmp', 'usr']);
+    execFileSync('tar', ['-cJf', join(home, 'alpine.tar.xz'), '-C', tree, 'etc', 'bin', 'dev', 'home', 'lib', 'tmp', 'usr']);
     const a = await catalog.importTarball(join(home, 'alpine.tar.gz'), { publisher: 'Alpine', offer: 'alpine', sku: '3', version: '3.20.1' });
     assert.equal(a.kind, 'import');
+    // Accepted by the defaults, and recorded: the standard /dev/null and the package's setuid busybox.
+    assert.deepEqual(
+      a.source?.specialFiles?.map((f) => [f.kind, f.allowed]).sort(),
+      [
+        ['device', true],
+        ['setuid', true],
+      ],
+    );
     assert.deepEqual(a.os, { id: 'alpine', prettyName: 'Alpine Linux v3.20', versionId: '3.20.1' });
     assert.equal(a.source?.digest, await sha256File(join(home, 'alpine.tar.gz')));
     const x = await catalog.importTarball(join(home, 'alpine.tar.xz'), { publisher: 'Alpine', offer: 'alpine', sku: '3', version: '3.20.2' });

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { broken, fail, pass, type CheckOutcome } from './check-result.js';
-import { describeStat, resolveInRoot, type RootPath } from './root-path.js';
+import { describeStat, readFileInRoot, resolveInRoot, type RootPath } from './root-path.js';
 
 const MAX_CONTAINS_BYTES = 16 * 1024 * 1024;
 
@@ -46,7 +45,9 @@ export async function fileContains(root: string, path: string, pattern: string):
   if (!r.stat) return fail(`expected ${path} to contain /${pattern}/; found ${whyMissing(r)} at ${path}`);
   if (!r.stat.isFile()) return fail(`expected ${path} to be a file containing /${pattern}/; found ${describeStat(r.stat)}`);
   if (r.stat.size > MAX_CONTAINS_BYTES) return broken(`${path} is ${r.stat.size} bytes; file-contains reads at most ${MAX_CONTAINS_BYTES}`);
-  const text = await readFile(r.hostPath, 'utf8');
+  // Read the resolved path through the verified open: a swap after the lstat above is refused.
+  const text = (await readFileInRoot(root, r.imagePath, { maxBytes: MAX_CONTAINS_BYTES }))?.text;
+  if (text === undefined) return fail(`expected ${path} to contain /${pattern}/; found nothing at ${r.imagePath}`);
   const m = re.exec(text);
   if (!m) return fail(`expected ${located(r, path)} to match /${pattern}/; no line matches (${text.split('\n').length} lines)`);
   const line = text.slice(0, m.index).split('\n').length;

@@ -1,7 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fail, pass, type CheckOutcome } from './check-result.js';
-import { resolveInRoot } from './root-path.js';
+import { readFileInRoot, resolveInRoot } from './root-path.js';
+
+/** Unit files are a few KB; a larger one is not a unit file. */
+const MAX_UNIT_BYTES = 1024 * 1024;
 
 /**
  * `systemctl is-enabled` without running systemctl: the image is not booted, and enablement is
@@ -58,7 +61,9 @@ async function findUnitFile(root: string, unit: string): Promise<{ path: string;
   for (const name of template === unit ? [unit] : [unit, template]) {
     for (const dir of UNIT_DIRS) {
       const r = await resolveInRoot(root, `${dir}/${name}`);
-      if (r.stat?.isFile()) return { path: r.imagePath, text: await readFile(r.hostPath, 'utf8') };
+      if (!r.stat?.isFile()) continue;
+      const f = await readFileInRoot(root, r.imagePath, { maxBytes: MAX_UNIT_BYTES });
+      if (f) return { path: r.imagePath, text: f.text };
     }
   }
   return undefined;

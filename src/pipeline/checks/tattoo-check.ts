@@ -1,5 +1,5 @@
 import { isGoldsmithError } from '../../errors/index.js';
-import { parseOsRelease } from '../../image/os-release.js';
+import { MAX_OS_RELEASE_BYTES, parseOsRelease } from '../../image/os-release.js';
 import { parseTattoo, tattooToRecord, TATTOO_PATH, type Tattoo } from '../tattoo/tattoo.js';
 import { tattooProblems } from '../tattoo/tattoo-problems.js';
 import { fail, pass, type CheckOutcome } from './check-result.js';
@@ -10,7 +10,7 @@ import { readFileInRoot } from './root-path.js';
  * `expected` (the run's own tattoo) every field must also match what the build meant to write.
  */
 export async function tattooComplete(root: string, expected?: Partial<Tattoo>): Promise<CheckOutcome> {
-  const f = await readFileInRoot(root, TATTOO_PATH);
+  const f = await readFileInRoot(root, TATTOO_PATH, { maxBytes: MAX_OS_RELEASE_BYTES });
   if (!f) return fail(`expected a tattoo at ${TATTOO_PATH}; found none`);
   let t: Partial<Tattoo>;
   try {
@@ -22,7 +22,7 @@ export async function tattooComplete(root: string, expected?: Partial<Tattoo>): 
   const problems = tattooProblems(t);
   if (problems.length) return fail(`${TATTOO_PATH} is incomplete: ${problems.map((p) => p.message).join('; ')}`);
 
-  const osr = (await readFileInRoot(root, '/etc/os-release')) ?? (await readFileInRoot(root, '/usr/lib/os-release'));
+  const osr = (await readFileInRoot(root, '/etc/os-release', { maxBytes: MAX_OS_RELEASE_BYTES })) ?? (await readFileInRoot(root, '/usr/lib/os-release', { maxBytes: MAX_OS_RELEASE_BYTES }));
   if (!osr) return fail('expected /etc/os-release with IMAGE_VERSION; found no os-release file');
   const os = parseOsRelease(osr.text);
   if (os.IMAGE_VERSION !== t.imageVersion) {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { IntegrityError, InputError } from '../../errors/index.js';
 import type { SandboxMount } from '../../sandbox/index.js';
 import { resolveTemplateFile } from '../../template/template-files.js';
+import { writeFileInRoot } from '../../image/root-fs.js';
+import { POLICY_RC_D } from './generalize.js';
 
 /** Where a step's staged files appear inside its sandbox (read-only; never part of the image). */
 export const STAGE_IN_SANDBOX = '/run/goldsmith-stage';
@@ -33,6 +35,15 @@ export async function openStage(): Promise<Stage> {
     },
     clear: () => rm(parent, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Install /usr/sbin/policy-rc.d so packages do not start services in the image. Confined: a base
+ * whose usr/sbin or policy-rc.d is a link to the host gets the file inside its own root (the link
+ * is followed inside the image, or replaced), never on the host; the mode is set through the fd.
+ */
+export async function installPolicyRcD(rootfs: string): Promise<void> {
+  await writeFileInRoot(rootfs, '/usr/sbin/policy-rc.d', POLICY_RC_D, { mode: 0o755 });
 }
 
 /** Read a template-referenced file (confined to the template's directory) and check its sha256

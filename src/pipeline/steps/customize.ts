@@ -2,7 +2,8 @@ import { FailedError } from '../../errors/index.js';
 import { packRootfs } from '../../image/index.js';
 import type { CustomizeStep } from '../../template/types.js';
 import { runInRoot } from '../executor.js';
-import { GENERALIZE_SCRIPT, POLICY_RC_D } from '../customize/generalize.js';
+import { GENERALIZE_SCRIPT } from '../customize/generalize.js';
+import { installPolicyRcD } from '../customize/stage.js';
 import { runCustomizeStep } from '../customize/run-step.js';
 import type { StepDefinition } from '../step.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
@@ -21,9 +22,7 @@ export const customize: StepDefinition = {
     const pins = ctx.run.params.emergency?.pins ?? [];
     if (pins.length) steps.push({ step: { type: 'packages', name: 'emergency-fix', install: pins }, where: '/params/emergency/pins' });
 
-    // Written from inside the sandbox, so the image's own symlinks resolve within the image.
-    const rc = await runInRoot(ctx.rootfs, `mkdir -p /usr/sbin\ncat > /usr/sbin/policy-rc.d <<'GOLDSMITH_EOF'\n${POLICY_RC_D}GOLDSMITH_EOF\nchmod 0755 /usr/sbin/policy-rc.d`, { onOutput: ctx.log, network: false });
-    if (rc.exitCode !== 0) throw new FailedError('CUSTOMIZE_POLICY_RC', `could not install policy-rc.d in the image (exit ${rc.exitCode})`, { where: '/usr/sbin/policy-rc.d' });
+    await installPolicyRcD(ctx.rootfs);
 
     const timings: Array<{ name: string; type: string; durationMs: number }> = [];
     for (const { step, where } of steps) {
