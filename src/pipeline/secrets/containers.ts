@@ -73,6 +73,9 @@ export function inflate(kind: 'gzip' | 'xz' | 'zstd' | 'bzip2', input: Buffer, l
   return { data };
 }
 
+/** Member names come from the archive: no control characters in a finding, and a bounded length. */
+const printable = (name: string) => name.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 1024);
+
 export interface Member {
   name: string;
   data?: Buffer;
@@ -93,15 +96,16 @@ export function zipMembers(buf: Buffer, where: string, limits: Limits, budget: (
   const out: Member[] = [];
   for (const e of zip.entries) {
     if (e.name.endsWith('/')) continue;
+    const name = printable(e.name);
     const cap = Math.min(limits.maxInflatedBytes, e.method === 0 ? Infinity : budget());
     if (e.size > cap) {
-      out.push({ name: e.name, problem: `expands past the ${mib(cap)} limit for decompressed data`, inflated: 0 });
+      out.push({ name, problem: `expands past the ${mib(cap)} limit for decompressed data`, inflated: 0 });
       continue;
     }
     try {
-      out.push({ name: e.name, data: zip.read(e), inflated: e.method === 0 ? 0 : e.size });
+      out.push({ name, data: zip.read(e), inflated: e.method === 0 ? 0 : e.size });
     } catch (err) {
-      out.push({ name: e.name, problem: `cannot be read (${(err as Error).message})`, inflated: 0 });
+      out.push({ name, problem: `cannot be read (${(err as Error).message.replace(/[\x00-\x1f\x7f]/g, '?')})`, inflated: 0 });
     }
   }
   return out;
@@ -139,7 +143,7 @@ export function tarMembers(buf: Buffer): Member[] {
       const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString('utf8'));
       if (m) longName = m[1];
     } else {
-      if (type === '0' || type === '\0' || type === '7') out.push({ name: (longName ?? name).replace(/^\.\//, ''), data: body, inflated: 0 });
+      if (type === '0' || type === '\0' || type === '7') out.push({ name: printable((longName ?? name).replace(/^\.\//, '')), data: body, inflated: 0 });
       longName = undefined;
     }
     o = dataStart + Math.ceil(size / 512) * 512;

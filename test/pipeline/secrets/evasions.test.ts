@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
-import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
-import { scanSecrets, scanSecretsDetailed, type PackageArchive, type SecretFinding } from '../../../src/pipeline/secrets/index.js';
+import { CONTENT_RULES, scanSecrets, scanSecretsDetailed, type PackageArchive, type SecretFinding } from '../../../src/pipeline/secrets/index.js';
 import { makeRootfs, type Fixture } from '../checks/rootfs-fixture.js';
 
 const rand = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
@@ -298,6 +298,63 @@ test('forged dpkg md5sums exempt nothing; only the package archive itself can vo
   } finally {
     img.cleanup();
   }
+});
+
+test("the image's dpkg records are read safely: a FIFO status or a linked info directory neither hangs the scan nor reads the host", { timeout: 30_000 }, async () => {
+  const conf = `db_password = "${plant('Pw-' + rand(ALNUM, 14))}"\n`;
+  const status = 'Package: app\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n';
+  const asked: string[] = [];
+  const archive: PackageArchive = { fileDigests: async (p) => (asked.push(p.name), new Map([['/usr/lib/app/app.conf', md5(conf)]])) };
+  for (const hostile of ['fifo-status', 'linked-info', 'fifo-md5sums'] as const) {
+    const img = makeRootfs('gs-secrets-dpkg-');
+    try {
+      img.file('/usr/lib/app/app.conf', conf);
+      img.dir('/var/lib/dpkg/info');
+      // The host's copy of the list, which a followed link would read.
+      writeFileSync(join(img.host, 'app.md5sums'), `${md5(conf)}  usr/lib/app/app.conf\n`);
+      if (hostile === 'fifo-status') {
+        execFileSync('mkfifo', [join(img.root, 'var/lib/dpkg/status')]);
+        img.file('/var/lib/dpkg/info/app.md5sums', `${md5(conf)}  usr/lib/app/app.conf\n`);
+      } else if (hostile === 'linked-info') {
+        img.file('/var/lib/dpkg/status', status);
+        rmSync(join(img.root, 'var/lib/dpkg/info'), { recursive: true });
+        symlinkSync(img.host, join(img.root, 'var/lib/dpkg/info'));
+      } else {
+        img.file('/var/lib/dpkg/status', status);
+        execFileSync('mkfifo', [join(img.root, 'var/lib/dpkg/info/app.md5sums')]);
+      }
+      const f = await scanSecrets(img.root, { packageArchive: archive });
+      assert.deepEqual(show(f), ['generic-password-assignment /usr/lib/app/app.conf:1'], hostile);
+    } finally {
+      img.cleanup();
+    }
+  }
+  assert.deepEqual(asked, []);
+  // The same image with honest records and an agreeing archive: waived, so the claims do work.
+  const img = makeRootfs('gs-secrets-dpkg-');
+  try {
+    img.file('/usr/lib/app/app.conf', conf);
+    img.file('/var/lib/dpkg/status', status);
+    img.file('/var/lib/dpkg/info/app.md5sums', `${md5(conf)}  usr/lib/app/app.conf\n`);
+    assert.deepEqual(await scanSecrets(img.root, { packageArchive: archive }), []);
+    assert.deepEqual(asked, ['app']);
+  } finally {
+    img.cleanup();
+  }
+});
+
+test('docs/validation.md names every rule the scan can report', () => {
+  const doc = readFileSync(join(process.cwd(), 'docs/validation.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('## Hygiene: secret scan'), doc.indexOf('### What is scanned'));
+  const ids = [
+    ...CONTENT_RULES.map((r) => r.id),
+    'private-key-der', 'private-key-file-mode', 'ssh-host-key', 'ssl-snakeoil-key', 'shell-history', 'keystore-file', 'passwd-password-hash',
+    'shadow-password-hash', 'shadow-empty-password', 'debconf-password', 'netrc-password', 'device-node', 'not-scanned',
+  ];
+  for (const id of ids) assert.ok(table.includes('`' + id + '`'), `${id} is not in the rule table`);
+  // And no rule is emitted that the list above does not know: every rule id in the sources.
+  const src = ['scan-secrets.ts', 'scan-text.ts', 'path-rules.ts'].map((f) => readFileSync(join(process.cwd(), 'src/pipeline/secrets', f), 'utf8')).join('\n');
+  for (const m of src.matchAll(/rule: '([a-z0-9-]+)'/g)) assert.ok(ids.includes(m[1]!), `rule ${m[1]} is not documented`);
 });
 
 test('no planted secret appears in any finding', () => {
