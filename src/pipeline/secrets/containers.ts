@@ -25,7 +25,8 @@ export function sniffContainer(b: Buffer): ContainerKind | undefined {
   return undefined;
 }
 
-export const STREAM_KINDS: ReadonlySet<ContainerKind> = new Set(['gzip', 'xz', 'zstd', 'bzip2']);
+export type StreamKind = 'gzip' | 'xz' | 'zstd' | 'bzip2';
+export const isStreamKind = (k: ContainerKind): k is StreamKind => k !== 'zip' && k !== 'tar';
 
 export interface Limits {
   /** Cap on the bytes one compressed stream or archive member may expand to. */
@@ -38,14 +39,14 @@ export type Inflated = { data: Buffer; problem?: string } | { data?: undefined; 
 
 export const mib = (n: number) => (n >= 1024 * 1024 ? `${+(n / (1024 * 1024)).toFixed(1)} MiB` : `${n} bytes`);
 
-const TOOLS: Record<'xz' | 'zstd' | 'bzip2', string[]> = {
+const TOOLS: Record<Exclude<StreamKind, 'gzip'>, string[]> = {
   xz: ['xz', '-dc', '-q', '--memlimit-decompress=256MiB'],
   zstd: ['zstd', '-dc', '-q', '--memory=128MB'],
   bzip2: ['bzip2', '-dc', '-q'],
 };
 
 /** Decompress one gzip/xz/zstd/bzip2 stream. Output past the cap is refused, not kept. */
-export function inflate(kind: 'gzip' | 'xz' | 'zstd' | 'bzip2', input: Buffer, limits: Limits): Inflated {
+export function inflate(kind: StreamKind, input: Buffer, limits: Limits): Inflated {
   const tooBig = `expands past the ${mib(limits.maxInflatedBytes)} limit for decompressed data`;
   if (kind === 'gzip') {
     try {

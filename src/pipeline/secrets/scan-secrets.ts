@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { extname, join } from 'node:path';
 import { isAllowlisted } from './allowlist.js';
 import { CODE_EXTENSIONS, CODE_SHEBANG } from './content-rules.js';
-import { inflate, mib, sniffContainer, STREAM_KINDS, tarMembers, zipMembers, type Limits } from './containers.js';
+import { inflate, isStreamKind, mib, sniffContainer, tarMembers, zipMembers, type Limits } from './containers.js';
 import type { PackageArchive } from './package-archive.js';
 import { PackageFiles, type PackageClaim } from './package-files.js';
 import { pathFindings, SNAKEOIL_KEY, SSH_HOST_KEY } from './path-rules.js';
@@ -89,11 +89,11 @@ const PEM_MARK = Buffer.from('PRIVATE KEY-----');
  */
 const DOC_TREE = /^\/usr\/share\/(?:doc|man|info|help|gtk-doc|locale)\//;
 /**
- * ELF executables and libraries are not searched for keys: libgnutls carries the private keys of
- * its FIPS self-tests, public and the same in every install. Other binary data is (a key behind NUL
- * padding, a key in a database file).
+ * Object code (ELF executables and libraries, `ar` static libraries) is not searched for keys:
+ * libgnutls carries the private keys of its FIPS self-tests, public and the same in every install.
+ * Other binary data is (a key behind NUL padding, a key in a database file).
  */
-const isElf = (b: Buffer) => b.length >= 4 && b.readUInt32BE(0) === 0x7f454c46;
+const isObjectCode = (b: Buffer) => (b.length >= 4 && b.readUInt32BE(0) === 0x7f454c46) || (b.length >= 8 && b.toString('latin1', 0, 8) === '!<arch>\n');
 
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0;
@@ -167,7 +167,7 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
     const suffix = via ? ` (in ${via})` : '';
     if (data.subarray(0, SNIFF).includes(0)) {
       stats.binaryFiles++;
-      return isElf(data) ? [] : binaryKeyHits(data, path).map((h) => ({ ...h, message: h.message + suffix }));
+      return isObjectCode(data) ? [] : binaryKeyHits(data, path).map((h) => ({ ...h, message: h.message + suffix }));
     }
     stats.filesScanned++;
     // latin1 maps bytes 1:1, so odd encodings never throw and the ASCII rules still match.
@@ -187,9 +187,9 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
     stats.containersOpened++;
     const remaining = maxInflatedTotal - stats.bytesInflated;
     const limits: Limits = { maxInflatedBytes: Math.min(opts.maxInflatedBytes ?? 64 * 1024 * 1024, Math.max(remaining, 0)), timeoutMs: opts.decompressTimeoutMs ?? 30_000 };
-    if (STREAM_KINDS.has(kind)) {
+    if (isStreamKind(kind)) {
       if (remaining <= 0) return void notScanned(path, `${kind} data: the scan's budget of ${mib(maxInflatedTotal)} of decompressed data is spent`);
-      const r = inflate(kind as 'gzip', data, limits);
+      const r = inflate(kind, data, limits);
       stats.bytesInflated += r.data ? r.data.length : /limit/.test(r.problem) ? limits.maxInflatedBytes : 0;
       if (r.problem) notScanned(path, `${kind} data ${r.problem}`);
       if (r.data) scanBlob(path, r.data, name.replace(/\.(gz|tgz|xz|txz|zst|bz2|tbz2?)$/i, (_m, e: string) => (e.startsWith('t') ? '.tar' : '')), depth + 1, `${kind}-compressed data`);
@@ -275,7 +275,7 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
     try {
       // A first small read decides: most files fit in it, and an ELF file is not read further.
       let first = readSync(fd, scratch, 0, Math.min(st.size, FIRST_READ), 0);
-      if (first === FIRST_READ && isElf(scratch)) {
+      if (first === FIRST_READ && isObjectCode(scratch)) {
         stats.binaryFiles++;
         for (const f of pathFindings(imagePath, st.size, () => undefined)) findings.push({ path: imagePath, ...f });
         return;
@@ -301,7 +301,7 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
         for (const f of pathFindings(imagePath, st.size, () => undefined)) findings.push({ path: imagePath, ...f });
         if (binary) stats.binaryFiles++;
         else stats.filesScanned++;
-        if (binary && isElf(head)) return;
+        if (binary && isObjectCode(head)) return;
         const codeFile = CODE_EXTENSIONS.has(extname(imagePath).slice(1).toLowerCase()) || CODE_SHEBANG.test(head.toString('latin1', 0, 128));
         streamFile(fd, st.size, imagePath, binary, codeFile);
         return;

@@ -60,8 +60,10 @@ before(async () => {
   // Keys are keys under documentation and test directories too.
   fx.file('/usr/share/doc/app/example.pem', ec.privateKey, 0o600);
   fx.file('/usr/lib/python3.11/test/keycert.pem', ec.privateKey, 0o600);
-  // An ELF binary is not searched (libgnutls embeds its FIPS self-test keys); other binary data is.
+  // Object code is not searched (libgnutls embeds its FIPS self-test keys); other binary data is.
   fx.file('/usr/bin/tool', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]), Buffer.from(rsa.privateKey)]), 0o755);
+  fx.file('/usr/lib/libtool.a', Buffer.concat([Buffer.from('!<arch>\n\0'), Buffer.from(rsa.privateKey)]));
+  fx.file('/var/lib/app/state.db', Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.from(ec.privateKey)]), 0o600);
   // Large files are streamed to the end, in key locations or not.
   fx.file('/var/log/huge.log', 'x'.repeat(3 * 1024 * 1024) + `\nGITHUB_TOKEN=${secrets.github}\n`);
   fx.file('/root/.ssh/huge_key', '#'.repeat(3 * 1024 * 1024) + '\n' + rsa.privateKey, 0o600);
@@ -96,6 +98,7 @@ describe('secret scan', () => {
         'private-key-pem /usr/lib/python3.11/test/keycert.pem:1',
         'private-key-pem /usr/share/doc/app/example.pem:1',
         'debconf-password /var/cache/debconf/passwords.dat:3',
+        'private-key-pem /var/lib/app/state.db:1',
         'github-token /var/log/huge.log:2',
       ].sort((a, b) => {
         const pa = a.split(' ')[1].split(':');
