@@ -11,6 +11,11 @@ export interface ContentRule {
   accept?: (m: RegExpExecArray, ctx: { next: string | undefined; codeFile: boolean }) => boolean;
   /** Rules not reported again for a line this one matched (they would name the same secret). */
   supersedes?: string[];
+  /**
+   * Not run on lines over 4 KiB: the pattern has no literal anchor and backtracks on a long run of
+   * letters, and minified blobs hold no `key = value` lines. Rules anchored on a literal run on any line.
+   */
+  shortLinesOnly?: boolean;
 }
 
 /** Values that are references, templates or placeholders, not secrets. */
@@ -93,6 +98,7 @@ export const CONTENT_RULES: ContentRule[] = [
   { id: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/, message: 'npm access token' },
   {
     id: 'url-credentials',
+    shortLinesOnly: true,
     pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]+:([^\s@/'"]+)@[^\s/'"]+/i,
     message: 'URL with an embedded password',
     // Documentation-style URLs (user:password@example.com) and templated passwords are not secrets.
@@ -104,6 +110,7 @@ export const CONTENT_RULES: ContentRule[] = [
   },
   {
     id: 'generic-password-assignment',
+    shortLinesOnly: true,
     // The keyword must end the key, so password_file= or token_url= do not count.
     pattern: /(?:^|[^A-Za-z0-9_])([A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|secret_?key|api_?key|access_?key|auth_?token|token))["']?\s*([:=])\s*(\S.*)$/i,
     message: 'password or secret assigned in plain text',

@@ -70,7 +70,8 @@ const SNIFF = 8192;
 const FIRST_READ = 16384;
 const CHUNK = 1024 * 1024;
 const TAIL = 1024 * 1024;
-const BINARY_OVERLAP = 64 * 1024;
+/** What a window shares with the next when it cannot end on a line break (binary data, a huge line). */
+const OVERLAP = 64 * 1024;
 /** A text line longer than this is cut into pieces by the streamed scan. */
 const MAX_LINE = 8 * 1024 * 1024;
 /** Containers inside containers (a jar in a war in a .tar.gz) are opened this deep. */
@@ -225,18 +226,20 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
       const last = pos >= budget;
       let cut = data.length;
       let keepFrom = data.length;
-      if (binary) keepFrom = last ? cut : Math.max(0, cut - BINARY_OVERLAP);
+      if (binary) keepFrom = last ? cut : Math.max(0, cut - OVERLAP);
       else if (!last) {
         cut = data.lastIndexOf(10) + 1;
-        if (cut <= 0) {
-          if (data.length < MAX_LINE) {
-            carry = Buffer.from(data);
-            continue;
-          }
+        if (cut > 0) {
+          // The last whole line is scanned again at the head of the next window, with its next line.
+          keepFrom = data.lastIndexOf(10, cut - 2) + 1;
+        } else if (data.length < MAX_LINE) {
+          carry = Buffer.from(data);
+          continue;
+        } else {
+          // One line longer than MAX_LINE: cut it, keeping an overlap so a token on the cut survives.
           cut = data.length;
+          keepFrom = cut - OVERLAP;
         }
-        // The last whole line is scanned again at the head of the next window, with its next line.
-        keepFrom = cut >= 2 ? data.lastIndexOf(10, cut - 2) + 1 : cut;
       }
       const window = data.subarray(0, cut);
       const hits = binary ? binaryKeyHits(window, imagePath) : scanText(window.toString('latin1'), imagePath, codeFile);

@@ -61,14 +61,14 @@ export function scanText(text: string, imagePath: string, codeFile: boolean, dep
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const line = text.slice(start, end);
-    if (line.length > 4096 && !line.includes('PRIVATE KEY') && !line.includes('AccountKey=')) continue; // minified blobs hold no key=value lines
+    const long = line.length > 4096;
     const nextEnd = text.indexOf('\n', end + 1);
     const next = end < text.length ? text.slice(end + 1, nextEnd < 0 ? text.length : nextEnd) : undefined;
     const rules = new Set<string>();
     const skip = new Set<string>();
     for (const rule of CONTENT_RULES) {
       // The generic heuristic is last; a line a specific rule already named is not reported twice.
-      if (skip.has(rule.id) || (rules.size && rule.id === GENERIC_RULE)) continue;
+      if (skip.has(rule.id) || (rules.size && rule.id === GENERIC_RULE) || (long && rule.shortLinesOnly)) continue;
       const r = rule.pattern.exec(line);
       if (!r || (rule.accept && !rule.accept(r, { next, codeFile }))) continue;
       rules.add(rule.id);

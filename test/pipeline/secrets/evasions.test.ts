@@ -198,12 +198,17 @@ test('files padded past the size limit are scanned to the end, with spaces or NU
     // A key straddling the 1 MiB read chunks of the streamed scan.
     const pre = 'y'.repeat(100) + '\n';
     img.file('/var/log/straddle.log', pre.repeat(Math.ceil((4 * 1024 * 1024) / pre.length)).slice(0, 4 * 1024 * 1024 - 40) + '\n' + rsa.privateKey);
+    // Long lines: a token behind 10,000 spaces, and one at the end of a 12 MiB line with no break.
+    img.file('/etc/app/long-line.env', `${' '.repeat(10_000)}GITHUB_TOKEN=${tok}\n`);
+    img.file('/var/log/one-line.log', 'x'.repeat(12 * 1024 * 1024) + ` AWS_ACCESS_KEY_ID=${aws()}`);
     // A sparse file far larger than the stream budget: read to the budget, then its tail, and reported.
     const sparse = img.file('/var/lib/sparse.img', '');
     truncateSync(sparse, 2 * 1024 * 1024 * 1024);
     writeFileSync(join(img.root, 'var/lib/tail.txt'), '');
     const { findings, stats } = await scanSecretsDetailed(img.root, { maxStreamBytes: 64 * 1024 * 1024 });
     assert.deepEqual(show(findings), [
+      'github-token /etc/app/long-line.env:1',
+      'aws-access-key /var/log/one-line.log:1',
       'private-key-pem /opt/key.pem:1',
       'github-token /var/log/padded.log:2',
       'private-key-pem /var/log/straddle.log:' + (Math.floor((4 * 1024 * 1024 - 40) / pre.length) + 2),
