@@ -36,6 +36,8 @@ export interface ScanOptions {
   maxInflatedTotal?: number;
   /** Wall-clock limit for one xz/zstd/bzip2 run. Default 30 s. */
   decompressTimeoutMs?: number;
+  /** xz/zstd/bzip2 processes one scan may start (default 2000); they may also take 120 s in all. */
+  maxDecompressorRuns?: number;
   /**
    * The package archives that may vouch for a package-owned file. Without one, nothing is waived:
    * every hit is reported, whatever the image's dpkg database says.
@@ -76,6 +78,12 @@ const OVERLAP = 64 * 1024;
 const MAX_LINE = 8 * 1024 * 1024;
 /** Containers inside containers (a jar in a war in a .tar.gz) are opened this deep. */
 const MAX_DEPTH = 4;
+/**
+ * xz, zstd and bzip2 run as processes: a zip of ten thousand tiny .xz members must not cost ten
+ * thousand process starts, nor a few slow streams the whole build. Past either, not-scanned findings.
+ */
+const MAX_EXTERNAL_RUNS = 2000;
+const MAX_EXTERNAL_MS = 120_000;
 const KEY_RULES = new Set(['openssh-private-key', 'private-key-pem', 'private-key-der', 'gcp-service-account-key']);
 /**
  * Heuristic rules a package archive may waive: a package's own file saying `password = x` is
@@ -161,6 +169,7 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
   const notScanned = (path: string, why: string) =>
     findings.push({ path, rule: 'not-scanned', message: `not scanned: ${why}. A secret could hide there: remove the file or keep it out of the image` });
   const scratch = Buffer.allocUnsafe(Math.max(maxBytes, CHUNK));
+  const external = { runs: 0, ms: 0 };
 
   /** Text or binary content, in memory (a whole small file, or a container's member). */
   function scanContent(path: string, data: Buffer, name: string, via: string | undefined): SecretFinding[] {
@@ -190,7 +199,12 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
     const limits: Limits = { maxInflatedBytes: Math.min(opts.maxInflatedBytes ?? 64 * 1024 * 1024, Math.max(remaining, 0)), timeoutMs: opts.decompressTimeoutMs ?? 30_000 };
     if (isStreamKind(kind)) {
       if (remaining <= 0) return void notScanned(path, `${kind} data: the scan's budget of ${mib(maxInflatedTotal)} of decompressed data is spent`);
+      if (kind !== 'gzip' && (external.runs >= (opts.maxDecompressorRuns ?? MAX_EXTERNAL_RUNS) || external.ms >= MAX_EXTERNAL_MS)) {
+        return void notScanned(path, `${kind} data: the scan already ran ${external.runs} decompressors for ${Math.round(external.ms / 1000)} s, its limit`);
+      }
+      const t0 = performance.now();
       const r = inflate(kind, data, limits);
+      if (kind !== 'gzip') external.runs++, (external.ms += performance.now() - t0);
       stats.bytesInflated += r.data ? r.data.length : /limit/.test(r.problem) ? limits.maxInflatedBytes : 0;
       if (r.problem) notScanned(path, `${kind} data ${r.problem}`);
       if (r.data) scanBlob(path, r.data, name.replace(/\.(gz|tgz|xz|txz|zst|bz2|tbz2?)$/i, (_m, e: string) => (e.startsWith('t') ? '.tar' : '')), depth + 1, `${kind}-compressed data`);

@@ -168,6 +168,16 @@ describe('compressed files', () => {
     assert.ok(stats.bytesInflated <= 3 * 1024 * 1024 + 3 * 65536, `inflated ${stats.bytesInflated}`);
     assert.ok(process.memoryUsage().rss - rss < 200 * 1024 * 1024);
   });
+
+  test('a swarm of small xz members cannot make the scan start processes without end', async () => {
+    const tmp = join(fx.host, 'small.txt');
+    writeFileSync(tmp, 'nothing\n');
+    const small = execFileSync('xz', ['-c', tmp]);
+    const members = Array.from({ length: 5 }, (_, i) => ({ name: `m${i}.xz`, data: small, deflate: false }));
+    const f = await scanOnly({ '/opt/swarm.zip': zip(members) }, { maxDecompressorRuns: 3 });
+    assert.deepEqual(show(f), ['not-scanned /opt/swarm.zip!m3.xz', 'not-scanned /opt/swarm.zip!m4.xz']);
+    assert.match(f[0]!.message, /ran 3 decompressors/);
+  });
 });
 
 
