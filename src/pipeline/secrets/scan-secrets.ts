@@ -10,6 +10,8 @@ import { PackageFiles, type PackageClaim } from './package-files.js';
 import { pathFindings, SNAKEOIL_KEY, SSH_HOST_KEY } from './path-rules.js';
 import { isDeviceNode, openRegular } from './safe-open.js';
 import { scanText } from './scan-text.js';
+import { binaryKeyHits, isObjectCode, KEY_RULES } from './binary-keys.js';
+import { CHUNK, streamFile, TAIL } from './stream-file.js';
 
 /** One problem found. Never carries the secret: only where it is and what kind it is. */
 export interface SecretFinding {
@@ -70,12 +72,6 @@ export interface ScanStats {
 
 const SNIFF = 8192;
 const FIRST_READ = 16384;
-const CHUNK = 1024 * 1024;
-const TAIL = 1024 * 1024;
-/** What a window shares with the next when it cannot end on a line break (binary data, a huge line). */
-const OVERLAP = 64 * 1024;
-/** A text line longer than this is cut into pieces by the streamed scan. */
-const MAX_LINE = 8 * 1024 * 1024;
 /** Containers inside containers (a jar in a war in a .tar.gz) are opened this deep. */
 const MAX_DEPTH = 4;
 /**
@@ -84,26 +80,17 @@ const MAX_DEPTH = 4;
  */
 const MAX_EXTERNAL_RUNS = 2000;
 const MAX_EXTERNAL_MS = 120_000;
-const KEY_RULES = new Set(['openssh-private-key', 'private-key-pem', 'private-key-der', 'gcp-service-account-key']);
 /**
  * Heuristic rules a package archive may waive: a package's own file saying `password = x` is
  * public (openssl.cnf's demo `secret = pass:insta`). Keys and provider tokens are never waived.
  */
 const WAIVABLE = new Set(['generic-password-assignment', 'url-credentials']);
-const PEM_MARK = Buffer.from('PRIVATE KEY-----');
 /**
  * Prose and examples: manuals and changelogs say "password = foo" and user:pass@host all the time.
  * Keys, tokens and cloud credentials are reported there like anywhere else; the two heuristic
  * rules are not (on a Debian minbase they give 48 false findings in apt's and PAM's manuals).
  */
 const DOC_TREE = /^\/usr\/share\/(?:doc|man|info|help|gtk-doc|locale)\//;
-/**
- * Object code (ELF executables and libraries, `ar` static libraries) is not searched for keys:
- * libgnutls carries the private keys of its FIPS self-tests, public and the same in every install.
- * Other binary data is (a key behind NUL padding, a key in a database file).
- */
-const isObjectCode = (b: Buffer) => (b.length >= 4 && b.readUInt32BE(0) === 0x7f454c46) || (b.length >= 8 && b.toString('latin1', 0, 8) === '!<arch>\n');
-
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0;
   const waiting: Array<() => void> = [];
@@ -117,32 +104,6 @@ function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
       waiting.shift()?.();
     }
   };
-}
-
-function countNewlines(b: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = b.indexOf(10, from); i >= 0 && i < to; i = b.indexOf(10, i + 1)) n++;
-  return n;
-}
-
-/**
- * PEM key blocks inside binary data (a key appended to an executable, or behind NUL padding): each
- * armor line found is cut out with what follows up to the next NUL and checked by the key rules.
- */
-function binaryKeyHits(data: Buffer, imagePath: string): SecretFinding[] {
-  const out: SecretFinding[] = [];
-  for (let i = data.indexOf(PEM_MARK); i >= 0; i = data.indexOf(PEM_MARK, i + PEM_MARK.length)) {
-    let from = Math.max(0, i - 64);
-    const nul = data.lastIndexOf(0, i);
-    if (nul >= from) from = nul + 1;
-    let to = data.indexOf(0, i);
-    if (to < 0 || to > i + 16384) to = Math.min(data.length, i + 16384);
-    const base = countNewlines(data, 0, from);
-    for (const h of scanText(data.toString('latin1', from, to), imagePath, false)) {
-      if (KEY_RULES.has(h.rule)) out.push({ ...h, line: base + (h.line ?? 1) });
-    }
-  }
-  return out;
 }
 
 /** Scan a root filesystem for secrets; findings sorted by path, line, rule. */
@@ -219,57 +180,14 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
     }
   }
 
-  /** A large file, in 1 MiB windows; a text line cut by a window is carried into the next. */
-  function streamFile(fd: number, size: number, imagePath: string, binary: boolean, codeFile: boolean): void {
-    const budget = Math.min(size, maxStream);
+  function streamLarge(fd: number, size: number, imagePath: string, binary: boolean, codeFile: boolean): void {
     const doc = DOC_TREE.test(imagePath);
-    const seen = new Set<string>();
-    const add = (h: SecretFinding) => {
-      const k = `${h.rule}:${h.line ?? ''}`;
-      if (!seen.has(k)) seen.add(k), findings.push(h);
-    };
-    let carry = Buffer.alloc(0);
-    let pos = 0;
-    let baseLine = 0;
-    while (pos < budget) {
-      const n = readSync(fd, scratch, 0, Math.min(CHUNK, budget - pos), pos);
-      if (n <= 0) break;
-      pos += n;
-      stats.bytesScanned += n;
-      const data = carry.length ? Buffer.concat([carry, scratch.subarray(0, n)]) : scratch.subarray(0, n);
-      const last = pos >= budget;
-      let cut = data.length;
-      let keepFrom = data.length;
-      if (binary) keepFrom = last ? cut : Math.max(0, cut - OVERLAP);
-      else if (!last) {
-        cut = data.lastIndexOf(10) + 1;
-        if (cut > 0) {
-          // The last whole line is scanned again at the head of the next window, with its next line.
-          keepFrom = data.lastIndexOf(10, cut - 2) + 1;
-        } else if (data.length < MAX_LINE) {
-          carry = Buffer.from(data);
-          continue;
-        } else {
-          // One line longer than MAX_LINE: cut it, keeping an overlap so a token on the cut survives.
-          cut = data.length;
-          keepFrom = cut - OVERLAP;
-        }
-      }
-      const window = data.subarray(0, cut);
-      const hits = binary ? binaryKeyHits(window, imagePath) : scanText(window.toString('latin1'), imagePath, codeFile);
-      for (const h of hits) if (!doc || !WAIVABLE.has(h.rule)) add({ ...h, line: baseLine + (h.line ?? 1) });
-      baseLine += countNewlines(data, 0, keepFrom);
-      carry = Buffer.from(data.subarray(keepFrom));
-    }
-    if (size > budget) {
+    const r = streamFile(fd, size, { imagePath, binary, codeFile, scratch, maxStream });
+    stats.bytesScanned += r.bytesRead;
+    for (const h of r.hits) if (!doc || !WAIVABLE.has(h.rule)) findings.push(h);
+    if (r.gap) {
       stats.skippedLarge++;
-      const from = Math.max(pos, size - TAIL);
-      const n = readSync(fd, scratch, 0, Math.min(TAIL, size - from), from);
-      stats.bytesScanned += n;
-      const tail = scratch.subarray(0, n);
-      const hits = binary ? binaryKeyHits(tail, imagePath) : scanText(tail.toString('latin1'), imagePath, codeFile);
-      for (const h of hits) if (!doc || !WAIVABLE.has(h.rule)) findings.push({ path: imagePath, rule: h.rule, message: `${h.message} (in the last ${mib(TAIL)} of the file)` });
-      if (from > pos) notScanned(imagePath, `a ${mib(size)} file: bytes ${pos} to ${from} lie past the ${mib(maxStream)} read limit (its head and its last ${mib(TAIL)} were scanned)`);
+      notScanned(imagePath, `a ${mib(size)} file: bytes ${r.gap.from} to ${r.gap.to} lie past the ${mib(maxStream)} read limit (its head and its last ${mib(TAIL)} were scanned)`);
     }
   }
 
@@ -320,7 +238,7 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
         else stats.filesScanned++;
         if (binary && isObjectCode(head)) return;
         const codeFile = CODE_EXTENSIONS.has(extname(imagePath).slice(1).toLowerCase()) || CODE_SHEBANG.test(head.toString('latin1', 0, 128));
-        streamFile(fd, st.size, imagePath, binary, codeFile);
+        streamLarge(fd, st.size, imagePath, binary, codeFile);
         return;
       }
       const text = binary ? undefined : head.toString('latin1');
