@@ -91,6 +91,20 @@ const WAIVABLE = new Set(['generic-password-assignment', 'url-credentials']);
  * rules are not (on a Debian minbase they give 48 false findings in apt's and PAM's manuals).
  */
 const DOC_TREE = /^\/usr\/share\/(?:doc|man|info|help|gtk-doc|locale)\//;
+/** Account databases and the like are parsed whole up to this size (one read, then a string). */
+const MAX_PARSED_BYTES = 64 * 1024 * 1024;
+
+function readWhole(fd: number, size: number): string {
+  const b = Buffer.allocUnsafe(size);
+  let n = 0;
+  while (n < size) {
+    const r = readSync(fd, b, n, size - n, n);
+    if (r <= 0) break;
+    n += r;
+  }
+  return b.toString('latin1', 0, n);
+}
+
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0;
   const waiting: Array<() => void> = [];
@@ -233,10 +247,11 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
       }
       const binary = head.subarray(0, SNIFF).includes(0);
       if (st.size > first) {
-        for (const f of pathFindings(imagePath, st.size, () => undefined)) findings.push({ path: imagePath, ...f });
+        // Files parsed by their path rules (/etc/shadow padded past the limit, say) are read whole.
+        const whole = () => (binary || st.size > MAX_PARSED_BYTES ? undefined : readWhole(fd, st.size));
+        for (const f of pathFindings(imagePath, st.size, whole)) findings.push({ path: imagePath, ...f });
         if (binary) stats.binaryFiles++;
         else stats.filesScanned++;
-        if (binary && isObjectCode(head)) return;
         const codeFile = CODE_EXTENSIONS.has(extname(imagePath).slice(1).toLowerCase()) || CODE_SHEBANG.test(head.toString('latin1', 0, 128));
         streamLarge(fd, st.size, imagePath, binary, codeFile);
         return;
@@ -262,8 +277,9 @@ export async function scanSecretsDetailed(rootDir: string, opts: ScanOptions = {
         const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
         findings.push({ path: imagePath, rule: 'private-key-file-mode', message: `private key file ${imagePath} has mode ${mode}: others can read it or its group can write it (want 0600, or 0640 for a key group)` });
       }
-    } catch {
-      // unreadable (EIO, vanished): nothing to report from it
+    } catch (e) {
+      // An I/O error (EIO) or a bug must not turn into a silent pass for this file.
+      notScanned(imagePath, `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     } finally {
       closeSync(fd);
     }

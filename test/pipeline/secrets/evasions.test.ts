@@ -208,6 +208,8 @@ test('files padded past the size limit are scanned to the end, with spaces or NU
     // A key straddling the 1 MiB read chunks of the streamed scan.
     const pre = 'y'.repeat(100) + '\n';
     img.file('/var/log/straddle.log', pre.repeat(Math.ceil((4 * 1024 * 1024) / pre.length)).slice(0, 4 * 1024 * 1024 - 40) + '\n' + rsa.privateKey);
+    // An account database padded with comments past the limit is still parsed.
+    img.file('/etc/shadow', '#\n'.repeat(1_600_000) + `root:$6$${rand(ALNUM, 16)}$${rand(ALNUM, 86)}:19000:0:99999:7:::\n`, 0o640);
     // Long lines: a token behind 10,000 spaces, and one at the end of a 12 MiB line with no break.
     img.file('/etc/app/long-line.env', `${' '.repeat(10_000)}GITHUB_TOKEN=${tok}\n`);
     img.file('/var/log/one-line.log', 'x'.repeat(12 * 1024 * 1024) + ` AWS_ACCESS_KEY_ID=${aws()}`);
@@ -218,6 +220,7 @@ test('files padded past the size limit are scanned to the end, with spaces or NU
     const { findings, stats } = await scanSecretsDetailed(img.root, { maxStreamBytes: 64 * 1024 * 1024 });
     assert.deepEqual(show(findings), [
       'github-token /etc/app/long-line.env:1',
+      'shadow-password-hash /etc/shadow:1600001',
       'aws-access-key /var/log/one-line.log:1',
       'private-key-pem /opt/key.pem:1',
       'github-token /var/log/padded.log:2',
