@@ -102,7 +102,7 @@ export async function hygieneChecks(rootDir: string, opts: ScanOptions = {}): Pr
       name: 'secret-scan',
       type: 'secret-scan',
       status: 'passed',
-      message: `no private keys, tokens or passwords found (${stats.filesScanned} text files, ${stats.skippedBinary} binary skipped, ${stats.durationMs} ms)`,
+      message: `no private keys, tokens or passwords found (${stats.filesScanned} text files, ${stats.binaryFiles} binary searched for key blocks, ${stats.containersOpened} compressed files or archives opened, ${stats.durationMs} ms)`,
       durationMs: stats.durationMs,
     }];
   }

@@ -1,13 +1,17 @@
 import { hygieneChecks, runChecks, type CheckResult } from '../checks/index.js';
 import { runCustomizeStep } from '../customize/run-step.js';
 import { runInRoot } from '../executor.js';
+import { AptPackageArchive } from '../secrets/index.js';
 import { tattooFromRecord } from '../tattoo/index.js';
 import type { StepContext, StepDefinition } from '../step.js';
+
+// One per process: each package's archive is fetched once, however many builds and repair rounds ask.
+let packageArchive: AptPackageArchive | undefined;
 
 async function checkAll(ctx: StepContext): Promise<CheckResult[]> {
   const t = ctx.template.template;
   const { tattoo } = ctx.outputOf<{ tattoo: Record<string, string> }>('tattoo');
-  const results = [...(await runChecks(ctx.rootfs, t.validate.checks, { runInRoot, tattoo: tattooFromRecord(tattoo) })), ...(await hygieneChecks(ctx.rootfs))];
+  const results = [...(await runChecks(ctx.rootfs, t.validate.checks, { runInRoot, tattoo: tattooFromRecord(tattoo) })), ...(await hygieneChecks(ctx.rootfs, { packageArchive: (packageArchive ??= new AptPackageArchive()) }))];
   for (const r of results) ctx.log(`${r.status === 'passed' ? 'pass' : r.status === 'failed' ? 'FAIL' : 'ERROR'}  ${r.name}: ${r.message}`);
   return results;
 }
