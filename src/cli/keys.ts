@@ -24,7 +24,7 @@ const human = (rows: Array<KeyRow | TrustedKey>) => table(rows.map((r) => ({ ...
 
 /** `goldsmith keys …`: the ed25519 signing keyring under $GOLDSMITH_HOME/keys and its trust list. */
 export function registerKeys(program: Command, ctx: CliContext): void {
-  const keyring = () => Keyring.forHome(ctx.config.home);
+  const keyring = () => Keyring.forConfig(ctx.config);
   const keys = program.command('keys').description('signing keys (ed25519) and the trust list used to verify attestations');
 
   keys
