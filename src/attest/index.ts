@@ -42,3 +42,4 @@ export {
   type FieldMismatch,
 } from './verify-version.js';
 export { resolveTrust, parsePublicKeyBundle, type TrustSource, type TrustConfig, type ResolvedTrust } from './trust-source.js';
+export { currentActor, trustAuditEntry, recordTrustChange, trustAuditLog, formatAuditEntry, TRUST_EVENT_TYPES, type TrustActor, type TrustAuditEntry } from './trust-audit.js';

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, scrypt, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from '../store/lock.js';
@@ -41,8 +42,18 @@ export function passphraseFrom(config: PassphraseConfig): (() => Promise<string 
 }
 
 const ENCRYPTED_PEM = 'ENCRYPTED PRIVATE KEY';
-/** Node exports encrypted PKCS#8 as PBES2 (PBKDF2-HMAC-SHA256 key derivation) with this cipher. */
+/** Node exports encrypted PKCS#8 as PBES2 (PBKDF2-HMAC-SHA256, 2048 iterations) with this cipher. */
 const KEY_CIPHER = 'aes-256-cbc';
+const scryptAsync = promisify(scrypt) as (pass: string, salt: string, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+
+/**
+ * PBES2's 2048 PBKDF2 rounds are cheap to brute-force, and Node cannot raise them; so the
+ * passphrase is first stretched with scrypt (memory-hard, 32 MiB), salted with the key id. The file
+ * stays standard encrypted PKCS#8: `openssl pkey -passin pass:<stretched hex>` opens it.
+ */
+export async function stretchPassphrase(passphrase: string, keyid: string): Promise<string> {
+  return (await scryptAsync(passphrase, `goldsmith-key:${keyid}`, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 })).toString('hex');
+}
 
 /**
  * ed25519 keys on disk:
@@ -142,7 +153,7 @@ export class Keyring {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const keyid = keyIdOf(publicKey);
     const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const pkcs8 = await this.exportPrivate(privateKey);
+    const pkcs8 = await this.exportPrivate(privateKey, keyid);
     const keyTmp = await writeTemp(this.path(`${keyid}.key`), pkcs8, 0o600);
     await rename(keyTmp, this.path(`${keyid}.key`));
     await replaceFile(this.path(`${keyid}.pub`), publicKeyPem);
@@ -150,8 +161,9 @@ export class Keyring {
   }
 
   /** PKCS#8 PEM, encrypted with the passphrase when there is one. */
-  private async exportPrivate(privateKey: KeyObject): Promise<string> {
-    const passphrase = await this.passphrase?.();
+  private async exportPrivate(privateKey: KeyObject, keyid: string): Promise<string> {
+    const pass = await this.passphrase?.();
+    const passphrase = pass ? await this.stretched(pass, keyid) : undefined;
     const opts = passphrase ? { type: 'pkcs8' as const, format: 'pem' as const, cipher: KEY_CIPHER, passphrase } : { type: 'pkcs8' as const, format: 'pem' as const };
     return privateKey.export(opts).toString();
   }
@@ -166,20 +178,29 @@ export class Keyring {
     if (((await stat(this.dir)).mode & 0o077) !== 0) {
       throw new IntegrityError('ATTEST_KEY_PERMISSIONS', 'the keys directory is accessible to others; run chmod 700 on it', { where: this.dir });
     }
-    const privateKey = await this.decodePrivate(text, file);
+    const privateKey = await this.decodePrivate(text, file, keyid);
     const actual = keyIdOf(createPublicKey(privateKey));
     if (actual !== keyid) throw new IntegrityError('ATTEST_KEYRING_BROKEN', `private key file holds key ${shortKeyId(actual)}, not ${shortKeyId(keyid)}`, { where: file });
     return { keyid, privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
   }
 
-  private async decodePrivate(text: string, file: string): Promise<KeyObject> {
+  /** Stretched passphrases by key id and passphrase: scrypt is deliberately slow, and every signature reloads the key. */
+  private readonly stretchCache = new Map<string, Promise<string>>();
+  private stretched(pass: string, keyid: string): Promise<string> {
+    const k = `${keyid}\0${pass}`;
+    let p = this.stretchCache.get(k);
+    if (!p) this.stretchCache.set(k, (p = stretchPassphrase(pass, keyid)));
+    return p;
+  }
+
+  private async decodePrivate(text: string, file: string, keyid: string): Promise<KeyObject> {
     if (!text.includes(ENCRYPTED_PEM)) return createPrivateKey(text);
-    const passphrase = await this.passphrase?.();
-    if (!passphrase) {
+    const pass = await this.passphrase?.();
+    if (!pass) {
       throw new InputError('ATTEST_KEY_PASSPHRASE_REQUIRED', 'the private key is encrypted: give its passphrase in GOLDSMITH_KEY_PASSPHRASE or GOLDSMITH_KEY_PASSPHRASE_FILE', { where: file });
     }
     try {
-      return createPrivateKey({ key: text, format: 'pem', passphrase });
+      return createPrivateKey({ key: text, format: 'pem', passphrase: await this.stretched(pass, keyid) });
     } catch (e) {
       throw new InputError('ATTEST_KEY_PASSPHRASE_WRONG', 'cannot decrypt the private key: wrong passphrase (or a damaged key file)', { where: file, cause: e });
     }
@@ -202,7 +223,7 @@ export class Keyring {
         const file = this.path(n);
         const text = await readOptional(file);
         if (text === undefined || text.includes(ENCRYPTED_PEM)) continue;
-        await replaceFile(file, await this.exportPrivate(createPrivateKey(text)), 0o600);
+        await replaceFile(file, await this.exportPrivate(createPrivateKey(text), n.slice(0, 64)), 0o600);
         changed.push(n.slice(0, 64));
       }
     }, { pollMs: 20 });
