@@ -38,13 +38,15 @@ function render(artifact: string, r: ArtifactVerifyResult & { bundleSubject: str
 
 function renderVersion(ref: string, r: VersionVerifyResult): string {
   const lines: string[] = [];
+  const short = (d?: string) => (d ? `${d.slice(0, 23)}…` : 'missing');
   for (const region of r.regions) {
     lines.push(`${ref} [${region.region}]`);
-    for (const a of region.artifacts) lines.push(`  ${a.ok ? 'ok  ' : 'FAIL'} ${a.kind.padEnd(14)} ${a.name ?? ''}  ${a.actual ?? 'missing'}`);
+    const width = Math.max(0, ...region.artifacts.map((a) => (a.name ?? '').length));
+    for (const a of region.artifacts) lines.push(`  ${a.ok ? 'ok  ' : 'FAIL'} ${a.kind.padEnd(14)} ${(a.name ?? '').padEnd(width)}  ${short(a.actual)}`);
     for (const a of region.results) lines.push(`  ${a.ok ? 'ok  ' : 'FAIL'} ${a.predicateType ?? '(unreadable statement)'}${a.keyid ? `  signed by ${shortKeyId(a.keyid)}` : ''}`);
-    for (const p of region.problems) lines.push(`  - ${p}`);
   }
   if (r.fields.length === 0 && r.regions.some((x) => x.artifacts.length > 0)) lines.push('database row: gallery, image, version, tattoo, artifacts and build inputs match the signed image-version statement');
+  // Problems once, at the end, each prefixed with its region (or naming the database field).
   lines.push(
     r.ok
       ? 'verified: every artifact in every region, the signatures and the database row all check out'
