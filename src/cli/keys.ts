@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { formatAuditEntry, Keyring, recordTrustChange, shortKeyId, trustAuditEntry, trustAuditLog, type TrustAuditEntry, type TrustedKey } from '../attest/index.js';
+import { formatAuditEntry, Keyring, recordTrustChange, resolveTrust, shortKeyId, trustAuditEntry, trustAuditLog, type TrustAuditEntry, type TrustedKey } from '../attest/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
@@ -128,10 +128,18 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     });
   trust
     .command('list')
-    .description('list trusted public keys')
+    .description('list trusted public keys (the pinned ones when GOLDSMITH_TRUST_FILE or GOLDSMITH_TRUSTED_KEYS is set)')
     .option('--json', 'print JSON (with PEMs)')
     .action(async (opts: OutputOptions) => {
       const k = keyring();
+      const c = ctx.config;
+      if (c.trustFile || c.trustedKeys) {
+        // What verification will actually use: the data directory's list is not consulted.
+        const pinned = await resolveTrust({ home: c.home, trustFile: c.trustFile, trustedKeysPem: c.trustedKeys }, k);
+        const rows = pinned.trusted.map((t) => ({ ...t, state: 'pinned', source: pinned.source.label }));
+        emit(opts, rows, () => `trust pinned by ${pinned.source.label}; the data directory trust list is not used\n${table(rows.map((r) => ({ ...r, keyid: shortKeyId(r.keyid) })), ['keyid', 'state'])}`);
+        return;
+      }
       const [list, active] = await Promise.all([k.trusted(), k.activeKeyId()]);
       emit(opts, list, () => human(list.map((t) => ({ ...t, state: t.keyid === active ? 'active' : t.retired ? 'retired' : 'trusted' }))));
     });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { attest, Keyring, PREDICATE_TYPES, verifyEnvelope } from '../../src/attest/index.js';
+import { attest, Keyring, parsePublicKeyBundle, PREDICATE_TYPES, verifyEnvelope } from '../../src/attest/index.js';
 import { stretchPassphrase } from '../../src/attest/keyring.js';
 import { SUBJECT, tempDir } from './support.js';
 
@@ -56,5 +56,18 @@ describe('private keys encrypted at rest', () => {
     await k.active();
     await chmod(k.dir, 0o755);
     await assert.rejects(sign(Keyring.forHome(home)), { code: 'ATTEST_KEY_PERMISSIONS', where: k.dir });
+  });
+});
+
+describe('pinned trust bundles', () => {
+  it('reads every public key of a PEM bundle and refuses anything else in it', async () => {
+    const a = await Keyring.forHome(await tempDir()).active();
+    const b = await Keyring.forHome(await tempDir()).active();
+    assert.deepEqual(parsePublicKeyBundle(`# ops keys\n${a.publicKeyPem}\n${b.publicKeyPem}${a.publicKeyPem}`, 'f').map((k) => k.keyid), [a.keyid, b.keyid]);
+    assert.throws(() => parsePublicKeyBundle('nothing here', 'f'), { code: 'ATTEST_TRUST_INVALID' });
+    const priv = a.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    assert.throws(() => parsePublicKeyBundle(a.publicKeyPem + priv, 'f'), { code: 'ATTEST_KEY_INVALID', where: 'f#1' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    assert.throws(() => parsePublicKeyBundle(rsa, 'f'), { code: 'ATTEST_KEY_INVALID', message: /only ed25519/ });
   });
 });

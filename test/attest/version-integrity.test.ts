@@ -166,6 +166,9 @@ describe('verify binds every artifact in every region and the database row to th
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.deepEqual([ok.json.trust.source, ok.json.trust.location, ok.json.trust.pinned], ['file', `trust file ${pinned}`, true]);
     assert.match((await verify('1.0.4', {}, '--trust-file', pinned)).stdout, new RegExp(`^trust: key [0-9a-f]{16} from trust file ${pinned}$`, 'm'));
+    const listed = await goldsmith(store, { home, trustFile: pinned }, 'keys', 'trust', 'list');
+    assert.match(listed.stdout, new RegExp(`^trust pinned by trust file ${pinned}; the data directory trust list is not used$`, 'm'));
+    assert.equal(listed.stdout.match(/ pinned$/gm)?.length, 2);
     const env = await verify('1.0.4', { trustedKeys: signerPem });
     assert.match(env.stdout, /^trust: key [0-9a-f]{16} from GOLDSMITH_TRUSTED_KEYS env$/m);
 
