@@ -100,7 +100,18 @@ async function hashOrMissing(path: string): Promise<string | undefined> {
   });
 }
 
-async function readRegionBundle(path: string, digest: string, problems: string[]): Promise<AttestationBundle | undefined> {
+/** The path of a digest the database names; a forged row with a malformed digest is a problem, not a crash. */
+function pathOrProblem(input: VersionVerifyInput, region: string, digest: string, what: string, problems: string[]): string | undefined {
+  try {
+    return input.pathOf(region, digest);
+  } catch (e) {
+    problems.push(`invalid digest: the database records ${JSON.stringify(digest)} for ${what}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+async function readRegionBundle(path: string | undefined, digest: string, problems: string[]): Promise<AttestationBundle | undefined> {
+  if (path === undefined) return undefined;
   const actual = await hashOrMissing(path);
   if (actual === undefined) {
     problems.push(`missing artifact: the attestation bundle ${digest} is not in this region`);
@@ -133,7 +144,7 @@ export async function verifyStoredVersion(input: VersionVerifyInput): Promise<Ve
   for (const region of bundleRef ? row.regions : []) {
     const rp: string[] = [];
     const checks: RegionArtifactCheck[] = [];
-    const bundle = await readRegionBundle(input.pathOf(region, bundleRef!.digest), bundleRef!.digest, rp);
+    const bundle = await readRegionBundle(pathOrProblem(input, region, bundleRef!.digest, 'the attestation bundle', rp), bundleRef!.digest, rp);
     const results = (bundle?.envelopes ?? []).map((e, index) => ({ index, ...verifyEnvelope(e, { trusted: input.trusted, known: input.known }) }));
     for (const r of results) {
       rp.push(...r.problems.map((p) => `attestation ${r.index}${r.predicateType ? ` (${r.predicateType})` : ''}: ${p}`));
@@ -158,9 +169,11 @@ export async function verifyStoredVersion(input: VersionVerifyInput): Promise<Ve
       for (const a of p.artifacts) {
         // Hash the bytes the database would serve for this kind: a row pointing elsewhere is caught as a field above, and here too.
         const served = row.artifacts.find((x) => x.kind === a.kind)?.digest ?? a.digest;
-        const actual = await hashOrMissing(input.pathOf(region, served));
+        const path = pathOrProblem(input, region, served, a.kind, rp);
+        const actual = path === undefined ? undefined : await hashOrMissing(path);
         const ok = actual === a.digest;
         checks.push({ kind: a.kind, name: a.name, signed: a.digest, actual, ok });
+        if (path === undefined) continue;
         if (actual === undefined) rp.push(`missing artifact: ${a.kind} ${a.name} (${served}) is not in this region`);
         else if (!ok) rp.push(`artifact digest mismatch: ${a.kind} ${a.name} is ${actual}, the signed statement says ${a.digest}`);
       }

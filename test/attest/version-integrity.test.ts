@@ -72,7 +72,7 @@ describe('verify binds every artifact in every region and the database row to th
     store = await openStore({ home });
     app = createApp({ home }, store);
     const v = new Map<string, Awaited<ReturnType<typeof publishSignedVersion>>>();
-    for (const n of ['1.0.4', '1.0.5', '1.0.6', '1.0.7', '1.0.8', '1.0.9']) v.set(n, await publishSignedVersion(app, n));
+    for (const n of ['1.0.4', '1.0.5', '1.0.6', '1.0.7', '1.0.8', '1.0.9', '1.0.10']) v.set(n, await publishSignedVersion(app, n));
     const art = (n: string, kind: string) => v.get(n)!.artifacts.find((a) => a.kind === kind)!;
     const setArtifacts = (n: string, artifacts: unknown) => store.query(`UPDATE gallery_versions SET artifacts = $1::jsonb WHERE name = $2`, [JSON.stringify(artifacts), n]);
     // 1.0.5's row points at 1.0.4's signed rootfs (its own bundle kept).
@@ -86,6 +86,8 @@ describe('verify binds every artifact in every region and the database row to th
     await writeFile(app.artifacts.path('westeurope', art('1.0.8', 'sbom-spdx').digest), '{"spdxVersion":"SPDX-2.3","packages":[]}');
     // 1.0.9: a forged out-of-band tattoo in the database.
     await store.query(`UPDATE gallery_versions SET tattoo = tattoo || $1::jsonb WHERE name = '1.0.9'`, [JSON.stringify({ OOB: 'true', CVE_IDS: 'CVE-2026-0001' })]);
+    // 1.0.10: a row whose qcow2 digest is not a digest at all (a path, in the hope it is joined onto the store root).
+    await setArtifacts('1.0.10', v.get('1.0.10')!.artifacts.map((a) => (a.kind === 'qcow2' ? { ...a, digest: 'sha256:../../../../etc/passwd' } : a)));
     signerPem = (await app.keyring.active()).publicKeyPem;
   });
   after(() => store.close());
@@ -150,6 +152,13 @@ describe('verify binds every artifact in every region and the database row to th
       { field: 'tattoo.OOB', database: 'true' },
     ]);
     assert.match((await verify('1.0.9')).stdout, /field tattoo\.OOB: the database says "true", the signed statement says \(absent\)/);
+  });
+
+  it('a row with a malformed digest is an integrity failure naming the field, not a crash or a read outside the store', async () => {
+    const r = await verify('1.0.10', {}, '--json');
+    assert.equal(r.code, 68, r.stdout + r.stderr);
+    assert.deepEqual(r.json.fields.map((f: { field: string }) => f.field), ['artifacts.qcow2']);
+    assert.ok(r.json.problems.some((p: string) => /eastus: invalid digest: the database records "sha256:\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" for qcow2/.test(p)));
   });
 
   it('trust pinned outside the data directory is the only trust: the data directory cannot add a key to it', async () => {
