@@ -32,6 +32,7 @@ export {
 export { VERSION_PREDICATE_TYPE, BOUND_ARTIFACT_KINDS, versionSubjects, type VersionArtifact, type VersionInputs, type VersionPredicate } from './version-statement.js';
 export {
   verifyStoredVersion,
+  storedVersion,
   compareVersionRow,
   fieldProblem,
   type StoredVersion,

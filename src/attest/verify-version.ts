@@ -20,6 +20,21 @@ export interface StoredVersion {
   regions: string[];
 }
 
+/** The fields of a gallery version (as the gallery service returns it) that verification compares. */
+export function storedVersion(v: {
+  gallery: string;
+  image: string;
+  name: string;
+  artifacts: StoredVersion['artifacts'];
+  tattoo: Record<string, string>;
+  buildRunId?: string;
+  metadata?: Record<string, unknown>;
+  replicationStatus: Array<{ region: string }>;
+}): StoredVersion {
+  // The row's own gallery/image/version, not the names asked for: those are what a forged row changes.
+  return { gallery: v.gallery, image: v.image, version: v.name, artifacts: v.artifacts, tattoo: v.tattoo, buildRunId: v.buildRunId, metadata: v.metadata, regions: v.replicationStatus.map((r) => r.region) };
+}
+
 export interface VersionVerifyInput extends TrustInput {
   row: StoredVersion;
   /** Where the bytes of `digest` are in `region`. */

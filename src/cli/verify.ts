@@ -7,6 +7,7 @@ import {
   shortKeyId,
   verifyBundleForArtifact,
   verifyStoredVersion,
+  storedVersion,
   type ArtifactVerifyResult,
   type ResolvedTrust,
   type VersionVerifyResult,
@@ -118,8 +119,7 @@ async function verifyGalleryVersion(ctx: CliContext, ref: string, trust: Resolve
   const app = await ctx.app();
   const v = await app.gallery.showVersion({ gallery, image, version });
   return verifyStoredVersion({
-    // The names as the user asked and as stored: the row's own gallery/image/version are what a forged row would change.
-    row: { gallery: v.gallery, image: v.image, version: v.name, artifacts: v.artifacts, tattoo: v.tattoo, buildRunId: v.buildRunId, metadata: v.metadata, regions: v.replicationStatus.map((r) => r.region) },
+    row: storedVersion(v),
     pathOf: (region, digest) => app.artifacts.path(region, digest),
     requirePredicateTypes: required,
     trusted: trust.trusted,
