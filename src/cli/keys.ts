@@ -42,8 +42,24 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     .description('make a new active signing key; the previous key is retired but its signatures still verify')
     .option('--json', 'print JSON')
     .action(async (opts: OutputOptions) => {
-      const { previous, active } = await keyring().rotate();
-      emit(opts, { active: active.keyid, previous: previous ?? null }, () => `active key ${active.keyid}${previous ? `\nretired ${previous} (still trusted)` : ''}`);
+      // Rotation adds a key to the data directory trust list: audited like `keys trust add`.
+      const store = await ctx.store();
+      const k = keyring();
+      const { previous, active, entry } = await store.tx(async (tx) => {
+        const r = await k.rotate();
+        const entry = trustAuditEntry('rotated', r.active.keyid, join(k.dir, 'trusted.json'), new Date(), { previous: r.previous });
+        recordTrustChange(tx, entry);
+        return { ...r, entry };
+      });
+      const c = ctx.config;
+      const pin = c.trustFile ? `the trust file ${c.trustFile}` : c.trustedKeys ? 'GOLDSMITH_TRUSTED_KEYS' : undefined;
+      emit(opts, { active: active.keyid, previous: previous ?? null, audit: entry }, () =>
+        [
+          `active key ${active.keyid}${previous ? `\nretired ${previous} (still trusted)` : ''}`,
+          formatAuditEntry(entry),
+          ...(pin ? [`trust is pinned by ${pin}: add this key's public key there ("goldsmith keys export") for its signatures to verify`] : []),
+        ].join('\n'),
+      );
     });
 
   keys
@@ -102,7 +118,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
       await audited(async (k) => {
         const { key, added } = await k.trustAdd(pem, file);
         return {
-          entry: added ? trustAuditEntry('added', key.keyid, trustList(k), new Date(), file) : undefined,
+          entry: added ? trustAuditEntry('added', key.keyid, trustList(k), new Date(), { sourceFile: file }) : undefined,
           result: { ...key, changed: added },
           text: `${added ? 'trusted' : 'already trusted'}: ${key.keyid}`,
         };

@@ -202,10 +202,14 @@ describe('verify binds every artifact in every region and the database row to th
     const uid = process.getuid!();
     assert.match(added.stdout, new RegExp(`^audit: trust added ${keyid} by \\S+ \\(uid ${uid}\\) at \\S+ from ${pem}`, 'm'));
     assert.equal((await cli('keys', 'trust', 'remove', keyid.slice(0, 12))).code, 0);
-    const log = (await cli('keys', 'trust', 'log', '--json')).json as Array<{ action: string; keyid: string; by: { uid: number }; sourceFile?: string }>;
-    assert.deepEqual(log.map((e) => [e.action, e.keyid, e.by.uid, e.sourceFile]), [
+    const rotated = await cli('keys', 'rotate', '--json');
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const log = (await cli('keys', 'trust', 'log', '--json')).json as Array<{ action: string; keyid: string; by: { uid: number }; sourceFile?: string; previous?: string }>;
+    assert.deepEqual(log.map((e) => [e.action, e.keyid, e.by.uid, e.sourceFile ?? e.previous]), [
       ['added', keyid, uid, pem],
       ['removed', keyid, uid, undefined],
+      ['rotated', rotated.json.active, uid, rotated.json.previous],
     ]);
+    assert.match((await cli('keys', 'trust', 'log')).stdout, /^audit: key rotated to [0-9a-f]{64} \(retired [0-9a-f]{64}\) by /m);
   });
 });
