@@ -1,6 +1,6 @@
 /** Signing and provenance: ed25519 keyring, DSSE envelopes of in-toto statements (SBOM, SLSA
  * provenance, tattoo), attestation bundles and offline verification. */
-export { Keyring, type KeyringOptions, type SigningKey } from './keyring.js';
+export { Keyring, passphraseFrom, type KeyringOptions, type PassphraseConfig, type SigningKey } from './keyring.js';
 export { keyIdOf, parsePublicKeyPem, shortKeyId, KEYID_RE, type PublicKeyEntry, type TrustedKey } from './keys.js';
 export { pae, decodeBase64, signEnvelope, verifySignature, envelopeShapeProblems, type Envelope, type DsseSignature } from './dsse.js';
 export {
@@ -29,3 +29,18 @@ export {
   type BundleVerifyInput,
   type TrustInput,
 } from './verify-artifact.js';
+export { VERSION_PREDICATE_TYPE, BOUND_ARTIFACT_KINDS, versionSubjects, type VersionArtifact, type VersionInputs, type VersionPredicate } from './version-statement.js';
+export {
+  verifyStoredVersion,
+  storedVersion,
+  compareVersionRow,
+  fieldProblem,
+  type StoredVersion,
+  type VersionVerifyInput,
+  type VersionVerifyResult,
+  type RegionVerifyResult,
+  type RegionArtifactCheck,
+  type FieldMismatch,
+} from './verify-version.js';
+export { resolveTrust, parsePublicKeyBundle, type TrustSource, type TrustConfig, type ResolvedTrust } from './trust-source.js';
+export { currentActor, trustAuditEntry, recordTrustChange, trustAuditLog, formatAuditEntry, TRUST_EVENT_TYPES, type TrustActor, type TrustAuditEntry } from './trust-audit.js';

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, scrypt, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from '../store/lock.js';
@@ -13,18 +14,58 @@ export interface SigningKey extends PublicKeyEntry {
 
 export interface KeyringOptions {
   clock?: () => Date;
+  /** The passphrase private keys are encrypted with at rest; read only when a key is created or loaded. */
+  passphrase?: () => Promise<string | undefined>;
+}
+
+/** Where the operator gives the key passphrase: inline or in a file only they can read. */
+export interface PassphraseConfig {
+  keyPassphrase?: string;
+  keyPassphraseFile?: string;
+}
+
+/** A passphrase reader over the operator's configuration; the file is read when a key is needed, never cached. */
+export function passphraseFrom(config: PassphraseConfig): (() => Promise<string | undefined>) | undefined {
+  if (config.keyPassphrase) return async () => config.keyPassphrase;
+  const file = config.keyPassphraseFile;
+  if (!file) return undefined;
+  return async () => {
+    const text = await readOptional(file);
+    if (text === undefined) throw new NotFoundError('ATTEST_KEY_PASSPHRASE_FILE_NOT_FOUND', `no key passphrase file at ${file}`, { where: file });
+    if (((await stat(file)).mode & 0o077) !== 0) {
+      throw new IntegrityError('ATTEST_KEY_PERMISSIONS', 'the key passphrase file is readable by others; run chmod 600 on it', { where: file });
+    }
+    const pass = text.replace(/\r?\n$/, '');
+    if (pass === '') throw new InputError('ATTEST_KEY_PASSPHRASE_EMPTY', 'the key passphrase file is empty', { where: file });
+    return pass;
+  };
+}
+
+const ENCRYPTED_PEM = 'ENCRYPTED PRIVATE KEY';
+/** Node exports encrypted PKCS#8 as PBES2 (PBKDF2-HMAC-SHA256, 2048 iterations) with this cipher. */
+const KEY_CIPHER = 'aes-256-cbc';
+const scryptAsync = promisify(scrypt) as (pass: string, salt: string, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+
+/**
+ * PBES2's 2048 PBKDF2 rounds are cheap to brute-force, and Node cannot raise them; so the
+ * passphrase is first stretched with scrypt (memory-hard, 32 MiB), salted with the key id. The file
+ * stays standard encrypted PKCS#8: `openssl pkey -passin pass:<stretched hex>` opens it.
+ */
+export async function stretchPassphrase(passphrase: string, keyid: string): Promise<string> {
+  return (await scryptAsync(passphrase, `goldsmith-key:${keyid}`, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 })).toString('hex');
 }
 
 /**
  * ed25519 keys on disk:
  *   <dir>/active.json      {"keyid": …}: the key new signatures are made with
- *   <dir>/<keyid>.key      PKCS#8 private key, mode 0600
+ *   <dir>/<keyid>.key      PKCS#8 private key, mode 0600; encrypted (PBES2, AES-256-CBC) when a passphrase is given
  *   <dir>/<keyid>.pub      SPKI public key
  *   <dir>/trusted.json     the trust list verification uses (own keys and imported ones)
  * The first call that needs a key creates one; read-only calls (trusted, known, list) never do.
  */
 export class Keyring {
   private readonly clock: () => Date;
+  private readonly passphrase?: () => Promise<string | undefined>;
   private activePromise?: Promise<SigningKey>;
 
   constructor(
@@ -32,6 +73,12 @@ export class Keyring {
     opts: KeyringOptions = {},
   ) {
     this.clock = opts.clock ?? (() => new Date());
+    this.passphrase = opts.passphrase;
+  }
+
+  /** The keyring of the data directory, with the operator's key passphrase if one is configured. */
+  static forConfig(config: PassphraseConfig & { home: string }, opts: KeyringOptions = {}): Keyring {
+    return Keyring.forHome(config.home, { passphrase: passphraseFrom(config), ...opts });
   }
 
   /** The keyring of a Goldsmith home: `${GOLDSMITH_HOME}/keys`. */
@@ -106,11 +153,19 @@ export class Keyring {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const keyid = keyIdOf(publicKey);
     const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const pkcs8 = await this.exportPrivate(privateKey, keyid);
     const keyTmp = await writeTemp(this.path(`${keyid}.key`), pkcs8, 0o600);
     await rename(keyTmp, this.path(`${keyid}.key`));
     await replaceFile(this.path(`${keyid}.pub`), publicKeyPem);
     return { keyid, publicKeyPem, privateKey };
+  }
+
+  /** PKCS#8 PEM, encrypted with the passphrase when there is one. */
+  private async exportPrivate(privateKey: KeyObject, keyid: string): Promise<string> {
+    const pass = await this.passphrase?.();
+    const passphrase = pass ? await this.stretched(pass, keyid) : undefined;
+    const opts = passphrase ? { type: 'pkcs8' as const, format: 'pem' as const, cipher: KEY_CIPHER, passphrase } : { type: 'pkcs8' as const, format: 'pem' as const };
+    return privateKey.export(opts).toString();
   }
 
   private async loadPrivate(keyid: string): Promise<SigningKey> {
@@ -120,10 +175,59 @@ export class Keyring {
     if (((await stat(file)).mode & 0o077) !== 0) {
       throw new IntegrityError('ATTEST_KEY_PERMISSIONS', 'private key file is readable by others; run chmod 600 on it', { where: file });
     }
-    const privateKey = createPrivateKey(text);
+    if (((await stat(this.dir)).mode & 0o077) !== 0) {
+      throw new IntegrityError('ATTEST_KEY_PERMISSIONS', 'the keys directory is accessible to others; run chmod 700 on it', { where: this.dir });
+    }
+    const privateKey = await this.decodePrivate(text, file, keyid);
     const actual = keyIdOf(createPublicKey(privateKey));
     if (actual !== keyid) throw new IntegrityError('ATTEST_KEYRING_BROKEN', `private key file holds key ${shortKeyId(actual)}, not ${shortKeyId(keyid)}`, { where: file });
     return { keyid, privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
+  }
+
+  /** Stretched passphrases by key id and passphrase: scrypt is deliberately slow, and every signature reloads the key. */
+  private readonly stretchCache = new Map<string, Promise<string>>();
+  private stretched(pass: string, keyid: string): Promise<string> {
+    const k = `${keyid}\0${pass}`;
+    let p = this.stretchCache.get(k);
+    if (!p) this.stretchCache.set(k, (p = stretchPassphrase(pass, keyid)));
+    return p;
+  }
+
+  private async decodePrivate(text: string, file: string, keyid: string): Promise<KeyObject> {
+    if (!text.includes(ENCRYPTED_PEM)) return createPrivateKey(text);
+    const pass = await this.passphrase?.();
+    if (!pass) {
+      throw new InputError('ATTEST_KEY_PASSPHRASE_REQUIRED', 'the private key is encrypted: give its passphrase in GOLDSMITH_KEY_PASSPHRASE or GOLDSMITH_KEY_PASSPHRASE_FILE', { where: file });
+    }
+    try {
+      return createPrivateKey({ key: text, format: 'pem', passphrase: await this.stretched(pass, keyid) });
+    } catch (e) {
+      throw new InputError('ATTEST_KEY_PASSPHRASE_WRONG', 'cannot decrypt the private key: wrong passphrase (or a damaged key file)', { where: file, cause: e });
+    }
+  }
+
+  /** Re-write every own private key encrypted with the configured passphrase (for keys made before one was set). */
+  async encryptKeys(): Promise<string[]> {
+    if (!(await this.passphrase?.())) {
+      throw new InputError('ATTEST_KEY_PASSPHRASE_REQUIRED', 'no passphrase to encrypt with: set GOLDSMITH_KEY_PASSPHRASE or GOLDSMITH_KEY_PASSPHRASE_FILE');
+    }
+    const changed: string[] = [];
+    await withFileLock(this.path('.lock'), async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.dir);
+      } catch {
+        names = [];
+      }
+      for (const n of names.filter((x) => /^[0-9a-f]{64}\.key$/.test(x)).sort()) {
+        const file = this.path(n);
+        const text = await readOptional(file);
+        if (text === undefined || text.includes(ENCRYPTED_PEM)) continue;
+        await replaceFile(file, await this.exportPrivate(createPrivateKey(text), n.slice(0, 64)), 0o600);
+        changed.push(n.slice(0, 64));
+      }
+    }, { pollMs: 20 });
+    return changed;
   }
 
   /** Make a new active key. The previous one is marked retired in the trust list but stays trusted,

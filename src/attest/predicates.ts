@@ -1,10 +1,12 @@
 import { toDigestSet, type ResourceDescriptor } from './statement.js';
+import { VERSION_PREDICATE_TYPE, versionPredicateProblems } from './version-statement.js';
 
 /** Predicate types Goldsmith signs for every image version. */
 export const PREDICATE_TYPES = {
   sbom: 'https://spdx.dev/Document/v2.3',
   provenance: 'https://slsa.dev/provenance/v1',
   tattoo: 'https://goldsmith.dev/attestations/tattoo/v1',
+  version: VERSION_PREDICATE_TYPE,
 } as const;
 export type PredicateKind = keyof typeof PREDICATE_TYPES;
 
@@ -83,6 +85,7 @@ export function predicateProblems(predicateType: string, predicate: unknown): st
   if (predicateType === PREDICATE_TYPES.tattoo) {
     return Object.entries(predicate).filter(([, v]) => typeof v !== 'string').map(([k]) => `tattoo predicate field ${k} is not a string`);
   }
+  if (predicateType === PREDICATE_TYPES.version) return versionPredicateProblems(predicate);
   if (predicateType !== PREDICATE_TYPES.provenance) return [];
   const out: string[] = [];
   const bd = predicate.buildDefinition;

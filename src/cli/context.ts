@@ -7,8 +7,12 @@ export class CliContext {
   readonly config: Config;
   private storePromise?: Promise<Store>;
   private appPromise?: Promise<App>;
-  constructor(config: Config = configFromEnv()) {
+  private readonly ownsStore: boolean;
+  /** `store`: an already open store to use (and leave open), for embedding and in-process tests. */
+  constructor(config: Config = configFromEnv(), opts: { store?: Store } = {}) {
     this.config = config;
+    this.ownsStore = !opts.store;
+    if (opts.store) this.storePromise = Promise.resolve(opts.store);
   }
   store(): Promise<Store> {
     this.storePromise ??= openStore(this.config);
@@ -32,6 +36,6 @@ export class CliContext {
         app.triggers.stop();
       }
     }
-    if (this.storePromise) await (await this.storePromise).close();
+    if (this.storePromise && this.ownsStore) await (await this.storePromise).close();
   }
 }

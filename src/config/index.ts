@@ -12,6 +12,15 @@ export interface Config {
   scratch?: string;
   /** GOLDSMITH_SCRATCH_QUOTA: the most one build run may write into its scratch ("16G", "off"). */
   scratchQuota?: string;
+  /** A PEM bundle of trusted public keys outside the data directory (GOLDSMITH_TRUST_FILE): when set,
+   * the only keys verification trusts. */
+  trustFile?: string;
+  /** The same inline (GOLDSMITH_TRUSTED_KEYS), used when no trust file is given. */
+  trustedKeys?: string;
+  /** Passphrase protecting private signing keys at rest (GOLDSMITH_KEY_PASSPHRASE). */
+  keyPassphrase?: string;
+  /** A file holding that passphrase (GOLDSMITH_KEY_PASSPHRASE_FILE), read when a key is needed. */
+  keyPassphraseFile?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -20,6 +29,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.GOLDSMITH_DATABASE_URL || undefined,
     scratch: env.GOLDSMITH_SCRATCH || undefined,
     scratchQuota: env.GOLDSMITH_SCRATCH_QUOTA || undefined,
+    trustFile: env.GOLDSMITH_TRUST_FILE || undefined,
+    trustedKeys: env.GOLDSMITH_TRUSTED_KEYS || undefined,
+    keyPassphrase: env.GOLDSMITH_KEY_PASSPHRASE || undefined,
+    keyPassphraseFile: env.GOLDSMITH_KEY_PASSPHRASE_FILE || undefined,
   };
 }
 

@@ -26,6 +26,7 @@ async function run(home: string, ...args: string[]): Promise<string> {
     await program.parseAsync(['node', 'goldsmith', ...args]);
   } finally {
     process.stdout.write = write;
+    await ctx.close();
   }
   return out;
 }

@@ -55,7 +55,12 @@ describe('supply chain through the CLI: sbom show/export/diff and verify of a pu
   it('verifies a version offline in every region, and names the region whose copy was tampered with', () => {
     const ok = cli('verify', 'sc/img/1.0.1', '--json');
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.deepEqual((JSON.parse(ok.stdout) as { regions: Array<{ region: string; ok: boolean }> }).regions.map((r) => [r.region, r.ok]).sort(), [['eastus', true], ['westeurope', true]]);
+    const verdict = JSON.parse(ok.stdout) as { regions: Array<{ region: string; ok: boolean; artifacts: Array<{ kind: string }>; results: Array<{ predicateType: string }> }>; trust: { source: string } };
+    assert.deepEqual(verdict.regions.map((r) => [r.region, r.ok]).sort(), [['eastus', true], ['westeurope', true]]);
+    // A real build signs every artifact (rootfs and both SBOMs here) and the image-version statement the row is checked against.
+    assert.deepEqual(verdict.regions[0]!.artifacts.map((a) => a.kind).sort(), ['rootfs', 'sbom-cyclonedx', 'sbom-spdx']);
+    assert.ok(verdict.regions[0]!.results.some((r) => r.predicateType === 'https://goldsmith.dev/attestations/image-version/v1'));
+    assert.equal(verdict.trust.source, 'data-directory');
     const bytes = readFileSync(rootfsPath);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(rootfsPath, bytes);

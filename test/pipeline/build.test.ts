@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
-import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyBundleForArtifact } from '../../src/attest/index.js';
+import { REQUIRED_FOR_PUBLISH, storedVersion, trustFromKeyring, verifyBundleForArtifact, verifyStoredVersion } from '../../src/attest/index.js';
 import { BuildService } from '../../src/pipeline/build-service.js';
 import { PIPELINE } from '../../src/pipeline/registry.js';
 import type { StepDefinition } from '../../src/pipeline/step.js';
@@ -117,6 +117,11 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     const qcow2 = arts.find((a) => a.kind === 'qcow2')!;
     const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', app.artifacts.path('eastus', qcow2.digest)], { encoding: 'utf8' }));
     assert.equal(info.format, 'qcow2');
+    // The disk image is bound by the signed image-version statement and verifies in every region.
+    const built = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: (run.outputs['publish'] as { version: string }).version });
+    const verdict = await verifyStoredVersion({ row: storedVersion(built), pathOf: (r, d) => app.artifacts.path(r, d), requirePredicateTypes: [...REQUIRED_FOR_PUBLISH], ...(await trustFromKeyring(app.keyring)) });
+    assert.equal(verdict.ok, true, verdict.problems.join('; '));
+    assert.ok(verdict.regions.every((r) => r.artifacts.some((a) => a.kind === 'qcow2' && a.ok)));
     const runs = await app.builds.list({ template: 'test-image', state: 'succeeded' });
     const digests = runs.map((r) => (r.outputs['customize'] as { customizedDigest: string }).customizedDigest);
     assert.equal(digests.length, 2);

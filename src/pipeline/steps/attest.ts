@@ -1,7 +1,11 @@
-import { attest as sign, createBundle, PREDICATE_TYPES, slsaProvenance, type Envelope } from '../../attest/index.js';
+import { attest as sign, createBundle, PREDICATE_TYPES, slsaProvenance, versionSubjects, type Envelope, type VersionPredicate } from '../../attest/index.js';
 import { catalogRootfs, serialiseSbom, toCycloneDx, toSpdx } from '../../sbom/index.js';
 import type { StepDefinition } from '../step.js';
+import type { PackagedArtifact } from './package.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
+
+/** File name suffix of each artifact kind: `<definition>_<version>_<yyyymmdd><suffix>`. */
+const SUFFIX: Record<string, string> = { rootfs: '.rootfs.tar.zst', raw: '.raw', qcow2: '.qcow2', vhd: '.vhd', 'sbom-spdx': '.spdx.json', 'sbom-cyclonedx': '.cdx.json' };
 
 export interface AttestOutputs {
   /** Named artifacts stored beside the version: `<definition>_<version>_<yyyymmdd>.<kind>`. */
@@ -12,8 +16,10 @@ export interface AttestOutputs {
 }
 
 /**
- * Render the SBOM (SPDX 2.3 and CycloneDX 1.6) of the final rootfs and sign three in-toto statements
- * about the rootfs archive (SBOM, SLSA provenance v1, tattoo) into one DSSE bundle. The inventory is
+ * Render the SBOM (SPDX 2.3 and CycloneDX 1.6) of the final rootfs and sign four in-toto statements
+ * into one DSSE bundle: SBOM and tattoo about the rootfs archive and the disk images; SLSA provenance
+ * and the image-version statement about every artifact (disk images and both SBOM documents too),
+ * the latter binding gallery, definition, version number, tattoo and build inputs. The inventory is
  * taken again from the final rootfs: a repair step may have changed packages since `sbom`.
  */
 export const attestStep: StepDefinition = {
@@ -22,7 +28,8 @@ export const attestStep: StepDefinition = {
   rootfs: 'reads',
   async run(ctx) {
     const rb = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
-    const { rootfsDigest } = ctx.outputOf<{ rootfsDigest: string }>('package');
+    const packaged = ctx.outputOf<{ rootfsDigest: string; artifacts: PackagedArtifact[] }>('package');
+    const { rootfsDigest } = packaged;
     const { tattoo } = ctx.outputOf<{ tattoo: Record<string, string> }>('tattoo');
     const early = ctx.outputOf<{ inventoryDigest: string }>('sbom');
     const { artifacts, buildRegion, keyring, clock } = ctx.services;
@@ -39,7 +46,13 @@ export const attestStep: StepDefinition = {
     const cdxRef = await artifacts.putBytes(buildRegion, serialiseSbom(cdx));
     ctx.log(`SBOM: ${inv.packages.length} packages; SPDX ${spdxRef.digest.slice(0, 19)}…, CycloneDX ${cdxRef.digest.slice(0, 19)}…`);
 
+    const bound = [
+      ...packaged.artifacts.map((a) => ({ kind: a.kind as string, name: `${stem}${SUFFIX[a.kind]}`, digest: a.digest, size: a.size })),
+      { kind: 'sbom-spdx', name: `${stem}.spdx.json`, ...spdxRef },
+      { kind: 'sbom-cyclonedx', name: `${stem}.cdx.json`, ...cdxRef },
+    ];
     const subject = { name: `${stem}.rootfs.tar.zst`, digest: rootfsDigest };
+    const images = bound.filter((a) => !a.kind.startsWith('sbom-')).map((a) => ({ name: a.name, digest: a.digest }));
     const t = ctx.template.template;
     const steps = await ctx.services.runs.steps(ctx.run.id);
     const provenance = slsaProvenance({
@@ -52,18 +65,33 @@ export const attestStep: StepDefinition = {
       base: { name: `${rb.base.publisher}:${rb.base.offer}:${rb.base.sku}:${rb.base.version}`, uri: `goldsmith:catalog/${rb.base.publisher}/${rb.base.offer}/${rb.base.sku}/${rb.base.version}`, digest: rb.base.digest },
       mirror: rb.mirror,
     });
+    const version: VersionPredicate = {
+      gallery: rb.gallery,
+      imageDefinition: rb.image,
+      version: rb.version,
+      tattoo,
+      artifacts: bound,
+      inputs: {
+        buildRunId: ctx.run.id,
+        template: { name: t.name, digest: ctx.template.digest },
+        base: { name: `${rb.base.publisher}:${rb.base.offer}:${rb.base.sku}:${rb.base.version}`, uri: `goldsmith:catalog/${rb.base.publisher}/${rb.base.offer}/${rb.base.sku}/${rb.base.version}`, digest: rb.base.digest },
+        ...(rb.mirror ? { mirror: rb.mirror } : {}),
+      },
+    };
+    const everything = versionSubjects(version);
     const envelopes: Envelope[] = [];
-    for (const [predicateType, predicate] of [
-      [PREDICATE_TYPES.sbom, spdx],
-      [PREDICATE_TYPES.provenance, provenance],
-      [PREDICATE_TYPES.tattoo, tattoo],
+    for (const [predicateType, predicate, about] of [
+      [PREDICATE_TYPES.sbom, spdx, images],
+      [PREDICATE_TYPES.provenance, provenance, everything],
+      [PREDICATE_TYPES.tattoo, tattoo, images],
+      [PREDICATE_TYPES.version, version, everything],
     ] as const) {
-      envelopes.push(await sign({ subject, predicateType, predicate: predicate as Record<string, unknown> }, keyring));
+      envelopes.push(await sign({ subject: [...about], predicateType, predicate: predicate as unknown as Record<string, unknown> }, keyring));
     }
     const bundle = createBundle(subject, envelopes);
     const bundleRef = await artifacts.putBytes(buildRegion, JSON.stringify(bundle, null, 2) + '\n');
     const keyid = envelopes[0]!.signatures[0]!.keyid ?? '';
-    ctx.log(`signed SBOM, provenance and tattoo statements for ${rootfsDigest.slice(0, 19)}… with key ${keyid.slice(0, 16)}`);
+    ctx.log(`signed SBOM, provenance, tattoo and image-version statements for ${bound.length} artifacts (rootfs ${rootfsDigest.slice(0, 19)}…) with key ${keyid.slice(0, 16)}`);
     const out: AttestOutputs = {
       artifacts: [
         { kind: 'sbom-spdx', name: `${stem}.spdx.json`, ...spdxRef },

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyBundleForArtifact } from '../../attest/index.js';
+import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyStoredVersion } from '../../attest/index.js';
 import { FailedError, IntegrityError } from '../../errors/index.js';
 import { parseSpdx, type Inventory } from '../../sbom/index.js';
 import { recordImagePackages } from '../../vuln/image-packages.js';
@@ -25,15 +25,23 @@ export const publish: StepDefinition = {
     const attested = ctx.outputOf<AttestOutputs>('attest');
     const { gallery, buildRegion, artifacts: store, keyring } = ctx.services;
 
-    // The gate: no version without a valid SBOM and valid signatures over the exact rootfs archive.
-    const rootfs = artifacts.find((a) => a.kind === 'rootfs')!;
+    // The gate: no version without a valid SBOM, and signatures over the exact bytes of every artifact
+    // binding the very row about to be written (gallery, definition, version, tattoo, inputs).
     const bundle = attested.artifacts.find((a) => a.kind === 'attestation');
     const spdx = attested.artifacts.find((a) => a.kind === 'sbom-spdx');
     if (!bundle || !spdx) throw new IntegrityError('PUBLISH_UNATTESTED', 'refusing to publish: the SBOM or the attestation bundle is missing');
     parseSpdx(JSON.parse(await readFile(store.path(buildRegion, spdx.digest), 'utf8')));
-    const verdict = await verifyBundleForArtifact({
-      bundlePath: store.path(buildRegion, bundle.digest),
-      artifactPath: store.path(buildRegion, rootfs.digest),
+    const all = [...artifacts, ...attested.artifacts];
+    const metadata = {
+      templateName: ctx.template.template.name,
+      templateDigest: ctx.template.digest,
+      base: rb.base,
+      files: attested.artifacts.map((a) => ({ kind: a.kind, name: a.name, digest: a.digest })),
+      signingKey: attested.keyid,
+    };
+    const verdict = await verifyStoredVersion({
+      row: { gallery: d.gallery, image: d.image, version: rb.version, artifacts: all, tattoo, buildRunId: ctx.run.id, metadata, regions: [buildRegion] },
+      pathOf: (region, digest) => store.path(region, digest),
       requirePredicateTypes: [...REQUIRED_FOR_PUBLISH],
       ...(await trustFromKeyring(keyring)),
     });
@@ -42,8 +50,7 @@ export const publish: StepDefinition = {
         data: { problems: verdict.problems },
       });
     }
-    ctx.log(`verified SBOM, provenance and tattoo signatures over ${rootfs.digest.slice(0, 19)}…`);
-    const all = [...artifacts, ...attested.artifacts];
+    ctx.log(`verified SBOM, provenance, tattoo and image-version signatures over ${verdict.regions[0]?.artifacts.length ?? 0} artifacts`);
     const inventory = JSON.parse(await readFile(store.path(buildRegion, attested.inventoryDigest), 'utf8')) as Inventory;
 
     // A gallery made on first publish lives in the first target region (Azure galleries have a real location).
@@ -88,14 +95,7 @@ export const publish: StepDefinition = {
             tattoo,
             buildRunId: ctx.run.id,
             replication,
-            metadata: {
-              templateName: ctx.template.template.name,
-              templateDigest: ctx.template.digest,
-              base: rb.base,
-              files: attested.artifacts.map((a) => ({ kind: a.kind, name: a.name, digest: a.digest })),
-              signingKey: attested.keyid,
-              ...(em ? { emergency: em } : {}),
-            },
+            metadata: { ...metadata, ...(em ? { emergency: em } : {}) },
           },
           tx,
         );

@@ -1,0 +1,63 @@
+import { DIGEST_RE } from '../artifacts/index.js';
+
+/**
+ * The image-version statement: one signed record binding a gallery version's identity (gallery,
+ * image definition, version number), its tattoo, every artifact it is made of (by kind, name and
+ * digest; also the statement's subjects) and the inputs it was built from. Without it a database
+ * row could point a version at another version's signed bytes, or carry a tattoo nobody signed.
+ */
+export const VERSION_PREDICATE_TYPE = 'https://goldsmith.dev/attestations/image-version/v1';
+
+export interface VersionArtifact {
+  kind: string;
+  name: string;
+  digest: string;
+  size: number;
+}
+
+export interface VersionInputs {
+  buildRunId: string;
+  template: { name: string; digest: string };
+  base: { name: string; uri: string; digest: string };
+  mirror?: string;
+}
+
+export interface VersionPredicate {
+  gallery: string;
+  imageDefinition: string;
+  version: string;
+  tattoo: Record<string, string>;
+  artifacts: VersionArtifact[];
+  inputs: VersionInputs;
+}
+
+/** The artifact kinds a version statement binds; the attestation bundle itself cannot be (it holds the signatures). */
+export const BOUND_ARTIFACT_KINDS = ['rootfs', 'raw', 'qcow2', 'vhd', 'sbom-spdx', 'sbom-cyclonedx'] as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+export function versionPredicateProblems(p: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const k of ['gallery', 'imageDefinition', 'version']) if (!isText(p[k])) out.push(`image-version predicate ${k} is missing`);
+  if (!isObject(p.tattoo) || Object.values(p.tattoo).some((v) => typeof v !== 'string')) out.push('image-version predicate tattoo must map keys to strings');
+  if (!Array.isArray(p.artifacts) || p.artifacts.length === 0) out.push('image-version predicate artifacts must be a non-empty array');
+  else {
+    const kinds = new Set<string>();
+    p.artifacts.forEach((a: unknown, i) => {
+      if (!isObject(a) || !isText(a.kind) || !isText(a.name) || typeof a.digest !== 'string' || !DIGEST_RE.test(a.digest) || typeof a.size !== 'number') {
+        out.push(`image-version predicate artifacts[${i}] needs kind, name, digest (sha256:<hex>) and size`);
+      } else if (kinds.has(a.kind)) out.push(`image-version predicate artifacts[${i}]: kind ${a.kind} appears twice`);
+      else kinds.add(a.kind);
+    });
+    if (!kinds.has('rootfs')) out.push('image-version predicate has no rootfs artifact');
+  }
+  const i = p.inputs;
+  if (!isObject(i) || !isText(i.buildRunId) || !isObject(i.template) || !isObject(i.base)) out.push('image-version predicate inputs needs buildRunId, template and base');
+  return out;
+}
+
+/** The subjects of a version statement: every bound artifact, by name and digest. */
+export function versionSubjects(p: VersionPredicate): Array<{ name: string; digest: string }> {
+  return p.artifacts.map((a) => ({ name: a.name, digest: a.digest }));
+}
