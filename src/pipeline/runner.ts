@@ -107,11 +107,10 @@ export class Runner {
         break;
       }
     }
-    // The working rootfs is kept only after a failure (to inspect); a needs-repair run restarts from prepare.
-    if (run.state !== 'failed') {
-      await unmountScratchQuota(scratchRun);
-      await rm(scratchRun, { recursive: true, force: true });
-    }
+    // The working rootfs goes with the run's scratch quota: nothing of a finished run stays mounted.
+    // A needs-repair run restarts from prepare; a failed run resumed later restores its checkpoint.
+    await unmountScratchQuota(scratchRun);
+    await rm(scratchRun, { recursive: true, force: true });
     this.onEvent({ type: 'run.end', runId: run.id, state: run.state, durationMs: Date.now() - started, at: now(), error: run.error ? { code: run.error.code, message: run.error.message } : undefined });
     return run;
   }
