@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256File } from '../artifacts/index.js';
 import { spawn } from 'node:child_process';
 import { FailedError, InputError, isGoldsmithError } from '../errors/index.js';
-import { adoptEmptyDir, runHostTool, sandboxRootIds } from '../sandbox/index.js';
+import { adoptEmptyDir, runHostTool, sandboxIdRanges, sandboxRootIds } from '../sandbox/index.js';
 import { archiveLimits, listArchive, type ArchiveEntry, type ArchiveLimits, type ArchiveListing } from './archive-listing.js';
 import { MAX_OS_RELEASE_BYTES, osReleaseFromFields, parseOsRelease, type OsRelease } from './os-release.js';
 import { captureTool, runTool, type OutputListener } from './run-tool.js';
@@ -146,9 +146,15 @@ export async function unpackRootfs(file: string, dir: string, opts: UnpackOption
   return listing;
 }
 
-/** Whether a directory is an image tree in the sandbox's ownership (its `/` belongs to the sandbox's root). */
+/**
+ * Whether a directory is an image tree in the sandbox's ownership: its `/` belongs to any id of the
+ * sandbox's range, not only its root, because a step may `chown 1000 /` inside; were that read as a
+ * host-made tree, tar and mke2fs would run as the host's root on image content and write the host
+ * ids (1879048192...) into the artifacts.
+ */
 export function isSandboxTree(st: { uid: number }): boolean {
-  return st.uid === sandboxRootIds().uid;
+  const { uid } = sandboxIdRanges();
+  return st.uid >= uid.start && st.uid < uid.start + uid.count;
 }
 
 function runHostTar(args: string[], stdoutFd: number, onOutput?: OutputListener): Promise<void> {

@@ -6,6 +6,7 @@ import { unpackRootfs } from '../image/index.js';
 import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, unmountScratchQuota } from '../sandbox/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
+import { StepLog } from './step-log.js';
 import type { RunRecord } from './run-store.js';
 import type { PipelineServices, StepContext, StepDefinition } from './step.js';
 
@@ -55,7 +56,7 @@ export class Runner {
 
     for (let i = Math.max(startIdx, 0); i < this.steps.length && startIdx >= 0; i++) {
       const step = this.steps[i]!;
-      const lines: string[] = [];
+      const lines = new StepLog();
       const ctx: StepContext = {
         run,
         template,
@@ -83,7 +84,7 @@ export class Runner {
         const needsRepair = outcome.status === 'needs-repair';
         run = await this.services.runs.finishStep(
           run,
-          { name: step.name, status: needsRepair ? 'failed' : 'succeeded', startedAt, finishedAt: now(), durationMs, result: outcome.result ?? outcome.outputs, log: lines.join('\n') },
+          { name: step.name, status: needsRepair ? 'failed' : 'succeeded', startedAt, finishedAt: now(), durationMs, result: outcome.result ?? outcome.outputs, log: lines.text() },
           needsRepair
             ? { state: 'needs-repair', error: { code: 'BUILD_CHECKS_FAILED', message: 'validation failed; fix the template and run `goldsmith build resume`', step: step.name } }
             : { outputs: outcome.outputs, state: last ? 'succeeded' : undefined },
@@ -100,7 +101,7 @@ export class Runner {
         lines.push(`error: ${error.message}`);
         run = await this.services.runs.finishStep(
           run,
-          { name: step.name, status: 'failed', startedAt, finishedAt: now(), durationMs, result: { error }, log: lines.join('\n') },
+          { name: step.name, status: 'failed', startedAt, finishedAt: now(), durationMs, result: { error }, log: lines.text() },
           { state: 'failed', error },
         );
         this.onEvent({ type: 'step.end', runId: run.id, step: step.name, status: 'failed', durationMs, at: now(), error: error.message });

@@ -16,6 +16,8 @@ const server = createServer((inside) => {
   out.on('error', () => inside.destroy());
   inside.on('error', () => out.destroy());
 });
+// As the proxy does (mirror-proxy.ts): a step cannot make this root-owned process hold more.
+server.maxConnections = 64;
 server.listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\n'));
 server.on('error', (e) => {
   process.stderr.write(`forwarder: ${e.message}\n`);

@@ -36,6 +36,9 @@ export async function allowedMirrors(env: NodeJS.ProcessEnv = process.env): Prom
   return out;
 }
 
+/** Connections one sandbox may hold open through the proxy at once (apt uses a handful). */
+export const MAX_PROXY_CONNECTIONS = 64;
+
 /** Never a destination, whatever the allow list says: loopback, link-local, unspecified. */
 function forbiddenHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -100,6 +103,10 @@ export async function startMirrorProxy(allowed: Set<string>): Promise<MirrorProx
     client.on('error', () => up.destroy());
   });
   server.on('clientError', (_e, socket) => socket.destroy());
+  // Every connection is a descriptor of the builder's own process (and a tunnel two): without a cap
+  // a step holding thousands of connections exhausts its open-file limit (EMFILE for the database,
+  // logs and artifacts of every run). Connections past the cap are closed as they arrive.
+  server.maxConnections = MAX_PROXY_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, resolve);

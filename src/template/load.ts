@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { NotFoundError } from '../errors/index.js';
 import { isAibDocument, translateAib } from './aib-translate.js';
@@ -10,7 +9,7 @@ import { templateError, type LocatedProblem, type Problem } from './problems.js'
 import { stepFileRef } from './registry.js';
 import { validateAgainstSchema } from './schema.js';
 import { semanticProblems, type FileDigest } from './semantic-checks.js';
-import { resolveTemplateFile, templateFileProblem } from './template-files.js';
+import { openTemplateFile, templateFileProblem } from './template-files.js';
 import { parseSourceText, type Position } from './source-text.js';
 import type { LoadedTemplate, Template } from './types.js';
 
@@ -87,20 +86,28 @@ export async function referencedFileDigests(template: Template, baseDir: string)
   const out = new Map<string, FileDigest>();
   for (const p of [...paths].sort()) {
     const refused = templateFileProblem(baseDir, p);
-    out.set(p, refused ? { refused } : await sha256OfFile(resolveTemplateFile(baseDir, p, p)));
+    out.set(p, refused ? { refused } : await sha256OfFile(baseDir, p));
   }
   return out;
 }
 
-async function sha256OfFile(path: string): Promise<string | null> {
+/** Hash a template file through the open, verified handle (see openTemplateFile); null when it is not a regular file. */
+async function sha256OfFile(baseDir: string, ref: string): Promise<FileDigest> {
+  let fh;
   try {
-    if (!(await stat(path)).isFile()) return null;
-  } catch {
+    fh = await openTemplateFile(baseDir, ref, ref);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'TEMPLATE_FILE_OUTSIDE') return { refused: (e as Error).message };
     return null;
   }
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
+  if (!fh) return null;
+  try {
+    const h = createHash('sha256');
+    for await (const chunk of fh.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
+    return h.digest('hex');
+  } finally {
+    await fh.close();
+  }
 }
 
 function sniffFormat(file: string, text: string): 'yaml' | 'json' {

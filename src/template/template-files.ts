@@ -1,4 +1,5 @@
-import { realpathSync } from 'node:fs';
+import { constants, readlinkSync, realpathSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { delimiter, isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors/index.js';
 
@@ -49,4 +50,46 @@ export function resolveTemplateFile(baseDir: string, ref: string, where: string,
   if (problem) throw new InputError('TEMPLATE_FILE_OUTSIDE', problem, { where });
   const lexical = isAbsolute(ref) ? resolve(ref) : resolve(baseDir, ref);
   return real(lexical) ?? lexical;
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/**
+ * Open a template file for reading, checked on the open file itself: what the kernel opened must be
+ * a regular file inside the allowed directories (its path read back from /proc/self/fd). A check on
+ * the path alone races: whoever can write the template's directory could swap a checked file for a
+ * symlink to a host file before it is read. O_NOFOLLOW and O_NONBLOCK: a link at the name is not
+ * followed and a FIFO does not block the build. Undefined when nothing (or no regular file) is there.
+ */
+export async function openTemplateFile(baseDir: string, ref: string, where: string, env: NodeJS.ProcessEnv = process.env): Promise<FileHandle | undefined> {
+  const path = resolveTemplateFile(baseDir, ref, where, env);
+  let fh: FileHandle;
+  try {
+    fh = await open(path, OPEN_FLAGS);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') throw new InputError('TEMPLATE_FILE_OUTSIDE', `"${ref}" changed into a symlink while it was being opened`, { where });
+    throw e;
+  }
+  try {
+    let opened: string;
+    try {
+      opened = readlinkSync(`/proc/self/fd/${fh.fd}`);
+    } catch {
+      opened = path; // no /proc: the path check above stands
+    }
+    const realRoots = templateFileRoots(baseDir, env).map((r) => real(r) ?? r);
+    if (!realRoots.some((r) => inside(r, opened))) {
+      throw new InputError('TEMPLATE_FILE_OUTSIDE', `"${ref}" leads outside the template's directory (it changed while it was being opened)`, { where });
+    }
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      return undefined;
+    }
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
 }

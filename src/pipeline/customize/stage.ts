@@ -1,10 +1,10 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntegrityError, InputError } from '../../errors/index.js';
 import type { SandboxMount } from '../../sandbox/index.js';
-import { resolveTemplateFile } from '../../template/template-files.js';
+import { openTemplateFile } from '../../template/template-files.js';
 import { writeFileInRoot } from '../../image/root-fs.js';
 import { POLICY_RC_D } from './generalize.js';
 
@@ -49,10 +49,9 @@ export async function installPolicyRcD(rootfs: string): Promise<void> {
 /** Read a template-referenced file (confined to the template's directory) and check its sha256
  * again at build time (the file may have changed since the template was validated). */
 export async function readVerified(baseDir: string, source: string, sha256: string, where: string): Promise<Buffer> {
-  const path = resolveTemplateFile(baseDir, source, where);
-  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError('TEMPLATE_FILE_MISSING', `cannot read ${source}: ${e.code ?? e.message}`, { where });
-  });
+  const fh = await openTemplateFile(baseDir, source, where);
+  if (!fh) throw new InputError('TEMPLATE_FILE_MISSING', `cannot read ${source}: no regular file there`, { where });
+  const bytes = await fh.readFile().finally(() => fh.close());
   const got = createHash('sha256').update(bytes).digest('hex');
   const want = sha256.replace(/^sha256:/, '').toLowerCase();
   if (got !== want) {
