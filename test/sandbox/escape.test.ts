@@ -176,3 +176,24 @@ describe('scratch quota', () => {
   });
 });
 
+
+describe('reaching private directories', () => {
+  test('an operator directory keeps its group; the sandbox gets search permission only', async () => {
+    const { grantTraversal } = await import('../../src/sandbox/traversal.js');
+    const opDir = join(work, 'operator');
+    const inner = join(opDir, 'private');
+    mkdirSync(inner, { recursive: true });
+    execFileSync('chown', ['root:adm', opDir]);
+    execFileSync('chmod', ['0770', opDir]);
+    execFileSync('chmod', ['0700', inner]);
+    const gid = sandboxRootIds().gid;
+    grantTraversal(join(inner, 'tree'), gid);
+    const op = statSync(opDir);
+    assert.equal(op.gid, Number(execFileSync('getent', ['group', 'adm'], { encoding: 'utf8' }).split(':')[2]), 'the operator group stays');
+    assert.equal(op.mode & 0o777, 0o770, 'its group keeps rwx; others still nothing');
+    assert.match(execFileSync('getfacl', ['-cn', opDir], { encoding: 'utf8' }), new RegExp(`group:${gid}:--x`));
+    const st = statSync(inner);
+    assert.equal(st.gid, gid);
+    assert.equal(st.mode & 0o777, 0o710, 'a private directory gets the sandbox group with search only');
+  });
+});
