@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FailedError } from '../errors/index.js';
 import { allowedMirrors, startMirrorProxy, type MirrorProxy } from './mirror-proxy.js';
@@ -17,6 +20,9 @@ export interface ImageRunOptions {
   /** Host paths the command is explicitly given (read-only unless said). */
   mounts?: SandboxMount[];
 }
+
+/** Scripts longer than this are handed in as a file rather than an argument. */
+const INLINE_SCRIPT_BYTES = 16 * 1024;
 
 /** Where the proxy appears inside a sandbox that has mirror access. */
 export const PROXY_PORT = 3142;
@@ -74,10 +80,24 @@ export async function runInImage(root: string, script: string, opts: ImageRunOpt
     const url = `http://127.0.0.1:${PROXY_PORT}`;
     Object.assign(env, { http_proxy: url, https_proxy: url, HTTP_PROXY: url, HTTPS_PROXY: url });
   }
+  let scriptDir: string | undefined;
   try {
     const limits = { ...DEFAULT_LIMITS, ...opts.limits, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
+    const mounts = [...(opts.mounts ?? [])];
+    let argv = ['/bin/sh', '-ec', script];
+    if (Buffer.byteLength(script) > INLINE_SCRIPT_BYTES) {
+      // A long script would pass the kernel's limit on one argument (E2BIG): it goes in as a file.
+      scriptDir = await mkdtemp(join(tmpdir(), 'goldsmith-script-'));
+      const dir = join(scriptDir, 'script');
+      await mkdir(dir, { mode: 0o755 });
+      await chmod(dir, 0o755);
+      await writeFile(join(dir, 'script.sh'), script, { mode: 0o644 });
+      await chmod(join(dir, 'script.sh'), 0o644);
+      mounts.push({ host: dir, inside: '/run/goldsmith-script', readOnly: true });
+      argv = ['/bin/sh', '-e', '/run/goldsmith-script/script.sh'];
+    }
     const r = await runSandboxed(
-      { root, argv: ['/bin/sh', '-ec', script], env, mounts: opts.mounts ?? [], network, limits, hostname: 'goldsmith-build', cwd: '/' },
+      { root, argv, env, mounts, network, limits, hostname: 'goldsmith-build', cwd: '/' },
       {
         onOutput: opts.onOutput,
         onStarted: proxy
@@ -94,5 +114,6 @@ export async function runInImage(root: string, script: string, opts: ImageRunOpt
   } finally {
     stopForwarder?.();
     await proxy?.close();
+    if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
   }
 }

@@ -197,3 +197,10 @@ describe('reaching private directories', () => {
     assert.equal(st.mode & 0o777, 0o710, 'a private directory gets the sandbox group with search only');
   });
 });
+
+test('a long script (past one argument\'s limit) runs as a file', async () => {
+  const lines = Array.from({ length: 20_000 }, (_, i) => `x=${i} # ${'-'.repeat(10)}`);
+  const r = await runInImage(root, `${lines.join('\n')}\necho "last $x"`, { network: false });
+  assert.equal(r.exitCode, 0, r.output);
+  assert.match(r.output, /last 19999/);
+});
