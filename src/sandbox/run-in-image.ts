@@ -110,6 +110,7 @@ export async function runInImage(root: string, script: string, opts: ImageRunOpt
     if (proxy?.refused.length) opts.onOutput?.(`goldsmith: the sandbox proxy refused ${proxy.refused.length} request(s), e.g. ${proxy.refused[0]} (only the configured mirrors are reachable)`);
     if (r.killed === 'timeout') opts.onOutput?.(`goldsmith: killed after the ${limits.timeoutMs} ms timeout`);
     if (r.killed === 'output-limit') opts.onOutput?.(`goldsmith: killed after printing more than ${limits.outputBytes} bytes`);
+    if (r.killed === 'memory') opts.onOutput?.(`goldsmith: a process was killed for using more than the sandbox's ${limits.memoryBytes} bytes of memory (tmpfs included)`);
     return r;
   } finally {
     stopForwarder?.();

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { grantTraversal } from './traversal.js';
+import { createSandboxCgroup } from './cgroup.js';
 import { FailedError } from '../errors/index.js';
 import { sandboxIdRanges } from './id-range.js';
 import { bwrapArgs, prlimitArgs, type SandboxSpec } from './spec.js';
@@ -13,7 +14,7 @@ export interface SandboxRun {
   output: string;
   durationMs: number;
   /** Why Goldsmith stopped it, if it did. */
-  killed?: 'timeout' | 'output-limit';
+  killed?: 'timeout' | 'output-limit' | 'memory';
 }
 
 export interface SandboxIo {
@@ -45,7 +46,10 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
     return Promise.reject(e);
   }
   const bw = bwrapArgs(spec);
-  if (io.onStarted) bw.unshift('--info-fd', '3', '--block-fd', '4');
+  // bubblewrap reports its first process and waits: that process goes into the sandbox's cgroup
+  // (and gets its network forwarder) before anything of the step runs.
+  bw.unshift('--info-fd', '3', '--block-fd', '4');
+  const cgroup = createSandboxCgroup(spec.limits.memoryBytes, spec.limits.processes);
   const argv = [
     ...prlimitArgs(spec.limits),
     '--',
@@ -60,8 +64,7 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
     ...bw,
   ];
   const started = Date.now();
-  const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe'];
-  if (io.onStarted) stdio.push('pipe', 'pipe');
+  const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe', 'pipe', 'pipe'];
   return new Promise((resolve, reject) => {
     const p = spawn('prlimit', argv, { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
     let output = '';
@@ -101,7 +104,7 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
     p.stdout?.on('data', onData);
     p.stderr!.on('data', onData);
     const timer = setTimeout(() => kill('timeout'), spec.limits.timeoutMs);
-    if (io.onStarted) {
+    {
       let info = '';
       const infoPipe = p.stdio[3] as NodeJS.ReadableStream;
       const block = p.stdio[4] as NodeJS.WritableStream;
@@ -117,7 +120,13 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
           return; // not all of it yet
         }
         if (!pid) return;
-        Promise.resolve(io.onStarted!(pid)).then(
+        info = ''; // once
+        Promise.resolve()
+          .then(async () => {
+            cgroup?.add(pid);
+            await io.onStarted?.(pid);
+          })
+          .then(
           () => block.end('go'),
           (e) => {
             kill('timeout');
@@ -128,12 +137,16 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
     }
     p.on('error', (e) => {
       clearTimeout(timer);
+      void cgroup?.remove();
       reject(new FailedError('SANDBOX_TOOL_MISSING', `cannot start the sandbox: ${e.message} (scripts/setup.sh installs bubblewrap and uidmap)`, { cause: e }));
     });
     p.on('close', (code, signal) => {
       clearTimeout(timer);
       if (partial && io.onOutput && !killed) io.onOutput(partial);
-      resolve({ exitCode: code ?? (signal ? 128 + 9 : 1), output, durationMs: Date.now() - started, killed });
+      if (!killed && code !== 0 && cgroup?.oomKilled()) killed = 'memory';
+      const done = () => resolve({ exitCode: code ?? (signal ? 128 + 9 : 1), output, durationMs: Date.now() - started, killed });
+      if (cgroup) void cgroup.remove().then(done, done);
+      else done();
     });
   });
 }

@@ -59,7 +59,7 @@ export async function runCustomizeStep(step: CustomizeStep, deps: CustomizeDeps,
     const cmd = await commandFor(step, deps, stage, where);
     const r = await deps.exec(deps.rootfs, cmd, { onOutput: deps.log, mounts: [stage.mount], timeoutMs: deps.timeoutMs });
     if (r.exitCode !== 0) {
-      const why = r.killed === 'timeout' ? 'was killed at its timeout' : r.killed === 'output-limit' ? 'was killed for printing too much output' : `exited with code ${r.exitCode}`;
+      const why = r.killed === 'timeout' ? 'was killed at its timeout' : r.killed === 'output-limit' ? 'was killed for printing too much output' : r.killed === 'memory' ? 'ran out of memory (its sandbox limit)' : `exited with code ${r.exitCode}`;
       throw new FailedError('CUSTOMIZE_STEP_FAILED', `step "${step.name}" (${step.type}) ${why}`, {
         where,
         data: { step: step.name, exitCode: r.exitCode, killed: r.killed, tail: r.output.split('\n').slice(-20).join('\n') },
