@@ -79,6 +79,7 @@ export class BuildService {
       noun: 'build run',
       code: 'BUILD_RUN_BUSY',
       hint: 'another process is executing this run; wait for it or stop it first',
+      corruptCode: 'BUILD_RUN_LOCK_CORRUPT',
     });
     try {
       return await new Runner(this.services, this.steps, onEvent).execute(run, loaded, { resumed });
