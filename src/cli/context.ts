@@ -1,4 +1,4 @@
-import { configFromEnv, type Config } from '../config/index.js';
+import { configFromEnv, secureDataDir, type Config } from '../config/index.js';
 import { createApp, type App } from '../app/index.js';
 import { openStore, type Store } from '../store/index.js';
 
@@ -15,8 +15,22 @@ export class CliContext {
     if (opts.store) this.storePromise = Promise.resolve(opts.store);
   }
   store(): Promise<Store> {
-    this.storePromise ??= openStore(this.config);
+    this.storePromise ??= (async () => {
+      this.securedHome();
+      return openStore(this.config);
+    })();
     return this.storePromise;
+  }
+  /** A data directory left open to other users by an older version is closed now, saying so once. */
+  private securedHome(): void {
+    const { fixed, foreign } = secureDataDir(this.config.home);
+    if (fixed.length) {
+      const shown = fixed.slice(0, 5).join(', ') + (fixed.length > 5 ? `, and ${fixed.length - 5} more` : '');
+      process.stderr.write(`goldsmith: note: ${fixed.length} files and directories in ${this.config.home} were open to other users; made them private: ${shown}\n`);
+    }
+    for (const dir of foreign) {
+      process.stderr.write(`goldsmith: warning: ${dir} in the data directory belongs to another user, who can change what is in it; check it and remove it\n`);
+    }
   }
   /** All services over the store. */
   app(): Promise<App> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,7 +21,7 @@ const freshDir = () => {
 
 /** The pid of a process that has exited: a lock naming it is stale. */
 function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '0']);
+  const r = spawnSync('true');
   return r.pid!;
 }
 
@@ -119,13 +119,13 @@ describe('acquireDirLock', () => {
   it('waits for a just-created empty lock (an older writer at work) instead of calling it damaged', async () => {
     const dir = freshDir();
     const path = join(dir, 'lock');
-    writeFileSync(path, '');
-    // The "writer" finishes 300 ms later with a live holder: the result is "locked by", not "damaged".
-    const writer = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').writeFileSync(${JSON.stringify(path)}, JSON.stringify({ pid: ${process.pid}, host: ${JSON.stringify(hostname())}, command: 'x', since: 'y' })), 300)`]);
-    await new Promise((r) => setTimeout(r, 10));
+    // An older version's writer: creates the file empty, and fills it 300 ms later with a live holder.
+    const holder = JSON.stringify({ pid: process.pid, host: hostname(), command: 'x', since: 'y' });
+    const writer = spawn('sh', ['-c', ': > "$1"; sleep 0.3; printf %s "$2" > "$1"', 'writer', path, holder]);
+    while (!existsSync(path)) await new Promise((r) => setTimeout(r, 2));
     const t0 = Date.now();
     assert.throws(() => acquireDirLock(dir), (e) => isGoldsmithError(e) && e.code === 'STORE_LOCKED' && e.message.includes(`process ${process.pid}`));
-    assert.ok(Date.now() - t0 >= 200, 'waited for the writer');
+    assert.ok(Date.now() - t0 >= 150, 'waited for the writer');
     await new Promise((r) => writer.on('close', r));
   });
 
