@@ -197,7 +197,7 @@ function tryLock(path: string, what: LockSubject, pause?: LockPause): Attempt {
   } finally {
     unlinkQuiet(tmp);
   }
-  throw new LockedError(what.code, `could not take the lock on ${what.noun} ${dirname(path)}: it kept changing hands`, { where: path });
+  throw new LockedError(what.code, `could not take the lock on ${what.noun} ${dirname(path)} within ${GIVE_UP_MS / 1000} s: it kept changing hands, or a process taking over a stale lock stopped midway`, { where: path });
 }
 
 /** Remove the lock at `path` if it still holds `deadText`, holding the one claim on that dead lock (see tryLock). */
