@@ -29,7 +29,8 @@ export class CliContext {
       process.stderr.write(`goldsmith: note: ${fixed.length} files and directories in ${this.config.home} were open to other users; made them private: ${shown}\n`);
     }
     for (const dir of foreign) {
-      process.stderr.write(`goldsmith: warning: ${dir} in the data directory belongs to another user, who can change what is in it; check it and remove it\n`);
+      const what = dir === this.config.home ? `data directory ${dir}` : `${dir} in the data directory`;
+      process.stderr.write(`goldsmith: warning: ${what} belongs to another user, who can change what is in it; its contents were not checked\n`);
     }
   }
   /** All services over the store. */

@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isGoldsmithError } from '../../src/errors/index.js';
 import { acquireDirLock, withFileLock } from '../../src/store/lock.js';
+import { cliFor } from '../support/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gs-lock-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -102,6 +103,19 @@ describe('acquireDirLock', () => {
     rmSync(path);
     acquireDirLock(dir)();
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('the CLI reports a damaged store lock with exit 75 and the command that clears it', () => {
+    const home = freshDir();
+    mkdirSync(join(home, 'db'));
+    const path = join(home, 'db', 'lock');
+    writeFileSync(path, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    const r = cliFor(home)('gallery', 'list', '--json');
+    assert.equal(r.code, 75, r.stderr);
+    assert.equal(r.json?.error?.code, 'STORE_LOCK_CORRUPT');
+    assert.match(r.stderr, new RegExp(`error STORE_LOCK_CORRUPT: lock file ${path} is damaged \\(it is empty;.*then remove the lock: rm ${path}`));
   });
 
   it('reports a lock file that does not name a holder, and a lock path that is not a file', () => {
