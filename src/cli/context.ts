@@ -1,4 +1,6 @@
-import { configFromEnv, secureDataDir, type Config } from '../config/index.js';
+import { existsSync } from 'node:fs';
+import { configFromEnv, ensureScratchRoot, scratchDir, secureDataDir, type Config } from '../config/index.js';
+import { isGoldsmithError } from '../errors/index.js';
 import { createApp, type App } from '../app/index.js';
 import { openStore, type Store } from '../store/index.js';
 
@@ -16,14 +18,23 @@ export class CliContext {
   }
   store(): Promise<Store> {
     this.storePromise ??= (async () => {
-      this.securedHome();
+      await this.securedHome();
       return openStore(this.config);
     })();
     return this.storePromise;
   }
   /** A data directory left open to other users by an older version is closed now, saying so once. */
-  private securedHome(): void {
+  private async securedHome(): Promise<void> {
     const { fixed, foreign } = secureDataDir(this.config.home);
+    // Failed runs keep their working rootfs in scratch (possibly with a secret the scan rejected):
+    // an older version's scratch root is closed too. A build refuses an unsafe one; here it is only reported.
+    const scratch = scratchDir(this.config);
+    if (existsSync(scratch)) {
+      await ensureScratchRoot(scratch).catch((e: unknown) => {
+        if (!isGoldsmithError(e)) throw e;
+        process.stderr.write(`goldsmith: warning: ${e.message}\n`);
+      });
+    }
     if (fixed.length) {
       const shown = fixed.slice(0, 5).join(', ') + (fixed.length > 5 ? `, and ${fixed.length - 5} more` : '');
       process.stderr.write(`goldsmith: note: ${fixed.length} files and directories in ${this.config.home} were open to other users; made them private: ${shown}\n`);

@@ -67,14 +67,16 @@ export async function ensureScratchRoot(path: string): Promise<void> {
  * Top-down: a directory is made private before its entries are looked at, so no other user can swap
  * an entry for a link meanwhile; entries are changed through an O_NOFOLLOW descriptor, so a link is
  * never followed out. Directories owned by another user are not entered (reported instead), and
- * `skipContents(rel)` leaves a subtree alone (an image root, whose modes are its content).
+ * `skip(rel)` leaves an entry and all below it alone (an image root: its modes, its own included,
+ * are image content).
  * Returns the paths whose modes changed, and those it could not vouch for.
  */
-export function tightenTree(root: string, opts: { skipContents?: (rel: string) => boolean } = {}): { fixed: string[]; foreign: string[] } {
+export function tightenTree(root: string, opts: { skip?: (rel: string) => boolean } = {}): { fixed: string[]; foreign: string[] } {
   const fixed: string[] = [];
   const foreign: string[] = [];
   const uid = myUid();
   const visit = (abs: string, rel: string) => {
+    if (rel && opts.skip?.(rel)) return;
     let st;
     try {
       st = rel ? lstatSync(abs) : statSync(abs); // the root itself may be a link the operator made
@@ -106,7 +108,6 @@ export function tightenTree(root: string, opts: { skipContents?: (rel: string) =
       foreign.push(abs);
       return;
     }
-    if (rel && opts.skipContents?.(rel)) return;
     let names: string[];
     try {
       names = readdirSync(abs);
@@ -122,14 +123,15 @@ export function tightenTree(root: string, opts: { skipContents?: (rel: string) =
 /**
  * Make a data directory private: new ones are created 0700; one left by an older version (0755
  * directories, 0644 artifacts, 0666 database files) is walked and tightened, and what changed is
- * returned for the caller to report. Image roots inside it keep their modes: build work under tmp/
- * and run scratch under scratch/ are not entered below their own directory. (The embedded database
+ * returned for the caller to report. Image roots inside it keep their modes: what base builds hold
+ * under tmp/<work>/ and each run's scratch/<run>/rootfs are left alone (their directories are made
+ * private around them). (The embedded database
  * also tightens its own directory on every open: PGlite sets some of its files' modes itself.)
  */
 export function secureDataDir(home: string): { fixed: string[]; foreign: string[] } {
   mkdirPrivateSync(home);
   if (!statSync(home).isDirectory()) throw new InputError('HOME_NOT_A_DIRECTORY', `data directory ${home} is not a directory`, { where: home });
   return tightenTree(home, {
-    skipContents: (rel) => /^tmp\/[^/]+$/.test(rel) || /^scratch\/[^/]+\/rootfs$/.test(rel),
+    skip: (rel) => /^tmp\/[^/]+\/./.test(rel) || /^scratch\/[^/]+\/rootfs$/.test(rel),
   });
 }

@@ -124,6 +124,9 @@ describe('private files', () => {
     const left = openToOthers(home).filter((l) => !l.includes('/rootfs/') && !l.includes('/tmp/goldsmith-base-1/') && !l.includes('/intruder'));
     assert.deepEqual(left, []);
     assert.equal(mode(join(home, 'scratch/run-1/rootfs/etc/passwd')), 0o644);
+    assert.equal(mode(join(home, 'scratch/run-1/rootfs')), 0o777, 'the image root\'s own mode is image content');
+    assert.equal(mode(join(home, 'tmp/goldsmith-base-1/rootfs')), 0o777);
+    assert.equal(mode(join(home, 'tmp/goldsmith-base-1')), 0o700, 'the work directory around it is ours');
     assert.equal(mode(join(home, 'tmp/goldsmith-base-1/rootfs/usr/bin/tool')), 0o755);
     assert.equal(mode(outside), 0o644);
     assert.equal(mode(join(home, 'intruder/planted')), 0o666, 'another user\'s directory is reported, not entered');
@@ -177,10 +180,14 @@ describe('private files', () => {
     const home = fresh('cli-home');
     const s = await PGliteStore.open(join(home, 'db'), { loadDataDir: await migratedTemplate() });
     await s.close();
+    // A failed run's working rootfs in scratch, with the image's own modes.
+    mkdirSync(join(home, 'scratch/run-old/rootfs/etc'), { recursive: true });
+    writeFileSync(join(home, 'scratch/run-old/rootfs/etc/hosts'), '127.0.0.1 localhost\n');
     // As an older version left it: database files 0666, directories 0755.
     execFileSync('chmod', ['-R', 'a+rwX', home]);
+    chmodSync(join(home, 'scratch/run-old/rootfs/etc/hosts'), 0o644);
     assert.ok(openToOthers(home).length > 500);
-    const cli = cliFor(home);
+    const cli = cliFor(home, { GOLDSMITH_SCRATCH: join(home, 'scratch') });
     const listed = cli('gallery', 'list', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stderr, new RegExp(`note: \\d+ files and directories in ${home} were open to other users; made them private`));
@@ -189,5 +196,7 @@ describe('private files', () => {
     assert.doesNotMatch(key.stderr, /note:/);
     assert.ok(count(join(home, 'keys')) >= 3);
     assert.deepEqual(openToOthers(home), []);
+    assert.equal(mode(join(home, 'scratch/run-old/rootfs')), 0o777, 'an image root is left as it is');
+    assert.equal(mode(join(home, 'scratch/run-old/rootfs/etc/hosts')), 0o644);
   });
 });
