@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { configFromEnv, ensureScratchRoot, scratchDir, secureDataDir, type Config } from '../config/index.js';
 import { isGoldsmithError } from '../errors/index.js';
+import { sandboxGid } from '../sandbox/index.js';
 import { createApp, type App } from '../app/index.js';
 import { openStore, type Store } from '../store/index.js';
 
@@ -25,12 +26,12 @@ export class CliContext {
   }
   /** A data directory left open to other users by an older version is closed now, saying so once. */
   private async securedHome(): Promise<void> {
-    const { fixed, foreign } = secureDataDir(this.config.home);
+    const { fixed, foreign } = secureDataDir(this.config.home, sandboxGid());
     // Failed runs keep their working rootfs in scratch (possibly with a secret the scan rejected):
     // an older version's scratch root is closed too. A build refuses an unsafe one; here it is only reported.
     const scratch = scratchDir(this.config);
     if (existsSync(scratch)) {
-      await ensureScratchRoot(scratch).catch((e: unknown) => {
+      await ensureScratchRoot(scratch, sandboxGid()).catch((e: unknown) => {
         if (!isGoldsmithError(e)) throw e;
         process.stderr.write(`goldsmith: warning: ${e.message}\n`);
       });

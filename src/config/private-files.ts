@@ -18,6 +18,18 @@ export const IMAGE_UMASK = 0o022;
 const myUid = () => process.getuid?.() ?? -1;
 const GROUP_OTHER = 0o077;
 
+/**
+ * The mode `st` should have: no group or other bits — except group search (0o010) on a directory
+ * whose group is the sandbox's, which the sandbox grants so that bubblewrap, running as the
+ * sandbox's unprivileged host id, can reach the paths it mounts (src/sandbox/traversal.ts). Only
+ * sandboxes have that group, and they cannot see host paths once they run; taking the bit away
+ * would break a build running meanwhile.
+ */
+function privateMode(st: { mode: number; gid: number; isDirectory(): boolean }, sandboxGid: number | undefined): number {
+  const keep = st.isDirectory() && sandboxGid !== undefined && st.gid === sandboxGid ? st.mode & 0o010 : 0;
+  return (st.mode & 0o7777 & ~GROUP_OTHER) | keep;
+}
+
 /** Create a directory (and missing parents) readable by its owner only. An existing one keeps its mode. */
 export async function mkdirPrivate(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -28,14 +40,15 @@ export function mkdirPrivateSync(path: string): void {
 }
 
 /** Create `path` 0700, or make an existing directory of ours 0700; refuses a link or someone else's directory. */
-export async function ensurePrivateDir(path: string): Promise<void> {
+export async function ensurePrivateDir(path: string, sandboxGid?: number): Promise<void> {
   await mkdirPrivate(path);
   const st = await lstat(path);
   if (!st.isDirectory()) throw new InputError('PRIVATE_DIR_UNSAFE', `${path} must be a directory, not a link or a file`, { where: path });
   if (myUid() >= 0 && st.uid !== myUid()) {
     throw new InputError('PRIVATE_DIR_UNSAFE', `${path} belongs to user id ${st.uid}, who could change what Goldsmith reads from it; remove it`, { where: path });
   }
-  if (st.mode & GROUP_OTHER) await chmod(path, st.mode & 0o7777 & ~GROUP_OTHER);
+  const want = privateMode(st, sandboxGid);
+  if (want !== (st.mode & 0o7777)) await chmod(path, want);
 }
 
 /**
@@ -45,7 +58,7 @@ export async function ensurePrivateDir(path: string): Promise<void> {
  * ours loses its group/other bits; a configured shared one (sticky) is left as it is — each run
  * directory in it is 0700.
  */
-export async function ensureScratchRoot(path: string): Promise<void> {
+export async function ensureScratchRoot(path: string, sandboxGid?: number): Promise<void> {
   await mkdirPrivate(path);
   const link = await lstat(path);
   const st = link.isSymbolicLink() ? await stat(path) : link;
@@ -59,7 +72,8 @@ export async function ensureScratchRoot(path: string): Promise<void> {
   if (!st.isDirectory()) throw unsafe('is not a directory');
   const sticky = (st.mode & 0o1000) !== 0;
   if (st.uid !== uid && !(st.uid === 0 && sticky)) throw unsafe(`belongs to user id ${st.uid}`);
-  if (st.uid === uid && !sticky && !link.isSymbolicLink() && st.mode & GROUP_OTHER) await chmod(path, st.mode & 0o7777 & ~GROUP_OTHER);
+  const want = privateMode(st, sandboxGid);
+  if (st.uid === uid && !sticky && !link.isSymbolicLink() && want !== (st.mode & 0o7777)) await chmod(path, want);
 }
 
 /**
@@ -71,7 +85,7 @@ export async function ensureScratchRoot(path: string): Promise<void> {
  * are image content).
  * Returns the paths whose modes changed, and those it could not vouch for.
  */
-export function tightenTree(root: string, opts: { skip?: (rel: string) => boolean } = {}): { fixed: string[]; foreign: string[] } {
+export function tightenTree(root: string, opts: { skip?: (rel: string) => boolean; sandboxGid?: number } = {}): { fixed: string[]; foreign: string[] } {
   const fixed: string[] = [];
   const foreign: string[] = [];
   const uid = myUid();
@@ -84,7 +98,7 @@ export function tightenTree(root: string, opts: { skip?: (rel: string) => boolea
       return; // vanished meanwhile
     }
     if (!st.isDirectory() && !st.isFile()) return; // links, sockets, FIFOs: nothing to read through them
-    if (st.mode & GROUP_OTHER) {
+    if (privateMode(st, opts.sandboxGid) !== (st.mode & 0o7777)) {
       let fd: number;
       try {
         fd = openSync(abs, constants.O_RDONLY | (rel ? constants.O_NOFOLLOW : 0) | constants.O_NONBLOCK);
@@ -94,7 +108,7 @@ export function tightenTree(root: string, opts: { skip?: (rel: string) => boolea
       try {
         const now = fstatSync(fd);
         if (now.ino === st.ino && now.dev === st.dev) {
-          fchmodSync(fd, now.mode & 0o7777 & ~GROUP_OTHER);
+          fchmodSync(fd, privateMode(now, opts.sandboxGid));
           fixed.push(abs);
         }
       } catch {
@@ -128,10 +142,11 @@ export function tightenTree(root: string, opts: { skip?: (rel: string) => boolea
  * private around them). (The embedded database
  * also tightens its own directory on every open: PGlite sets some of its files' modes itself.)
  */
-export function secureDataDir(home: string): { fixed: string[]; foreign: string[] } {
+export function secureDataDir(home: string, sandboxGid?: number): { fixed: string[]; foreign: string[] } {
   mkdirPrivateSync(home);
   if (!statSync(home).isDirectory()) throw new InputError('HOME_NOT_A_DIRECTORY', `data directory ${home} is not a directory`, { where: home });
   return tightenTree(home, {
+    sandboxGid,
     skip: (rel) => /^tmp\/[^/]+\/./.test(rel) || /^scratch\/[^/]+\/rootfs$/.test(rel),
   });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir, ensureScratchRoot, mkdirPrivate, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { isGoldsmithError } from '../errors/index.js';
 import { unpackRootfs } from '../image/index.js';
-import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, unmountScratchQuota } from '../sandbox/index.js';
+import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, sandboxGid, unmountScratchQuota } from '../sandbox/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
 import type { RunRecord } from './run-store.js';
@@ -50,8 +50,8 @@ export class Runner {
     const rootfs = join(scratchRun, 'rootfs');
     await mkdirPrivate(run.workDir);
     // The rootfs inside keeps the image's own modes; the run directory around it is ours alone.
-    await ensureScratchRoot(this.services.scratch);
-    await ensurePrivateDir(scratchRun);
+    await ensureScratchRoot(this.services.scratch, sandboxGid());
+    await ensurePrivateDir(scratchRun, sandboxGid());
     // A hard size for everything the run's steps write (see scratch-quota.ts).
     await mountScratchQuota(scratchRun, this.services.scratchQuotaBytes ?? DEFAULT_SCRATCH_QUOTA);
     run = await this.restoreIfNeeded(run, scratchRun, rootfs);

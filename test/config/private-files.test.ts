@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, lchownSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createApp } from '../../src/app/index.js';
-import { ensureScratchRoot, secureDataDir } from '../../src/config/index.js';
+import { ensureScratchRoot, secureDataDir, tightenTree } from '../../src/config/index.js';
 import { isGoldsmithError } from '../../src/errors/index.js';
-import { packRootfs } from '../../src/image/index.js';
+import { packRootfs, unpackRootfs } from '../../src/image/index.js';
 import { BuildService } from '../../src/pipeline/build-service.js';
 import { runInRoot } from '../../src/pipeline/executor.js';
 import type { StepDefinition } from '../../src/pipeline/step.js';
 import { PGliteStore } from '../../src/store/index.js';
 import type { LoadedTemplate, Template } from '../../src/template/types.js';
+import { cachedMinbase } from '../support/base-image.js';
 import { cliFor } from '../support/cli.js';
 import { migratedTemplate } from '../support/stores.js';
 
@@ -65,7 +66,8 @@ describe('private files', () => {
     const home = fresh('home');
     const store = await PGliteStore.open(join(home, 'db'), { loadDataDir: await migratedTemplate() });
     try {
-      const app = createApp({ home, scratch: join(home, 'scratch') }, store);
+      // No scratch quota: the failed run's scratch stays for the checks below, and a tmpfs on it would outlive the test.
+      const app = createApp({ home, scratch: join(home, 'scratch'), scratchQuota: 'off' }, store);
       const src = join(root, `${n++}-src`);
       writeFileSync(src, 'bytes');
       await app.artifacts.putFile('local', src);
@@ -133,6 +135,21 @@ describe('private files', () => {
     assert.deepEqual(secureDataDir(home).fixed, [], 'nothing to do the second time');
   });
 
+  it('keeps the search bit the sandbox\'s group was given on a directory, and nothing else', () => {
+    const dir = fresh('granted');
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    writeFileSync(join(dir, 'run/file'), 'x');
+    chownSync(join(dir, 'run'), -1, 4242);
+    chownSync(join(dir, 'run/file'), -1, 4242);
+    chmodSync(join(dir, 'run'), 0o750);
+    chmodSync(join(dir, 'run/file'), 0o650);
+    chmodSync(dir, 0o710); // search for its own group, which is not the sandbox's
+    tightenTree(dir, { sandboxGid: 4242 });
+    assert.equal(mode(join(dir, 'run')), 0o710);
+    assert.equal(mode(join(dir, 'run/file')), 0o600);
+    assert.equal(mode(dir), 0o700);
+  });
+
   it('refuses a scratch root another user owns or linked, and makes its own private', async () => {
     const theirs = fresh('scratch-theirs');
     mkdirSync(theirs, { mode: 0o777 });
@@ -157,23 +174,18 @@ describe('private files', () => {
   });
 
   it('steps run in the image with umask 022, whatever Goldsmith\'s own umask', async () => {
-    // A minimal root: dash and env with the C library they need.
-    const r = fresh('mini-root');
-    for (const f of ['/bin/dash', '/usr/bin/env', ...execFileSync('sh', ['-c', 'ldd /bin/dash /usr/bin/env | grep -o "/[^ ]*\\.so[^ ]*"'], { encoding: 'utf8' }).split('\n').filter(Boolean)]) {
-      mkdirSync(dirname(join(r, f)), { recursive: true });
-      copyFileSync(f, join(r, f));
-      chmodSync(join(r, f), 0o755);
-    }
-    symlinkSync('dash', join(r, 'bin/sh'));
-    mkdirSync(join(r, 'etc'));
+    const r = fresh('rootfs');
+    await unpackRootfs(await cachedMinbase(), r);
     const old = process.umask(0o077);
     try {
-      const res = await runInRoot(r, 'umask', { network: false });
+      const res = await runInRoot(r, 'umask; : > /root/new-file; mkdir /root/new-dir', { network: false });
       assert.equal(res.exitCode, 0, res.output);
       assert.equal(res.output.trim(), '0022');
     } finally {
       process.umask(old);
     }
+    assert.equal(mode(join(r, 'root/new-file')), 0o644);
+    assert.equal(mode(join(r, 'root/new-dir')), 0o755);
   });
 
   it('the CLI makes an older data directory private, says so, and keeps new files private', async () => {
