@@ -187,4 +187,13 @@ describe('withFileLock', () => {
     assert.equal(most, 1);
     assert.deepEqual(readdirSync(dir), []);
   });
+
+  it('refuses a damaged lock file instead of waiting on it forever', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'x.lock');
+    writeFileSync(path, 'garbage');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    await assert.rejects(withFileLock(path, async () => 1, { pollMs: 5 }), (e) => isGoldsmithError(e) && e.code === 'LOCK_FILE_CORRUPT' && e.message.includes(`rm ${path}`));
+  });
 });
