@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { IntegrityError, InputError, NotFoundError } from '../errors/index.js';
 
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
@@ -54,7 +55,7 @@ export class ArtifactStore {
   /** Store a file's bytes; returns its digest and size. Idempotent. */
   async putFile(region: string, src: string): Promise<{ digest: string; size: number }> {
     const tmpDir = join(this.root, region, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
     const h = createHash('sha256');
     let size = 0;
@@ -68,7 +69,7 @@ export class ArtifactStore {
             yield chunk;
           }
         },
-        createWriteStream(tmp),
+        createWriteStream(tmp, { mode: PRIVATE_FILE_MODE }),
       );
       const digest = `sha256:${h.digest('hex')}`;
       await this.commit(tmp, region, digest);
@@ -85,7 +86,7 @@ export class ArtifactStore {
    */
   async putWith(region: string, write: (tmpPath: string) => Promise<{ digest: string } | void>): Promise<{ digest: string; size: number }> {
     const tmpDir = join(this.root, region, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       const known = await write(tmp);
@@ -105,10 +106,10 @@ export class ArtifactStore {
     const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
     if (await this.has(region, digest)) return { digest, size: buf.length };
     const tmpDir = join(this.root, region, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
-      const fh = await open(tmp, 'w');
+      const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
       try {
         await fh.writeFile(buf);
         await fh.sync();
@@ -124,7 +125,10 @@ export class ArtifactStore {
 
   private async commit(tmp: string, region: string, digest: string): Promise<void> {
     const dest = this.path(region, digest);
-    await mkdir(dirname(dest), { recursive: true });
+    await mkdir(dirname(dest), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Whatever wrote the temp file (tar, qemu-img, copyFile), the stored artifact is ours alone:
+    // a checkpoint may hold a secret the scan later rejects.
+    await chmod(tmp, PRIVATE_FILE_MODE);
     await fsyncPath(tmp);
     await rename(tmp, dest);
   }
@@ -137,7 +141,7 @@ export class ArtifactStore {
       throw new NotFoundError('ARTIFACT_NOT_FOUND', `artifact ${digest} is not in region ${from}`, { where: src });
     }
     const tmpDir = join(this.root, to, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       await copyFile(src, tmp);

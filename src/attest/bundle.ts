@@ -69,7 +69,7 @@ export async function writeBundle(path: string, bundle: AttestationBundle): Prom
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPath(path);
   try {
-    await writeFile(tmp, JSON.stringify(bundle, null, 2) + '\n', { flag: 'wx' });
+    await writeFile(tmp, JSON.stringify(bundle, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });

@@ -24,7 +24,7 @@ export async function writeTemp(path: string, data: string, mode: number): Promi
 }
 
 /** Atomically replace `path` with `data`: readers see the old file or the new one, never a half. */
-export async function replaceFile(path: string, data: string, mode = 0o644): Promise<void> {
+export async function replaceFile(path: string, data: string, mode = 0o600): Promise<void> {
   const tmp = await writeTemp(path, data, mode);
   try {
     await rename(tmp, path);
@@ -38,7 +38,7 @@ export async function replaceFile(path: string, data: string, mode = 0o644): Pro
  * Create `path` with `data` only if it does not exist yet. link() fails with EEXIST atomically, and
  * unlike open('wx') the file appears already complete, so a concurrent reader never sees it empty.
  */
-export async function createExclusive(path: string, data: string, mode = 0o644): Promise<boolean> {
+export async function createExclusive(path: string, data: string, mode = 0o600): Promise<boolean> {
   const tmp = await writeTemp(path, data, mode);
   try {
     await link(tmp, path);

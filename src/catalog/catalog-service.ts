@@ -222,7 +222,7 @@ export class CatalogService {
 
   private async workDir(prefix: string): Promise<string> {
     const tmp = join(this.opts.home, 'tmp');
-    await mkdir(tmp, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(tmp, prefix));
     await chmod(dir, 0o755); // mmdebstrap's apt runs as _apt and must traverse it
     return dir;

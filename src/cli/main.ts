@@ -1,8 +1,12 @@
 import { CommanderError } from 'commander';
+import { PRIVATE_UMASK } from '../config/index.js';
 import { EXIT_CODES, isGoldsmithError } from '../errors/index.js';
 import { CliContext } from './context.js';
 import { buildProgram } from './program.js';
 
+// Whatever Goldsmith writes (its data directory, exports) is for this user only unless a mode says
+// otherwise; library code states its modes too, and image content keeps the image's own.
+process.umask(PRIVATE_UMASK);
 const ctx = new CliContext();
 const program = buildProgram(ctx);
 const wantsJson = process.argv.includes('--json');

@@ -1,6 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+export {
+  IMAGE_UMASK,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  PRIVATE_UMASK,
+  ensurePrivateDir,
+  ensureScratchRoot,
+  mkdirPrivate,
+  mkdirPrivateSync,
+  secureDataDir,
+  tightenTree,
+} from './private-files.js';
+
 /** Where Goldsmith keeps its state. Read once at the edge and passed down; cores never read env. */
 export interface Config {
   /** Data directory: embedded database, artifacts, runs, keys. */

@@ -69,7 +69,7 @@ export async function writeDemoTemplate(baseArchive: string, dir: string): Promi
     if (!versions.length) throw new FailedError('DEMO_PACKAGE_UNAVAILABLE', `${name} is not available from the base image's apt sources`);
     pins[name] = versions.reduce((a, b) => (compareDebian(a, b) >= 0 ? a : b));
   }
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   let text = await readFile(join(DEMO_DIR, 'golden-debian12.yaml'), 'utf8');
   for (const [name, version] of Object.entries(pins)) text = text.replace(new RegExp(`${name}=\\S+`, 'g'), `${name}=${version}`);
   text = text.replace(/(package: openssh-server\n\s+version: ).*/, `$1${pins['openssh-server']}`);

@@ -42,7 +42,7 @@ export function usedInodes(dumpe2fs: string): number[] {
 export async function pinInodeTimes(image: string, epoch: number, onOutput?: OutputListener): Promise<number> {
   const inodes = usedInodes(await captureTool('dumpe2fs', [image]));
   const script = `${image}.debugfs`;
-  await writeFile(script, inodes.map((n) => `sif <${n}> ctime @${epoch}\nsif <${n}> atime @${epoch}\n`).join(''));
+  await writeFile(script, inodes.map((n) => `sif <${n}> ctime @${epoch}\nsif <${n}> atime @${epoch}\n`).join(''), { mode: 0o600 });
   try {
     // debugfs stamps the superblock's write time: pin its clock too.
     await runTool('debugfs', ['-w', '-f', script, image], {

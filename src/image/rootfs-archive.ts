@@ -53,7 +53,7 @@ export function reproducibleTarArgs(dir: string, epoch: number): string[] {
 async function atomicOutput(out: string, produce: (fd: number) => Promise<void>): Promise<void> {
   await mkdir(dirname(out), { recursive: true });
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', 0o600);
   try {
     await produce(fh.fd);
     await fh.sync();

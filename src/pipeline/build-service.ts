@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { mkdirPrivate } from '../config/private-files.js';
 import { ConflictError } from '../errors/index.js';
 import { acquireDirLock } from '../store/lock.js';
 import { loadTemplate } from '../template/index.js';
@@ -34,7 +34,7 @@ export class BuildService {
   async startLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<RunRecord> {
     const id = newRunId(this.services.clock());
     const workDir = join(this.home, 'runs', id);
-    await mkdir(workDir, { recursive: true });
+    await mkdirPrivate(workDir);
     const run = await this.services.runs.create({
       id,
       templateName: loaded.template.name,
@@ -79,6 +79,7 @@ export class BuildService {
       noun: 'build run',
       code: 'BUILD_RUN_BUSY',
       hint: 'another process is executing this run; wait for it or stop it first',
+      corruptCode: 'BUILD_RUN_LOCK_CORRUPT',
     });
     try {
       return await new Runner(this.services, this.steps, onEvent).execute(run, loaded, { resumed });

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensureScratchRoot, mkdirPrivate, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { isGoldsmithError } from '../errors/index.js';
 import { unpackRootfs } from '../image/index.js';
-import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, unmountScratchQuota } from '../sandbox/index.js';
+import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, sandboxGid, unmountScratchQuota } from '../sandbox/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
 import { StepLog } from './step-log.js';
@@ -18,6 +19,8 @@ interface RootfsMarker {
 
 /** The marker lives beside the rootfs in scratch, so losing scratch loses both and forces a restore. */
 const markerPath = (scratchRun: string) => join(scratchRun, 'rootfs.state.json');
+
+const writeMarker = (scratchRun: string, m: RootfsMarker) => writeFile(markerPath(scratchRun), JSON.stringify(m), { mode: PRIVATE_FILE_MODE });
 
 async function readMarker(scratchRun: string): Promise<RootfsMarker> {
   try {
@@ -46,8 +49,10 @@ export class Runner {
     const now = () => this.services.clock().toISOString();
     const scratchRun = join(this.services.scratch, run.id);
     const rootfs = join(scratchRun, 'rootfs');
-    await mkdir(run.workDir, { recursive: true });
-    await mkdir(scratchRun, { recursive: true, mode: 0o700 });
+    await mkdirPrivate(run.workDir);
+    // The rootfs inside keeps the image's own modes; the run directory around it is ours alone.
+    await ensureScratchRoot(this.services.scratch, sandboxGid());
+    await ensurePrivateDir(scratchRun, sandboxGid());
     // A hard size for everything the run's steps write (see scratch-quota.ts).
     await mountScratchQuota(scratchRun, this.services.scratchQuotaBytes ?? DEFAULT_SCRATCH_QUOTA);
     run = await this.restoreIfNeeded(run, scratchRun, rootfs);
@@ -76,7 +81,7 @@ export class Runner {
       const startedAt = now();
       const t0 = Date.now();
       this.onEvent({ type: 'step.start', runId: run.id, step: step.name, description: step.description, at: startedAt });
-      if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeFile(markerPath(scratchRun), JSON.stringify({ during: step.name }));
+      if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeMarker(scratchRun, { during: step.name });
       try {
         const outcome = await step.run(ctx);
         const durationMs = Date.now() - t0;
@@ -90,7 +95,7 @@ export class Runner {
             : { outputs: outcome.outputs, state: last ? 'succeeded' : undefined },
           outcome.commit,
         );
-        if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeFile(markerPath(scratchRun), JSON.stringify({ after: step.name }));
+        if (step.rootfs === 'mutates' || step.rootfs === 'creates') await writeMarker(scratchRun, { after: step.name });
         this.onEvent({ type: 'step.end', runId: run.id, step: step.name, status: needsRepair ? 'needs-repair' : 'succeeded', durationMs, at: now() });
         if (needsRepair) break;
       } catch (e) {
@@ -136,7 +141,7 @@ export class Runner {
     if (withCheckpoint) {
       await mkdir(rootfs, { recursive: true });
       await unpackRootfs(this.services.artifacts.path(this.services.buildRegion, withCheckpoint.checkpoint!(run.outputs[withCheckpoint.name]!)!), rootfs);
-      await writeFile(markerPath(scratchRun), JSON.stringify({ after: withCheckpoint.name }));
+      await writeMarker(scratchRun, { after: withCheckpoint.name });
     }
     return this.services.runs.reopen(run, { keepOutputsOf: keep });
   }

@@ -31,6 +31,15 @@ export function pickRange(text: string, user: { name: string; id: number }, coun
 
 let cached: IdRanges | undefined;
 
+/** The sandbox's host group (it has search permission on the private directories it must reach), if this host has one. */
+export function sandboxGid(): number | undefined {
+  try {
+    return sandboxIdRanges().gid.start;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The host ids the sandbox's ids map to: the invoking user's subordinate range, as newuidmap(1)
  * enforces it. Root inside a sandbox is then an unprivileged id outside, owning nothing on the host.

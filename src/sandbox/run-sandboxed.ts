@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { IMAGE_UMASK } from '../config/private-files.js';
 import { grantTraversal } from './traversal.js';
 import { createSandboxCgroup } from './cgroup.js';
 import { FailedError } from '../errors/index.js';
@@ -53,6 +54,12 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
   const argv = [
     ...prlimitArgs(spec.limits),
     '--',
+    // What the sandbox creates in an image gets the modes a distribution expects, not the private
+    // umask Goldsmith keeps for its own files (PRIVATE_UMASK in src/config).
+    'sh',
+    '-c',
+    `umask ${IMAGE_UMASK.toString(8).padStart(3, '0')} && exec "$@"`,
+    'goldsmith-sandbox',
     'unshare',
     '--user',
     `--map-users=${ids.uid.start},0,${ids.uid.count}`,

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { mkdirPrivateSync, tightenTree } from '../config/private-files.js';
 import { ChangeFeed } from './events.js';
 import { acquireDirLock } from './lock.js';
 import { TYPE_PARSERS } from './normalize.js';
@@ -13,6 +13,7 @@ export class PGliteStore implements Store {
   private constructor(
     private db: PGlite,
     private release: () => void,
+    private dir?: string,
   ) {}
 
   /** `dir` undefined means in memory (tests); otherwise the directory is created and locked.
@@ -20,12 +21,16 @@ export class PGliteStore implements Store {
   static async open(dir?: string, opts: { loadDataDir?: Blob } = {}): Promise<PGliteStore> {
     let release = () => {};
     if (dir) {
-      mkdirSync(dir, { recursive: true });
+      mkdirPrivateSync(dir);
       release = acquireDirLock(dir);
     }
     try {
       const db = await PGlite.create(dir ? `${dir}/pgdata` : 'memory://', { parsers: TYPE_PARSERS, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
-      return new PGliteStore(db, release);
+      // PGlite sets the modes of the files it unpacks itself (0666, whatever the umask), and later
+      // rewrites some 0644: clear group/other bits now and again on close. The directory is 0700
+      // in any case, so no other user can reach them in between.
+      if (dir) tightenTree(dir);
+      return new PGliteStore(db, release, dir);
     } catch (e) {
       release();
       throw e;
@@ -74,6 +79,7 @@ export class PGliteStore implements Store {
   async close(): Promise<void> {
     try {
       await this.db.close();
+      if (this.dir) tightenTree(this.dir);
     } finally {
       this.release();
     }

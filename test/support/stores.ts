@@ -16,7 +16,7 @@ let template: Promise<Blob> | undefined;
  * A freshly migrated PGlite database as a tarball, cached on disk by the migration list: loading it
  * takes about a second where initdb + migrate take five to ten on a busy 2-core machine.
  */
-function migratedTemplate(): Promise<Blob> {
+export function migratedTemplate(): Promise<Blob> {
   template ??= (async () => {
     const key = createHash('sha256').update(JSON.stringify(migrations)).digest('hex').slice(0, 16);
     const file = join(TEST_CACHE_DIR, `pglite-${key}.tar`);
