@@ -5,7 +5,7 @@ import { InputError, isGoldsmithError } from '../errors/index.js';
 import {
   apkOwnedFiles,
   archiveLimits,
-  captureTool,
+  printArchiveMembers,
   ownedPaths,
   packRootfs,
   readOsRelease,
@@ -45,7 +45,7 @@ const APK_DB = 'lib/apk/db/installed';
 async function printEntries(file: string, listing: ArchiveListing, pick: (path: string) => boolean): Promise<string> {
   const names = [...new Set(listing.entries.filter((e) => e.type === '-' && pick(e.path)).map((e) => e.raw))];
   if (names.length === 0) return '';
-  return captureTool('tar', ['--extract', '--to-stdout', `--file=${file}`, '--no-wildcards', '--', ...names], { maxBytes: MAX_PACKAGE_LISTS_BYTES });
+  return printArchiveMembers(file, names, { maxBytes: MAX_PACKAGE_LISTS_BYTES });
 }
 
 /** Paths installed packages own, from dpkg's info/*.list and apk's installed database in the same archive. */

@@ -5,9 +5,18 @@
  * import finds device nodes, setuid/setgid and world-writable files. Sizes are apparent sizes, so a
  * sparse 4 GiB file counts as 4 GiB: that is what later readers (packing, disk images) would see.
  */
-import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { FailedError, InputError } from '../errors/index.js';
+import { captureSandboxed, DEFAULT_LIMITS, runSandboxed } from '../sandbox/index.js';
+
+/** tar cannot detect compression on a pipe: pick the decompressor from the magic bytes. */
+export function compressionArgs(head: Buffer): string[] {
+  if (head[0] === 0x1f && head[1] === 0x8b) return ['--gzip'];
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return ['--xz'];
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return ['--zstd'];
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return ['--bzip2'];
+  return [];
+}
 
 export interface ArchiveEntry {
   /** tar's type letter: '-' file, 'h' hard link, 'l' symlink, 'd' directory, 'c'/'b' device, 'p' FIFO, 's' socket. */
@@ -181,17 +190,14 @@ export async function listArchive(file: string, limits: ArchiveLimits = archiveL
   const entries: ArchiveEntry[] = [];
   let expandedBytes = 0;
   let refused: Error | undefined;
-  const child = spawn('tar', ['--list', '--verbose', '--full-time', '--numeric-owner', '--quoting-style=c', `--file=${file}`], {
-    env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const abort = new AbortController();
   const stop = (e: Error) => {
     refused ??= e;
-    child.kill('SIGKILL');
+    abort.abort();
   };
   let partial = '';
   const stderr: string[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
+  const onStdout = (chunk: Buffer) => {
     if (refused) return;
     const lines = (partial + chunk.toString('latin1')).split('\n');
     partial = lines.pop() ?? '';
@@ -216,16 +222,52 @@ export async function listArchive(file: string, limits: ArchiveLimits = archiveL
         );
       }
     }
-  });
-  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
-  const code = await new Promise<number>((resolve, reject) => {
-    child.once('error', (e) => reject(new FailedError('IMAGE_TOOL_MISSING', `cannot run tar: ${e.message} (scripts/setup.sh installs it)`, { cause: e })));
-    child.once('close', (c: number | null) => resolve(c ?? 128));
-  });
+  };
+  // tar (and the decompressor it runs) parse hostile bytes: they do it in the sandbox, with the
+  // archive on stdin and nothing of the host in reach, never as the host's root.
+  const fh = await open(file, 'r');
+  let code: number;
+  try {
+    const head = Buffer.alloc(6);
+    await fh.read(head, 0, 6, 0);
+    const r = await runSandboxed(
+      {
+        argv: ['tar', '--list', '--verbose', '--full-time', '--numeric-owner', '--quoting-style=c', '--file=-', ...compressionArgs(head)],
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', TZ: 'UTC' },
+        mounts: [],
+        network: { kind: 'none' },
+        limits: { ...DEFAULT_LIMITS, timeoutMs: 10 * 60_000 },
+        hostname: 'goldsmith-tool',
+      },
+      { stdinFd: fh.fd, onStdout, onOutput: (l) => stderr.push(l), signal: abort.signal },
+    );
+    code = r.exitCode;
+    if (!refused && partial) onStdout(Buffer.from('\n'));
+  } finally {
+    await fh.close();
+  }
   if (refused) throw refused;
   if (code !== 0) {
-    const tail = stderr.join('').trim().split('\n').slice(-5).join(' | ');
+    const tail = stderr.join('\n').trim().split('\n').slice(-5).join(' | ');
     throw new FailedError('IMAGE_TOOL_FAILED', `tar exited with ${code}: ${tail}`, { where: `tar --list --file=${label}`, data: { exitCode: code } });
   }
   return { entries, expandedBytes, compressedBytes };
+}
+
+/**
+ * Print archive members to stdout (tar --extract --to-stdout), in the sandbox like the listing:
+ * the archive on stdin, output capped at `maxBytes` (IMAGE_TOOL_OUTPUT_TOO_LARGE past it).
+ */
+export async function printArchiveMembers(file: string, members: string[], opts: { maxBytes: number; occurrence?: number }): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(6);
+    await fh.read(head, 0, 6, 0);
+    const argv = ['tar', '--extract', '--to-stdout', '--file=-', ...compressionArgs(head), '--no-wildcards'];
+    if (opts.occurrence !== undefined) argv.push(`--occurrence=${opts.occurrence}`);
+    const out = await captureSandboxed([...argv, '--', ...members], { stdinFd: fh.fd, maxBytes: opts.maxBytes, timeoutMs: 10 * 60_000 });
+    return out.toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }

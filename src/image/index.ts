@@ -2,6 +2,7 @@
 export { packRootfs, unpackRootfs, readArchiveOsRelease, reproducibleTarArgs, assertEpoch, ZSTD_LEVEL, type PackOptions, type UnpackOptions } from './rootfs-archive.js';
 export {
   listArchive,
+  printArchiveMembers,
   parseListLine,
   parseModeString,
   archiveLimits,

@@ -6,9 +6,9 @@ import { sha256File } from '../artifacts/index.js';
 import { spawn } from 'node:child_process';
 import { FailedError, InputError, isGoldsmithError } from '../errors/index.js';
 import { adoptEmptyDir, runHostTool, sandboxIdRanges, sandboxRootIds } from '../sandbox/index.js';
-import { archiveLimits, listArchive, type ArchiveEntry, type ArchiveLimits, type ArchiveListing } from './archive-listing.js';
+import { archiveLimits, compressionArgs, listArchive, printArchiveMembers, type ArchiveEntry, type ArchiveLimits, type ArchiveListing } from './archive-listing.js';
 import { MAX_OS_RELEASE_BYTES, osReleaseFromFields, parseOsRelease, type OsRelease } from './os-release.js';
-import { captureTool, runTool, type OutputListener } from './run-tool.js';
+import { runTool, type OutputListener } from './run-tool.js';
 
 /** zstd level for rootfs archives: fixed so a rebuild gives the same bytes; 3 is zstd's fast default. */
 export const ZSTD_LEVEL = 3;
@@ -175,14 +175,6 @@ function runHostTar(args: string[], stdoutFd: number, onOutput?: OutputListener)
 /** Where tools see the image tree they work on. */
 const IMAGE_IN_TOOL = '/image';
 
-/** tar cannot detect compression on a pipe: pick the decompressor from the magic bytes. */
-function compressionArgs(head: Buffer): string[] {
-  if (head[0] === 0x1f && head[1] === 0x8b) return ['--gzip'];
-  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return ['--xz'];
-  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return ['--zstd'];
-  if (head.subarray(0, 3).toString('latin1') === 'BZh') return ['--bzip2'];
-  return [];
-}
 
 /**
  * Device nodes of an archive. A user namespace may not create them, so tar skips them and the host
@@ -237,9 +229,7 @@ export async function readArchiveOsRelease(file: string, opts: { limits?: Archiv
     try {
       // The stored name, exactly; of duplicates, the last (the one extraction would leave).
       const nth = hits.filter((h) => h.raw === e.raw).length;
-      text = await captureTool('tar', ['--extract', '--to-stdout', `--file=${file}`, `--occurrence=${nth}`, '--no-wildcards', '--', e.raw], {
-        maxBytes: MAX_OS_RELEASE_BYTES,
-      });
+      text = await printArchiveMembers(file, [e.raw], { maxBytes: MAX_OS_RELEASE_BYTES, occurrence: nth });
     } catch (err) {
       if (isGoldsmithError(err) && err.code === 'IMAGE_TOOL_OUTPUT_TOO_LARGE') {
         throw new InputError('IMAGE_FILE_TOO_LARGE', `/${want} in ${file} is larger than ${MAX_OS_RELEASE_BYTES} bytes`, { where: `/${want}` });

@@ -66,3 +66,47 @@ export async function adoptEmptyDir(dir: string): Promise<void> {
   if (!st.isDirectory()) throw new FailedError('IMAGE_NOT_A_DIRECTORY', `${dir} is not a directory`, { where: dir });
   await chown(dir, uid, gid);
 }
+
+/**
+ * Run a host program in a tool sandbox and capture its stdout (at most `maxBytes`: past it the
+ * program is stopped and IMAGE_TOOL_OUTPUT_TOO_LARGE thrown). Input comes on stdin only.
+ */
+export async function captureSandboxed(argv: string[], o: { stdinFd?: number; maxBytes: number; timeoutMs?: number }): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  const abort = new AbortController();
+  const stderr: string[] = [];
+  const r = await runSandboxed(
+    {
+      argv,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+      mounts: [],
+      network: { kind: 'none' },
+      limits: { ...DEFAULT_LIMITS, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) },
+      hostname: 'goldsmith-tool',
+    },
+    {
+      stdinFd: o.stdinFd,
+      signal: abort.signal,
+      onOutput: (l) => stderr.push(l),
+      onStdout: (c) => {
+        size += c.length;
+        if (size > o.maxBytes) {
+          tooLarge = true;
+          abort.abort();
+          return;
+        }
+        chunks.push(c);
+      },
+    },
+  );
+  if (tooLarge) throw new FailedError('IMAGE_TOOL_OUTPUT_TOO_LARGE', `${argv[0]} printed more than ${o.maxBytes} bytes`, { where: argv.join(' ').slice(0, 300) });
+  if (r.exitCode !== 0) {
+    throw new FailedError('IMAGE_TOOL_FAILED', `${argv[0]} exited with ${r.exitCode}${r.killed ? ` (killed: ${r.killed})` : ''}: ${stderr.slice(-5).join(' | ')}`, {
+      where: argv.join(' ').slice(0, 300),
+      data: { exitCode: r.exitCode },
+    });
+  }
+  return Buffer.concat(chunks);
+}

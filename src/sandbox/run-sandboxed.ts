@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { IMAGE_UMASK } from '../config/private-files.js';
 import { grantTraversal } from './traversal.js';
 import { createSandboxCgroup } from './cgroup.js';
+import { seccompProgram } from './seccomp.js';
 import { FailedError } from '../errors/index.js';
 import { sandboxIdRanges } from './id-range.js';
 import { bwrapArgs, prlimitArgs, type SandboxSpec } from './spec.js';
@@ -15,7 +16,7 @@ export interface SandboxRun {
   output: string;
   durationMs: number;
   /** Why Goldsmith stopped it, if it did. */
-  killed?: 'timeout' | 'output-limit' | 'memory';
+  killed?: 'timeout' | 'output-limit' | 'memory' | 'aborted';
 }
 
 export interface SandboxIo {
@@ -25,6 +26,10 @@ export interface SandboxIo {
   stdinFd?: number;
   /** A file descriptor for the process's stdout (default: captured like stderr). */
   stdoutFd?: number;
+  /** Raw stdout, as it arrives (not kept in `output`, not counted against the output cap); stderr still goes to onOutput. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Stops the sandbox (killed: 'aborted'). */
+  signal?: AbortSignal;
   /** Called once the sandbox's namespaces exist, with the host pid of its first process (for nsenter). */
   onStarted?: (pid: number) => Promise<void> | void;
 }
@@ -50,6 +55,8 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
   // bubblewrap reports its first process and waits: that process goes into the sandbox's cgroup
   // (and gets its network forwarder) before anything of the step runs.
   bw.unshift('--info-fd', '3', '--block-fd', '4');
+  const filter = seccompProgram();
+  if (filter) bw.unshift('--seccomp', '5');
   const cgroup = createSandboxCgroup(spec.limits.memoryBytes, spec.limits.processes);
   const argv = [
     ...prlimitArgs(spec.limits),
@@ -71,9 +78,14 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
     ...bw,
   ];
   const started = Date.now();
-  const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe', 'pipe', 'pipe'];
+  const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe', 'pipe', 'pipe', filter ? 'pipe' : 'ignore'];
   return new Promise((resolve, reject) => {
     const p = spawn('prlimit', argv, { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+    if (filter) {
+      const f = (p.stdio as unknown as NodeJS.WritableStream[])[5]!;
+      f.on('error', () => {});
+      f.end(filter);
+    }
     let output = '';
     let bytes = 0;
     let partial = '';
@@ -108,7 +120,10 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
         }
       }
     };
-    p.stdout?.on('data', onData);
+    if (io.onStdout) p.stdout?.on('data', io.onStdout);
+    else p.stdout?.on('data', onData);
+    if (io.signal?.aborted) kill('aborted');
+    else io.signal?.addEventListener('abort', () => kill('aborted'), { once: true });
     p.stderr!.on('data', onData);
     const timer = setTimeout(() => kill('timeout'), spec.limits.timeoutMs);
     {

@@ -42,7 +42,10 @@ function openToOthers(dir: string): string[] {
 const mode = (p: string) => statSync(p).mode & 0o7777;
 const count = (dir: string): number => readdirSync(dir, { recursive: true }).length;
 
-/** A step that builds a tiny image tree with ordinary modes, checkpoints it, then fails (so the scratch run stays). */
+/** Modes seen from inside the step, before the run ends (a finished run's scratch is removed). */
+const seen: Record<string, number> = {};
+
+/** A step that builds a tiny image tree with ordinary modes, checkpoints it, records what it sees, then fails. */
 const imageStep: StepDefinition = {
   name: 'make-image',
   description: 'write a small image tree, checkpoint it, fail',
@@ -57,6 +60,8 @@ const imageStep: StepDefinition = {
     chmodSync(join(ctx.rootfs, 'etc/hosts'), 0o644);
     writeFileSync(join(ctx.rootfs, 'etc/secret.pem'), '-----BEGIN PRIVATE KEY-----\n');
     await ctx.services.artifacts.putWith(ctx.services.buildRegion, (tmp) => packRootfs(ctx.rootfs, tmp, { sourceDateEpoch: 1_700_000_000 }));
+    for (const p of ['', 'etc/hosts', 'tmp']) seen[p] = mode(join(ctx.rootfs, p));
+    seen['..'] = mode(dirname(ctx.rootfs));
     throw new Error('rejected: a private key in the image');
   },
 };
@@ -79,12 +84,12 @@ describe('private files', () => {
       const loaded: LoadedTemplate = { template: { name: 'private' } as Template, digest: `sha256:${'0'.repeat(64)}`, baseDir: dir, file: join(dir, 't.yaml'), format: 'goldsmith' };
       const run = await new BuildService(app.pipeline, home, [imageStep]).startLoaded(loaded);
       assert.equal(run.state, 'failed');
-      const scratchRun = join(home, 'scratch', run.id);
-      // The image tree keeps its own modes; the run directory around it is private.
-      assert.equal(mode(join(scratchRun, 'rootfs')), 0o755);
-      assert.equal(mode(join(scratchRun, 'rootfs/etc/hosts')), 0o644);
-      assert.equal(mode(join(scratchRun, 'rootfs/tmp')), 0o1777);
-      assert.equal(mode(scratchRun), 0o700);
+      // The image tree keeps its own modes; the run directory around it is private (the sandbox's
+      // group may have been given search permission on it, nothing more).
+      assert.equal(seen[''], 0o755);
+      assert.equal(seen['etc/hosts'], 0o644);
+      assert.equal(seen['tmp'], 0o1777);
+      assert.equal(seen['..']! & ~0o010, 0o700);
     } finally {
       await store.close();
     }

@@ -204,3 +204,23 @@ test('a long script (past one argument\'s limit) runs as a file', async () => {
   assert.equal(r.exitCode, 0, r.output);
   assert.match(r.output, /last 19999/);
 });
+
+test('the seccomp filter denies namespaces, mounts, keyrings and BPF, and nothing a build needs', async () => {
+  const r = await runInImage(
+    root,
+    `set +e
+unshare -U true 2>&1; echo "unshare=$?"
+mkdir -p /mnt/s; mount -t tmpfs t /mnt/s 2>&1; echo "mount=$?"
+perl -e 'syscall(250, 0, 0, 0) == -1 and print "keyctl: $!\\n"'
+perl -e 'syscall(321, 0, 0, 0) == -1 and print "bpf: $!\\n"'
+(sleep 0.1 &) ; wait; echo "fork=ok"
+sh -c 'echo child-ok'`,
+    { network: false },
+  );
+  assert.match(r.output, /unshare=1/);
+  assert.match(r.output, /mount=(1|32)/);
+  assert.match(r.output, /keyctl: Operation not permitted/);
+  assert.match(r.output, /bpf: Operation not permitted/);
+  assert.match(r.output, /fork=ok/);
+  assert.match(r.output, /child-ok/);
+});

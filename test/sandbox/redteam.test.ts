@@ -63,7 +63,7 @@ describe('red team: memory beyond the limits (open findings)', () => {
     assert.doesNotMatch(r.output, /WROTE/, r.output);
   });
 
-  test('a step cannot create a nested user namespace (full capabilities again, whatever is dropped)', { todo: 'no seccomp filter or userns limit' }, async () => {
+  test('a step cannot create a nested user namespace (full capabilities again, whatever is dropped)', async () => {
     const r = await run('unshare -U -r -m sh -c "mount -t tmpfs t /mnt && echo NESTED-MOUNT"');
     assert.doesNotMatch(r.output, /NESTED-MOUNT/, r.output);
   });

@@ -10,6 +10,7 @@
  * reader refuses a member whose real size differs), and tar members are slices of the buffer.
  */
 import { spawnSync } from 'node:child_process';
+import { sandboxedCommand } from '../../sandbox/index.js';
 import { gunzipSync } from 'node:zlib';
 import { ZipReader } from '../../vuln/zip-reader.js';
 
@@ -57,16 +58,18 @@ export function inflate(kind: StreamKind, input: Buffer, limits: Limits): Inflat
     }
   }
   const [cmd, ...args] = TOOLS[kind];
-  const r = spawnSync(cmd!, args, {
+  // The decompressor parses hostile bytes: it runs in a tool sandbox, never as the host's root.
+  const sandboxed = sandboxedCommand([cmd!, ...args], { timeoutMs: limits.timeoutMs, memoryBytes: 1024 * 2 ** 20 });
+  const r = spawnSync(sandboxed.cmd, sandboxed.args, {
     input,
     maxBuffer: limits.maxInflatedBytes,
     timeout: limits.timeoutMs,
     killSignal: 'SIGKILL',
     stdio: ['pipe', 'pipe', 'ignore'],
-    env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
   });
   const err = r.error as NodeJS.ErrnoException | undefined;
-  if (err?.code === 'ENOENT') return { problem: `cannot be decompressed: ${cmd} is not installed on the build host` };
+  if (err?.code === 'ENOENT' || r.status === 127) return { problem: `cannot be decompressed: ${cmd} (or the sandbox) is not installed on the build host` };
   if (err?.code === 'ENOBUFS') return { problem: tooBig };
   if (err?.code === 'ETIMEDOUT') return { problem: `took longer than ${limits.timeoutMs} ms to decompress` };
   const data = r.stdout ?? Buffer.alloc(0);
