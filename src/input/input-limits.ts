@@ -99,7 +99,7 @@ export function inputShapeProblem(value: unknown, limits: InputLimits = DEFAULT_
  */
 export function checkInputShape(value: unknown, where: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): void {
   const p = inputShapeProblem(value, limits);
-  if (p) throw new InputError(p.code, `${where}: ${p.message}`, { where: `${where}${p.pointer}`, data: { pointer: p.pointer } });
+  if (p) throw new InputError(p.code, where ? `${where}: ${p.message}` : p.message, { where: `${where}${p.pointer}` || '/', data: { pointer: p.pointer } });
 }
 
 /** Refuse a document's text before parsing it when it is larger than any real one of its kind. */
