@@ -1,4 +1,5 @@
 import { isGoldsmithError } from '../../src/errors/index.js';
+import { inputShapeProblem } from '../../src/input/index.js';
 
 /** Cases per parser; FUZZ_SCALE=4 runs four times as many (same seeds, longer corpus) when hunting. */
 export const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -76,4 +77,14 @@ export function summarize(r: FuzzReport): string {
 export function label(kind: string, text: string): string {
   const flat = text.length > 100 ? `${text.slice(0, 60)}…(${text.length} chars)…${text.slice(-30)}` : text;
   return `${kind} ${JSON.stringify(flat)}`;
+}
+
+/**
+ * What a parser accepts goes on to the store (jsonb refuses NUL characters) and to recursive code
+ * (policy evaluation, JSON.stringify); accepting what breaks the input limits is a finding too.
+ */
+export function mustFitLimits<T>(accepted: T, what: string): T {
+  const p = inputShapeProblem(accepted);
+  if (p) throw new Error(`accepted ${what} that breaks an input limit: ${p.message}`);
+  return accepted;
 }
