@@ -23,7 +23,7 @@ export function parseImport(input: string | unknown, source = 'input'): ArmResou
   }
   // Before anything walks the documents: the store (jsonb refuses NUL characters) and the policy
   // engine (recursive) take only what fits the input limits; the error names the entry and field.
-  checkInputShape(data, `${source}:`);
+  checkInputShape(data, source, undefined, ':');
   if (!Array.isArray(data)) {
     throw new InputError('FLEET_BAD_IMPORT', `${source} must be a JSON array of VM documents (what \`az vm list\` prints)`, { where: `${source}:/` });
   }

@@ -95,11 +95,11 @@ export function inputShapeProblem(value: unknown, limits: InputLimits = DEFAULT_
 
 /**
  * Throw an InputError for the first limit a document breaks. `where` says which document (a file
- * name); the error's `where` is `${where}${pointer}` and its data carries the pointer alone.
+ * name); the error's `where` is `${where}${separator}${pointer}` and its data carries the pointer alone.
  */
-export function checkInputShape(value: unknown, where: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): void {
+export function checkInputShape(value: unknown, where: string, limits: InputLimits = DEFAULT_INPUT_LIMITS, separator = ''): void {
   const p = inputShapeProblem(value, limits);
-  if (p) throw new InputError(p.code, where ? `${where}: ${p.message}` : p.message, { where: `${where}${p.pointer}` || '/', data: { pointer: p.pointer } });
+  if (p) throw new InputError(p.code, where ? `${where}: ${p.message}` : p.message, { where: `${where}${separator}${p.pointer}` || '/', data: { pointer: p.pointer } });
 }
 
 /** Refuse a document's text before parsing it when it is larger than any real one of its kind. */

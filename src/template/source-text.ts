@@ -42,7 +42,9 @@ export function parseSourceText(text: string, format: 'yaml' | 'json'): ParseRes
   }
   if (format === 'json') {
     try {
-      JSON.parse(text);
+      // The yaml parser below recurses per level: refuse deep JSON here, with the field named.
+      const shape = inputShapeProblem(JSON.parse(text), TEMPLATE_LIMITS);
+      if (shape) return { ok: false, problems: [problem(TEMPLATE_CODES.limit, shape.pointer, shape.message, { limit: shape.code })] };
     } catch (e) {
       const msg = (e as Error).message;
       const m = /position (\d+)/.exec(msg);
