@@ -39,7 +39,7 @@ export async function fileAbsent(root: string, path: string): Promise<CheckOutco
 export async function fileContains(root: string, path: string, pattern: string): Promise<CheckOutcome> {
   // Templates are validated with the same rule; this guards runs from older or hand-built plans.
   const why = userRegexProblem(pattern, 'm');
-  if (why) return broken(`pattern /${pattern}/ ${why}`);
+  if (why) return broken(`invalid pattern /${pattern}/: it ${why}`);
   const re = new RegExp(pattern, 'm');
   const r = await resolveInRoot(root, path);
   if (!r.stat) return fail(`expected ${path} to contain /${pattern}/; found ${whyMissing(r)} at ${path}`);
