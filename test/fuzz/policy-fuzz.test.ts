@@ -59,6 +59,15 @@ function* targetedCases(): Iterable<FuzzCase> {
   yield { label: 'property chain', run: () => runPolicy(JSON.stringify({ if: { value: chain, equals: 1 }, then: { effect: 'audit' } }), { type: 'x' }, undefined, undefined) };
   const index = `[createArray(1)${'[0]'.repeat(20_000)}]`;
   yield { label: 'index chain', run: () => runPolicy(JSON.stringify({ if: { value: index, equals: 1 }, then: { effect: 'audit' } }), { type: 'x' }, undefined, undefined) };
+  // Found at FUZZ_SCALE=4: a field name with a newline (the alias path regex returned null) and json() of deep text.
+  for (const field of ['Microsoft.Compute/virtualMachines/storageProfile\n.osDisk', 'tags' + '[*]'.repeat(50_000) + 'x', '[*]'.repeat(50_000)]) {
+    yield { label: label('field', field), run: () => runPolicy(JSON.stringify({ if: { field, exists: true }, then: { effect: 'audit' } }), { type: 'x' }, undefined, undefined) };
+  }
+  for (const side of ['value', 'equals'] as const) {
+    const deepJson = `[json('${'['.repeat(20_000)}${']'.repeat(20_000)}')]`;
+    const cond = side === 'value' ? { value: deepJson, equals: 'x' } : { value: 'x', equals: deepJson };
+    yield { label: `json() of deep text as ${side}`, run: () => runPolicy(JSON.stringify({ if: cond, then: { effect: 'audit' } }), { type: 'x' }, undefined, undefined) };
+  }
   for (const amplifier of [
     "[padLeft('a', 1000000000)]",
     "[padLeft(field('name'), 400000000, 'bc')]",

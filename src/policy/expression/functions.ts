@@ -311,7 +311,7 @@ function bounded(name: string, f: TemplateFunction): TemplateFunction {
         throw e;
       }
       if (typeof v === 'string' || Array.isArray(v)) size(name, v.length);
-      else if (typeof v === 'object' && v !== null && (name === 'json' || name === 'base64ToJson')) {
+      if (typeof v === 'object' && v !== null && (name === 'json' || name === 'base64ToJson')) {
         const p = inputShapeProblem(v);
         if (p) fail(name, p.message);
       }
