@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { whatIf, type AssignmentInput, type ExemptionCategory } from '../compliance/index.js';
 import { InputError, NotFoundError } from '../errors/index.js';
+import { checkInputShape } from '../input/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 
@@ -13,11 +14,15 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('COMPLIANCE_FILE_NOT_FOUND', `${what} file not found: ${file}`, { where: file });
     throw new InputError('COMPLIANCE_FILE_UNREADABLE', `cannot read ${what} file ${file}: ${(e as Error).message}`, { where: file });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new InputError('COMPLIANCE_JSON_INVALID', `${what} file ${file} is not valid JSON: ${(e as Error).message}`, { where: file });
   }
+  // Definitions, initiatives and parameters are stored (jsonb: no NUL) and walked recursively.
+  checkInputShape(value, file);
+  return value;
 }
 
 export const complianceService = async (ctx: CliContext) => (await ctx.app()).compliance;

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError, NotFoundError } from '../errors/index.js';
+import { checkInputShape } from '../input/index.js';
 import {
+  checkResourceDocument,
   compile,
   evaluate,
   functionNames,
@@ -24,19 +26,19 @@ async function readJson(file: string, what: string): Promise<unknown> {
     if (code === 'ENOENT') throw new NotFoundError('POLICY_FILE_NOT_FOUND', `${what} file not found: ${file}`, { where: file });
     throw new InputError('POLICY_FILE_UNREADABLE', `cannot read ${what} file ${file}: ${(e as Error).message}`, { where: file });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new InputError('POLICY_JSON_INVALID', `${what} file ${file} is not valid JSON: ${(e as Error).message}`, { where: file });
   }
+  // Definitions, resources, parameters and related resources are all walked recursively later.
+  checkInputShape(value, file);
+  return value;
 }
 
 function checkResource(v: unknown, where: string): Resource {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new InputError('POLICY_RESOURCE_INVALID', 'a resource must be a JSON object (an ARM document with type, name, properties…)', { where });
-  const r = v as Record<string, unknown>;
-  if (typeof r.type !== 'string') throw new InputError('POLICY_RESOURCE_INVALID', 'the resource has no string "type" (e.g. Microsoft.Compute/virtualMachines)', { where: `${where}/type` });
-  return r as Resource;
+  return checkResourceDocument(v, where);
 }
 
 interface EvaluateOptions extends OutputOptions {

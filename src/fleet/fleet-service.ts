@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
+import { checkInputShape } from '../input/index.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, type GalleryService } from '../gallery/index.js';
 import type { ImageFacts } from '../policy/index.js';
 import type { Queryable, Store, Tx } from '../store/index.js';
@@ -158,6 +159,8 @@ export class FleetService {
   // ── any fleet resource ─────────────────────────────────────────────────────
   /** PUT semantics: create or replace one document after checking its shape, its scope and admission. */
   async putResource(raw: unknown): Promise<ArmResource> {
+    // The store (jsonb: no NUL characters) and the policy engine (recursive) take only what fits the limits.
+    checkInputShape(raw, 'document');
     const shaped = normalizeArmDocument(raw);
     if (!shaped.doc) {
       const p = shaped.problems;

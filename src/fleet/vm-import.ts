@@ -1,4 +1,5 @@
 import { InputError } from '../errors/index.js';
+import { checkInputShape } from '../input/index.js';
 import { DEFAULT_LOCATION } from '../gallery/index.js';
 import { idKey, parseId } from './arm-id.js';
 import { normalizeArmDocument } from './arm-shape.js';
@@ -20,6 +21,9 @@ export function parseImport(input: string | unknown, source = 'input'): ArmResou
       throw new InputError('FLEET_BAD_IMPORT', `${source} is not JSON: ${(e as Error).message}`, { where: source });
     }
   }
+  // Before anything walks the documents: the store (jsonb refuses NUL characters) and the policy
+  // engine (recursive) take only what fits the input limits; the error names the entry and field.
+  checkInputShape(data, source, undefined, ':');
   if (!Array.isArray(data)) {
     throw new InputError('FLEET_BAD_IMPORT', `${source} must be a JSON array of VM documents (what \`az vm list\` prints)`, { where: `${source}:/` });
   }

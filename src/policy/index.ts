@@ -5,6 +5,7 @@
 export type { ConditionNode, EffectName, OperandNode, ParameterDefinition, PolicyDefinitionAst, ValueNode } from './ast.js';
 export { EFFECTS } from './ast.js';
 export { parseDefinition, canonicalEffect, type ParseOptions } from './parse.js';
+export { checkResourceDocument } from './resource-input.js';
 export { compile, compileDefinition, type CompiledPolicy, type CompileOptions } from './compile.js';
 export { evaluate, evaluateAll, PreparedResource, type ComplianceState, type PolicyResult, type RelatedCheck } from './evaluate.js';
 export { decide, combinedComplianceState, mostRestrictiveEffect, EFFECT_ORDER, EFFECT_RESTRICTIVENESS, type Decision } from './combine.js';

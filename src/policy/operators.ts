@@ -1,5 +1,5 @@
 import { PolicyEvaluationError } from './runtime.js';
-import { azureCompare, azureDeepEqual, likeRegex, matchRegex, scalarString } from './values.js';
+import { azureCompare, azureDeepEqual, likeMatcher, matchPattern, scalarString } from './values.js';
 
 /** Every condition operator, in the casing Azure documents. Keys in definitions match ignoring case. */
 export const OPERATORS = [
@@ -47,12 +47,14 @@ function containsKeyOp(actual: unknown, expected: unknown): boolean {
   return false;
 }
 
-function patternOp(actual: unknown, expected: unknown, re: (p: string) => RegExp): boolean {
+function patternOp(actual: unknown, expected: unknown, re: (p: string) => { test(s: string): boolean }): boolean {
   const a = scalarString(actual);
   const p = scalarString(expected);
   if (a === undefined || p === undefined) return false;
   return re(p).test(a);
 }
+
+const likeTest = (p: string) => ({ test: likeMatcher(p) });
 
 export type OperatorFn = (actual: unknown, expected: unknown) => boolean;
 
@@ -60,12 +62,12 @@ export type OperatorFn = (actual: unknown, expected: unknown) => boolean;
 export const OPERATOR_FNS: Record<OperatorName, OperatorFn> = {
   equals: (a, e) => azureDeepEqual(a, e),
   notEquals: (a, e) => !azureDeepEqual(a, e),
-  like: (a, e) => patternOp(a, e, likeRegex),
-  notLike: (a, e) => !patternOp(a, e, likeRegex),
-  match: (a, e) => patternOp(a, e, (p) => matchRegex(p, false)),
-  matchInsensitively: (a, e) => patternOp(a, e, (p) => matchRegex(p, true)),
-  notMatch: (a, e) => !patternOp(a, e, (p) => matchRegex(p, false)),
-  notMatchInsensitively: (a, e) => !patternOp(a, e, (p) => matchRegex(p, true)),
+  like: (a, e) => patternOp(a, e, likeTest),
+  notLike: (a, e) => !patternOp(a, e, likeTest),
+  match: (a, e) => patternOp(a, e, (p) => matchPattern(p, false)),
+  matchInsensitively: (a, e) => patternOp(a, e, (p) => matchPattern(p, true)),
+  notMatch: (a, e) => !patternOp(a, e, (p) => matchPattern(p, false)),
+  notMatchInsensitively: (a, e) => !patternOp(a, e, (p) => matchPattern(p, true)),
   contains: containsOp,
   notContains: (a, e) => !containsOp(a, e),
   in: (a, e) => {
@@ -109,10 +111,10 @@ export function specializeOperator(op: OperatorName, e: unknown): OperatorFn | u
     return op === 'in' ? has : (a) => a === undefined || !has(a, e);
   }
   if ((op === 'like' || op === 'notLike') && typeof e === 'string') {
-    const re = likeRegex(e);
+    const like = likeMatcher(e);
     const m: OperatorFn = (a) => {
       const s = scalarString(a);
-      return s !== undefined && re.test(s);
+      return s !== undefined && like(s);
     };
     return op === 'like' ? m : (a) => !m(a, e);
   }

@@ -1,4 +1,5 @@
 import { InputError } from '../errors/index.js';
+import { checkInputShape, DEFAULT_INPUT_LIMITS } from '../input/index.js';
 import { EFFECTS, PARAMETER_TYPES, type EffectName, type ParameterDefinition, type ParameterType, type PolicyDefinitionAst, type ThenNode } from './ast.js';
 import { defaultAliases, type AliasRegistry } from './aliases/index.js';
 import { parseCondition } from './parse-condition.js';
@@ -58,6 +59,8 @@ function parseParameters(json: unknown, where: string): Record<string, Parameter
  */
 export function parseDefinition(json: unknown, options: ParseOptions = {}): PolicyDefinitionAst {
   if (!isObj(json)) throw invalid('a policy definition must be a JSON object', '');
+  // Parsing, compiling and explaining all recurse over the document: refuse what would overflow them.
+  checkInputShape(json, '', DEFAULT_INPUT_LIMITS);
   const aliases = options.aliases ?? defaultAliases;
   let props: Record<string, unknown> = json;
   let base = '';

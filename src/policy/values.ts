@@ -62,33 +62,68 @@ export function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : typeof v;
 }
 
-const likeCache = new Map<string, RegExp>();
-const matchCache = new Map<string, RegExp>();
-const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+const likeCache = new Map<string, (s: string) => boolean>();
 
-/** `like`: `*` stands for any run of characters; everything else is literal; ignores case. */
-export function likeRegex(pattern: string): RegExp {
-  let re = likeCache.get(pattern);
-  if (!re) {
-    re = new RegExp('^' + pattern.split('*').map(esc).join('[\\s\\S]*') + '$', 'i');
+/**
+ * `like`: `*` stands for any run of characters; everything else is literal; ignores case (by lower-casing
+ * both sides, as `equals` does). Matched without a regex: translated to `^a.*b.*c$`, a pattern with many
+ * stars backtracks polynomially (40 stars against a 30,000-character value never finishes). Here the
+ * first piece must be a prefix, the last a suffix, and each piece between is found leftmost after the
+ * previous one, which is enough for `*` alone: O(pattern × value) at worst, one pass in practice.
+ */
+export function likeMatcher(pattern: string): (s: string) => boolean {
+  let m = likeCache.get(pattern);
+  if (!m) {
+    const parts = pattern.toLowerCase().split('*');
+    if (parts.length === 1) {
+      const whole = parts[0]!;
+      m = (s) => s.toLowerCase() === whole;
+    } else {
+      const first = parts[0]!;
+      const last = parts[parts.length - 1]!;
+      const middle = parts.slice(1, -1).filter((x) => x !== '');
+      const fixed = first.length + last.length;
+      m = (raw) => {
+        const s = raw.toLowerCase();
+        if (s.length < fixed || !s.startsWith(first) || !s.endsWith(last)) return false;
+        let at = first.length;
+        const end = s.length - last.length;
+        for (const piece of middle) {
+          const i = s.indexOf(piece, at);
+          if (i < 0 || i + piece.length > end) return false;
+          at = i + piece.length;
+        }
+        return true;
+      };
+    }
     if (likeCache.size > 5000) likeCache.clear();
-    likeCache.set(pattern, re);
+    likeCache.set(pattern, m);
   }
-  return re;
+  return m;
 }
 
-/** `match`: # is a digit, ? a letter, . any character, anything else itself. */
-export function matchRegex(pattern: string, insensitive: boolean): RegExp {
-  const key = (insensitive ? 'i:' : 's:') + pattern;
-  let re = matchCache.get(key);
-  if (!re) {
-    let src = '^';
-    for (const c of pattern) src += c === '#' ? '[0-9]' : c === '?' ? '[A-Za-z]' : c === '.' ? '[\\s\\S]' : esc(c);
-    re = new RegExp(src + '$', insensitive ? 'i' : '');
-    if (matchCache.size > 5000) matchCache.clear();
-    matchCache.set(key, re);
-  }
-  return re;
+/**
+ * `match`: # is a digit, ? a letter, . any character, anything else itself. One character of the
+ * pattern stands for one character of the value, so it is a single comparison pass; no regex is built
+ * (compiling one per 30,000-character pattern cost seconds).
+ */
+export function matchPattern(pattern: string, insensitive: boolean): { test(s: string): boolean } {
+  const lower = (u: number) => String.fromCharCode(u).toLowerCase();
+  return {
+    test(v: string): boolean {
+      if (v.length !== pattern.length) return false;
+      for (let i = 0; i < pattern.length; i++) {
+        const c = pattern.charCodeAt(i);
+        const x = v.charCodeAt(i);
+        if (c === 0x23 /* # */) {
+          if (x < 0x30 || x > 0x39) return false;
+        } else if (c === 0x3f /* ? */) {
+          if (!((x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) return false;
+        } else if (c !== 0x2e /* . */ && c !== x && !(insensitive && lower(c) === lower(x))) return false;
+      }
+      return true;
+    },
+  };
 }
 
 export function scalarString(v: unknown): string | undefined {

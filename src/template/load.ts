@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors/index.js';
 import { isAibDocument, translateAib } from './aib-translate.js';
 import { templateDigest } from './digest.js';
 import { normalizeTemplate } from './normalize.js';
-import { templateError, type LocatedProblem, type Problem } from './problems.js';
+import { firstProblems, templateError, type LocatedProblem, type Problem } from './problems.js';
 import { stepFileRef } from './registry.js';
 import { validateAgainstSchema } from './schema.js';
 import { semanticProblems, type FileDigest } from './semantic-checks.js';
@@ -43,7 +43,7 @@ export async function loadTemplateText(text: string, file: string, opts: LoadOpt
   const baseDir = resolve(opts.baseDir ?? dirname(file));
   const parsed = parseSourceText(text, format);
   const at = (pos: Partial<Position> | undefined) => (pos?.line ? `${file}:${pos.line}:${pos.col}` : file);
-  if (!parsed.ok) throw templateError(parsed.problems.map((p) => ({ ...p, where: at(p) })));
+  if (!parsed.ok) throw templateError(parsed.problems.map((p) => ({ ...p, where: p.pointer ? `${at(p)} (${p.pointer})` : at(p) })));
   const src = parsed.source;
 
   let doc: unknown = structuredClone(src.value);
@@ -51,7 +51,7 @@ export async function loadTemplateText(text: string, file: string, opts: LoadOpt
   let kind: LoadedTemplate['format'] = 'goldsmith';
   if (isAibDocument(src.value)) {
     const t = translateAib(src.value, basename(file, extname(file)));
-    const located = (ps: Problem[]) => ps.map((p) => locateProblem(p, p.pointer));
+    const located = (ps: Problem[]) => firstProblems(ps).map((p) => locateProblem(p, p.pointer));
     if (t.problems.length > 0) throw templateError(located(t.problems));
     doc = t.doc;
     toSource = t.sourcePointer;
@@ -61,7 +61,7 @@ export async function loadTemplateText(text: string, file: string, opts: LoadOpt
     const pos = src.locate(sourcePointer);
     return { ...p, pointer: sourcePointer, where: `${at(pos)} (${sourcePointer || '/'})`, ...(pos ?? {}) };
   }
-  const fail = (ps: Problem[]) => templateError(ps.map((p) => locateProblem(p, toSource(p.pointer))));
+  const fail = (ps: Problem[]) => templateError(firstProblems(ps).map((p) => locateProblem(p, toSource(p.pointer))));
 
   const schemaProblems = validateAgainstSchema(doc);
   if (schemaProblems.length > 0) throw fail(schemaProblems);

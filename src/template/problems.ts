@@ -18,6 +18,9 @@ export const TEMPLATE_CODES = {
   invalidDate: 'TEMPLATE_INVALID_DATE',
   aibUnsupported: 'TEMPLATE_AIB_UNSUPPORTED',
   aibInvalid: 'TEMPLATE_AIB_INVALID',
+  /** The document breaks an input limit: nesting, string length, NUL, a __proto__ key (data.limit says which). */
+  limit: 'TEMPLATE_LIMIT',
+  tooLarge: 'TEMPLATE_TOO_LARGE',
   /** More than one problem: the list is in data.problems. */
   problems: 'TEMPLATE_PROBLEMS',
 } as const;
@@ -61,6 +64,16 @@ export function templateError(problems: LocatedProblem[]): GoldsmithError {
       : `template has ${problems.length} problems:\n` + problems.map((p) => `  - ${p.where}: ${p.code}: ${p.message}`).join('\n');
   const details = { where: first.where, data: { problems: list } };
   return onlyChecksums ? new IntegrityError(code, message, details) : new InputError(code, message, details);
+}
+
+/**
+ * A document with thousands of bad entries would otherwise cost a position lookup each and an error
+ * message of megabytes; the first ones are what the author fixes first anyway.
+ */
+export const MAX_REPORTED_PROBLEMS = 50;
+
+export function firstProblems(problems: Problem[]): Problem[] {
+  return problems.length > MAX_REPORTED_PROBLEMS ? problems.slice(0, MAX_REPORTED_PROBLEMS) : problems;
 }
 
 /** "/customize/1/sha256" → "customize[1].sha256", for messages. */

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { userRegexProblem } from '../input/index.js';
 import { parsePackageSpec, isDebianVersion } from './package-spec.js';
 import { pointerOf, problem, TEMPLATE_CODES as C, type Problem } from './problems.js';
 import { stepFileRef } from './registry.js';
@@ -37,11 +38,9 @@ export function semanticProblems(t: Template, files: FileDigests): Problem[] {
     });
     if ('path' in c) absolutePath(c.path, at('path'), `check "${c.name}" path`, out);
     if (c.type === 'file-contains') {
-      try {
-        new RegExp(c.pattern, 'm');
-      } catch (e) {
-        out.push(problem(C.invalidPattern, at('pattern'), `check "${c.name}" pattern is not a valid regular expression: ${(e as Error).message}`));
-      }
+      // The same rule the check applies when it runs, so a pattern that validates never hangs a build.
+      const why = userRegexProblem(c.pattern, 'm');
+      if (why) out.push(problem(C.invalidPattern, at('pattern'), `check "${c.name}" pattern ${why}`));
     }
     if (c.type === 'package-installed' && c.version !== undefined && !isDebianVersion(c.version)) {
       out.push(problem(C.invalidVersion, at('version'), `check "${c.name}" version "${c.version}" is not a Debian version`));

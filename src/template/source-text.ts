@@ -1,5 +1,21 @@
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { inputShapeProblem, type InputLimits } from '../input/index.js';
 import { problem, segmentsOf, TEMPLATE_CODES, type Problem } from './problems.js';
+
+/**
+ * Largest template file: a hand-written document (large scripts are referenced as files, not inlined).
+ * Parsing with positions costs about 1 s per 250 KiB, so this also bounds the time a refusal takes.
+ */
+export const MAX_TEMPLATE_CHARS = 256 * 1024;
+
+/** Templates nest a few levels; strings are names, paths and inline scripts. */
+export const TEMPLATE_LIMITS: Readonly<InputLimits> = { maxDepth: 32, maxString: 256 * 1024, maxArray: 1000 };
+
+/**
+ * YAML aliases expand when the document becomes plain data; a "billion laughs" file of a few hundred
+ * bytes expands to gigabytes. Templates have no use for more than a handful of aliases.
+ */
+export const MAX_YAML_ALIASES = 100;
 
 export interface Position {
   line: number;
@@ -21,9 +37,14 @@ export type ParseResult = { ok: true; source: SourceText } | { ok: false; proble
  */
 export function parseSourceText(text: string, format: 'yaml' | 'json'): ParseResult {
   const lineCounter = new LineCounter();
+  if (text.length > MAX_TEMPLATE_CHARS) {
+    return { ok: false, problems: [problem(TEMPLATE_CODES.tooLarge, '', `the template is ${text.length} characters long; the limit is ${MAX_TEMPLATE_CHARS}`)] };
+  }
   if (format === 'json') {
     try {
-      JSON.parse(text);
+      // The yaml parser below recurses per level: refuse deep JSON here, with the field named.
+      const shape = inputShapeProblem(JSON.parse(text), TEMPLATE_LIMITS);
+      if (shape) return { ok: false, problems: [problem(TEMPLATE_CODES.limit, shape.pointer, shape.message, { limit: shape.code })] };
     } catch (e) {
       const msg = (e as Error).message;
       const m = /position (\d+)/.exec(msg);
@@ -41,7 +62,16 @@ export function parseSourceText(text: string, format: 'yaml' | 'json'): ParseRes
       }),
     };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    // The yaml package throws (a ReferenceError) for an alias bomb or an alias to an anchor defined later.
+    const msg = /excessive alias count/i.test((e as Error).message)
+      ? `the document expands more than ${MAX_YAML_ALIASES} YAML aliases (an alias bomb?)`
+      : firstLine((e as Error).message);
+    return { ok: false, problems: [problem(TEMPLATE_CODES.parse, '', `invalid ${format === 'json' ? 'JSON' : 'YAML'}: ${msg}`)] };
+  }
   const locate = (pointer: string): Position | undefined => {
     let node: unknown = doc.contents;
     let at: number | undefined = rangeStart(node);
@@ -62,6 +92,11 @@ export function parseSourceText(text: string, format: 'yaml' | 'json'): ParseRes
     const p = lineCounter.linePos(at);
     return { line: p.line, col: p.col };
   };
+  const shape = inputShapeProblem(value, TEMPLATE_LIMITS);
+  if (shape) {
+    const pos = locate(shape.pointer);
+    return { ok: false, problems: [{ ...problem(TEMPLATE_CODES.limit, shape.pointer, shape.message, { limit: shape.code }), ...pos }] };
+  }
   return { ok: true, source: { value, locate } };
 }
 

@@ -2,6 +2,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { InputError, NotFoundError } from '../errors/index.js';
+import { checkInputShape, DEFAULT_INPUT_LIMITS } from '../input/index.js';
 import type { Advisory } from './advisory.js';
 import { looksLikeDebianTracker, parseDebianTracker } from './debian-tracker.js';
 import { parseOsvRecord } from './osv-record.js';
@@ -23,12 +24,19 @@ export function advisoriesFromDocument(doc: unknown, file: string, format: Advis
 }
 
 function parseJson(text: string, file: string): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (e) {
     throw new InputError('VULN_JSON_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { where: file });
   }
+  // Records are stored whole (jsonb refuses NUL characters) and walked recursively: refuse what would break either.
+  checkInputShape(doc, file, ADVISORY_LIMITS);
+  return doc;
 }
+
+/** The tracker's JSON is one large document (every source package), but shallow with short strings. */
+const ADVISORY_LIMITS = { ...DEFAULT_INPUT_LIMITS, maxDepth: 32 };
 
 async function jsonFilesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -1,3 +1,4 @@
+import { execWithBudget, USER_REGEX_BUDGET_MS, userRegexProblem } from '../../input/index.js';
 import { broken, fail, pass, type CheckOutcome } from './check-result.js';
 import { describeStat, readFileInRoot, resolveInRoot, type RootPath } from './root-path.js';
 
@@ -35,12 +36,10 @@ export async function fileAbsent(root: string, path: string): Promise<CheckOutco
  * number, not the matched text, which may be sensitive.
  */
 export async function fileContains(root: string, path: string, pattern: string): Promise<CheckOutcome> {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern, 'm');
-  } catch (e) {
-    return broken(`invalid pattern /${pattern}/: ${(e as Error).message}`);
-  }
+  // Templates are validated with the same rule; this guards runs from older or hand-built plans.
+  const why = userRegexProblem(pattern, 'm');
+  if (why) return broken(`invalid pattern /${pattern}/: it ${why}`);
+  const re = new RegExp(pattern, 'm');
   const r = await resolveInRoot(root, path);
   if (!r.stat) return fail(`expected ${path} to contain /${pattern}/; found ${whyMissing(r)} at ${path}`);
   if (!r.stat.isFile()) return fail(`expected ${path} to be a file containing /${pattern}/; found ${describeStat(r.stat)}`);
@@ -48,7 +47,9 @@ export async function fileContains(root: string, path: string, pattern: string):
   // Read the resolved path through the verified open: a swap after the lstat above is refused.
   const text = (await readFileInRoot(root, r.imagePath, { maxBytes: MAX_CONTAINS_BYTES }))?.text;
   if (text === undefined) return fail(`expected ${path} to contain /${pattern}/; found nothing at ${r.imagePath}`);
-  const m = re.exec(text);
+  const run = execWithBudget(re, text);
+  if (!run.ok) return broken(`matching /${pattern}/ against ${path} took longer than ${USER_REGEX_BUDGET_MS} ms; simplify the pattern`);
+  const m = run.match;
   if (!m) return fail(`expected ${located(r, path)} to match /${pattern}/; no line matches (${text.split('\n').length} lines)`);
   const line = text.slice(0, m.index).split('\n').length;
   return pass(`${located(r, path)} matches /${pattern}/ at line ${line}`);

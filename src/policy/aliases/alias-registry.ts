@@ -31,9 +31,16 @@ export function parsePath(text: string): FieldPath {
   }
   const segs: string[] = [];
   for (const part of t.split('.')) {
-    const m = /^(.*?)((\[\*\])*)$/.exec(part)!;
-    if (m[1]) segs.push(m[1]);
-    for (let i = 0; i < m[2]!.length / 3; i++) segs.push('*');
+    // A name, then any number of trailing "[*]" (counted by hand: a regex here failed on newlines
+    // and went quadratic on long runs of "[*]").
+    let end = part.length;
+    let stars = 0;
+    while (end >= 3 && part.endsWith('[*]', end)) {
+      end -= 3;
+      stars++;
+    }
+    if (end > 0) segs.push(part.slice(0, end));
+    for (let i = 0; i < stars; i++) segs.push('*');
   }
   return { root, segs, text };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_INPUT_LIMITS, inputShapeProblem } from '../../input/index.js';
 import { envNow, PolicyEvaluationError, type Env } from '../runtime.js';
 import { azureDeepEqual } from '../values.js';
 import { ipRangeContains } from './ip-range.js';
@@ -32,11 +33,35 @@ function compareArm(fn: string, a: unknown, b: unknown): number {
   return fail(fn, `cannot compare ${JSON.stringify(a)} with ${JSON.stringify(b)}: both must be integers or both strings`);
 }
 
+/**
+ * Members of an array without duplicates (ARM's case-sensitive deep equality). Scalars are keyed in a
+ * map, so union(range(0, 10000), …) stays linear; objects and arrays are compared pairwise, within
+ * a budget of comparisons.
+ */
+class Distinct {
+  readonly out: unknown[] = [];
+  #scalars = new Set<string>();
+  #composites: unknown[] = [];
+  #budget = 10_000_000;
+  has(x: unknown, fn: string): boolean {
+    if (x === null || typeof x !== 'object') return this.#scalars.has(`${typeof x}:${String(x)}`);
+    this.#budget -= this.#composites.length;
+    if (this.#budget < 0) fail(fn, 'the arrays are too large to compare');
+    return this.#composites.some((y) => azureDeepEqual(x, y, true));
+  }
+  add(x: unknown, fn: string): void {
+    if (this.has(x, fn)) return;
+    this.out.push(x);
+    if (x === null || typeof x !== 'object') this.#scalars.add(`${typeof x}:${String(x)}`);
+    else this.#composites.push(x);
+  }
+}
+
 function unionOf(args: unknown[]): unknown {
   if (args.every(Array.isArray)) {
-    const out: unknown[] = [];
-    for (const a of args as unknown[][]) for (const x of a) if (!out.some((y) => azureDeepEqual(x, y, true))) out.push(x);
-    return out;
+    const d = new Distinct();
+    for (const a of args as unknown[][]) for (const x of a) d.add(x, 'union');
+    return d.out;
   }
   if (args.every(isObj)) return Object.assign({}, ...(args as object[]));
   return fail('union', 'arguments must be all arrays or all objects');
@@ -45,9 +70,14 @@ function unionOf(args: unknown[]): unknown {
 function intersectionOf(args: unknown[]): unknown {
   if (args.every(Array.isArray)) {
     const [first, ...rest] = args as unknown[][];
-    const out: unknown[] = [];
-    for (const x of first!) if (rest.every((r) => r.some((y) => azureDeepEqual(x, y, true))) && !out.some((y) => azureDeepEqual(x, y, true))) out.push(x);
-    return out;
+    const sets = rest.map((r) => {
+      const d = new Distinct();
+      for (const y of r) d.add(y, 'intersection');
+      return d;
+    });
+    const d = new Distinct();
+    for (const x of first!) if (sets.every((r) => r.has(x, 'intersection'))) d.add(x, 'intersection');
+    return d.out;
   }
   if (args.every(isObj)) {
     const [first, ...rest] = args as Record<string, unknown>[];
@@ -136,7 +166,12 @@ const F: Record<string, TemplateFunction> = {
     if (a < 0 || n < 0 || a + n > v.length) fail('substring', `index ${a} and length ${n} are out of range for a string of length ${v.length}`);
     return v.substr(a, n);
   } },
-  replace: { min: 3, max: 3, pure: true, impl: ([s, o, n]) => str('replace', s).split(str('replace', o, 'oldString')).join(str('replace', n, 'newString')) },
+  replace: { min: 3, max: 3, pure: true, impl: ([s, o, n]) => {
+    const parts = str('replace', s).split(str('replace', o, 'oldString'));
+    const by = str('replace', n, 'newString');
+    size('replace', (parts.length - 1) * by.length);
+    return parts.join(by);
+  } },
   startsWith: { min: 2, max: 2, pure: true, impl: ([s, p]) => str('startsWith', s).toLowerCase().startsWith(str('startsWith', p).toLowerCase()) },
   endsWith: { min: 2, max: 2, pure: true, impl: ([s, p]) => str('endsWith', s).toLowerCase().endsWith(str('endsWith', p).toLowerCase()) },
   indexOf: { min: 2, max: 2, pure: true, impl: ([s, p]) =>
@@ -145,7 +180,7 @@ const F: Record<string, TemplateFunction> = {
     if (Array.isArray(s)) { for (let i = s.length - 1; i >= 0; i--) if (azureDeepEqual(s[i], p, true)) return i; return -1; }
     return str('lastIndexOf', s).toLowerCase().lastIndexOf(str('lastIndexOf', p).toLowerCase());
   } },
-  padLeft: { min: 2, max: 3, pure: true, impl: ([v, n, c]) => toStr(v).padStart(int('padLeft', n), c === undefined ? ' ' : str('padLeft', c)) },
+  padLeft: { min: 2, max: 3, pure: true, impl: ([v, n, c]) => toStr(v).padStart(size('padLeft', int('padLeft', n)), c === undefined ? ' ' : str('padLeft', c)) },
   string: { min: 1, max: 1, pure: true, impl: ([v]) => toStr(v) },
   base64: { min: 1, max: 1, pure: true, impl: ([v]) => Buffer.from(str('base64', v), 'utf8').toString('base64') },
   base64ToString: { min: 1, max: 1, pure: true, impl: ([v]) => Buffer.from(str('base64ToString', v), 'base64').toString('utf8') },
@@ -251,7 +286,41 @@ function parseJson(fn: string, s: string): unknown {
   }
 }
 
-const byLower = new Map(Object.entries(F).map(([k, v]) => [k.toLowerCase(), v]));
+/**
+ * Largest string or array a function may return. Definitions are hostile input: without a bound,
+ * padLeft('a', 300000000) or nested replace() build hundreds of megabytes, and V8's "Invalid string
+ * length" RangeError would escape evaluate() (which turns only evaluation errors into results).
+ */
+export const MAX_FUNCTION_RESULT = DEFAULT_INPUT_LIMITS.maxString;
+
+function size(fn: string, n: number): number {
+  if (n > MAX_FUNCTION_RESULT) fail(fn, `the result would be ${n} characters or members long; the limit is ${MAX_FUNCTION_RESULT}`);
+  return n;
+}
+
+/** Every function's result is checked: length, and for json()/base64ToJson() the nesting of what they parse. */
+function bounded(name: string, f: TemplateFunction): TemplateFunction {
+  return {
+    ...f,
+    impl: (args, env) => {
+      let v: unknown;
+      try {
+        v = f.impl(args, env);
+      } catch (e) {
+        if (e instanceof RangeError) return fail(name, `the result is too large (${e.message})`);
+        throw e;
+      }
+      if (typeof v === 'string' || Array.isArray(v)) size(name, v.length);
+      if (typeof v === 'object' && v !== null && (name === 'json' || name === 'base64ToJson')) {
+        const p = inputShapeProblem(v);
+        if (p) fail(name, p.message);
+      }
+      return v;
+    },
+  };
+}
+
+const byLower = new Map(Object.entries(F).map(([k, v]) => [k.toLowerCase(), bounded(k, v)]));
 
 /** The functions compiled specially (they read compile-time or scope state), not from the table. */
 export const SPECIAL_FUNCTIONS = ['parameters', 'field', 'current'] as const;

@@ -10,6 +10,13 @@ export class ExpressionSyntaxError extends Error {
   }
 }
 
+/**
+ * Deepest nesting of calls, parentheses, indexes and property accesses in one expression. ARM
+ * expressions in real definitions nest a handful of levels; the parser, checker and compiler recurse
+ * per level, so without a limit `[concat(concat(…` 5,000 deep overflows the stack.
+ */
+export const MAX_EXPRESSION_DEPTH = 32;
+
 type Token =
   | { t: 'ident'; v: string; pos: number }
   | { t: 'string'; v: string; pos: number }
@@ -75,8 +82,11 @@ export function parseExpression(src: string): ExprNode {
     if (t.t !== 'punct' || t.v !== v) throw new ExpressionSyntaxError(`expected '${v}'`, t.pos);
     k++;
   };
-  const primary = (): ExprNode => {
+  const tooDeep = (pos: number) =>
+    new ExpressionSyntaxError(`the expression nests more than ${MAX_EXPRESSION_DEPTH} levels of calls, indexes and properties`, pos);
+  const primary = (depth: number): ExprNode => {
     const t = toks[k++]!;
+    if (depth > MAX_EXPRESSION_DEPTH) throw tooDeep(t.pos);
     if (t.t === 'string') return { kind: 'literal', value: t.v, pos: t.pos };
     if (t.t === 'number') return { kind: 'literal', value: t.v, pos: t.pos };
     if (t.t === 'ident') {
@@ -86,7 +96,7 @@ export function parseExpression(src: string): ExprNode {
       const args: ExprNode[] = [];
       if (!(peek().t === 'punct' && (peek() as { v: string }).v === ')')) {
         for (;;) {
-          args.push(postfix());
+          args.push(postfix(depth + 1));
           const s = peek();
           if (s.t === 'punct' && s.v === ',') {
             k++;
@@ -99,16 +109,18 @@ export function parseExpression(src: string): ExprNode {
       return { kind: 'call', name: t.v, args, pos: t.pos };
     }
     if (t.t === 'punct' && t.v === '(') {
-      const inner = postfix();
+      const inner = postfix(depth + 1);
       expectPunct(')');
       return inner;
     }
     throw new ExpressionSyntaxError(t.t === 'end' ? 'unexpected end of expression' : `unexpected '${(t as { v: unknown }).v}'`, t.pos);
   };
-  const postfix = (): ExprNode => {
-    let node = primary();
-    for (;;) {
+  const postfix = (depth: number): ExprNode => {
+    let node = primary(depth);
+    // Each access wraps the node once more, so a long chain `.a.a.a…` is as deep as nested calls.
+    for (let chain = depth; ; chain++) {
       const t = peek();
+      if (t.t === 'punct' && (t.v === '.' || t.v === '[') && chain >= MAX_EXPRESSION_DEPTH) throw tooDeep(t.pos);
       if (t.t === 'punct' && t.v === '.') {
         k++;
         const id = toks[k++]!;
@@ -116,13 +128,13 @@ export function parseExpression(src: string): ExprNode {
         node = { kind: 'property', object: node, name: id.v, pos: id.pos };
       } else if (t.t === 'punct' && t.v === '[') {
         k++;
-        const index = postfix();
+        const index = postfix(chain + 1);
         expectPunct(']');
         node = { kind: 'index', object: node, index, pos: t.pos };
       } else return node;
     }
   };
-  const node = postfix();
+  const node = postfix(1);
   if (peek().t !== 'end') throw new ExpressionSyntaxError(`unexpected text after the expression`, peek().pos);
   return node;
 }
