@@ -38,6 +38,11 @@ process.on('unhandledRejection', (e) => {
   process.exit(EXIT_CODES.internal);
 });
 
+function isPermissionError(e: unknown): e is NodeJS.ErrnoException {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return e instanceof Error && (code === 'EACCES' || code === 'EPERM') && typeof (e as NodeJS.ErrnoException).path === 'string';
+}
+
 const ctx = new CliContext();
 const program = buildProgram(ctx);
 let code = 0;
@@ -50,6 +55,12 @@ try {
     code = e.exitCode;
     if (wantsJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
     process.stderr.write(`goldsmith: error ${e.code}: ${e.message}${e.where ? `\n  at ${e.where}` : ''}\n`);
+  } else if (isPermissionError(e)) {
+    // Not a bug: this user may not touch that file (the data directory, the keys) — say which.
+    code = 77; // EX_NOPERM
+    const message = `permission denied: cannot ${e.syscall ?? 'use'} ${e.path ?? 'a file'}; run goldsmith as the user that owns the data directory (or ask its operator)`;
+    if (wantsJson) process.stdout.write(JSON.stringify({ error: { code: 'PERMISSION_DENIED', kind: 'permission', message, where: e.path } }, null, 2) + '\n');
+    process.stderr.write(`goldsmith: error PERMISSION_DENIED: ${message}\n`);
   } else {
     code = EXIT_CODES.internal;
     reportInternal(e);
