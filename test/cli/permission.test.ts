@@ -7,7 +7,10 @@ import { after, test } from 'node:test';
 import { cliFor, REPO_ROOT } from '../support/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'gs-perm-'));
-after(() => rmSync(home, { recursive: true, force: true }));
+after(() => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(join(tmpdir(), 'gs-perm-nobody-scratch'), { recursive: true, force: true });
+});
 
 test('another local user gets a clear permission error (exit 77), not an internal error (70), and changes nothing', { skip: process.getuid?.() !== 0 && 'needs root to run as another user' }, () => {
   const cli = cliFor(home);
