@@ -19,6 +19,8 @@ export interface PipelineServices {
   gallery: import('../gallery/index.js').GalleryService;
   /** Signs the build's attestations (created on first use under GOLDSMITH_HOME/keys). */
   keyring: import('../attest/index.js').Keyring;
+  /** Where verification's trust comes from (a pinned trust file or env when the operator set one). */
+  trust?: import('../attest/trust-source.js').TrustConfig;
   clock: () => Date;
 }
 

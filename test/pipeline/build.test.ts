@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,5 +219,17 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     assert.equal(run.error?.code, 'PUBLISH_UNVERIFIED');
     assert.match(run.error!.message, /digest/);
     await assert.rejects(app.gallery.listVersions('g_tamper', 'img'), { kind: 'not-found' });
+  });
+
+  it('refuses to publish a version that the pinned trust would not verify (signed by a key the operator does not trust)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    const file = writeTemplate(d, { gallery: 'g_pinned' });
+    const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const builds = new BuildService({ ...app.pipeline, trust: { home: d, trustedKeysPem: other } }, d);
+    const run = await builds.start(file);
+    assert.equal(run.state, 'failed');
+    assert.equal(run.error?.code, 'PUBLISH_UNVERIFIED');
+    assert.match(run.error!.message, /untrusted|not trusted/i);
+    await assert.rejects(app.gallery.listVersions('g_pinned', 'img'), { kind: 'not-found' });
   });
 });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyStoredVersion } from '../../attest/index.js';
+import { resolveTrust } from '../../attest/trust-source.js';
 import { FailedError, IntegrityError } from '../../errors/index.js';
 import { parseSpdx, type Inventory } from '../../sbom/index.js';
 import { recordImagePackages } from '../../vuln/image-packages.js';
@@ -39,18 +40,22 @@ export const publish: StepDefinition = {
       files: attested.artifacts.map((a) => ({ kind: a.kind, name: a.name, digest: a.digest })),
       signingKey: attested.keyid,
     };
+    // The trust verifiers will use: a pinned trust file when the operator set one, so a version signed
+    // by a key they would not trust is never published.
+    const trust = ctx.services.trust ? await resolveTrust(ctx.services.trust, keyring) : { ...(await trustFromKeyring(keyring)), source: { label: 'the data directory\'s trust list' } };
     const verdict = await verifyStoredVersion({
       row: { gallery: d.gallery, image: d.image, version: rb.version, artifacts: all, tattoo, buildRunId: ctx.run.id, metadata, regions: [buildRegion] },
       pathOf: (region, digest) => store.path(region, digest),
       requirePredicateTypes: [...REQUIRED_FOR_PUBLISH],
-      ...(await trustFromKeyring(keyring)),
+      trusted: trust.trusted,
+      known: trust.known,
     });
     if (!verdict.ok) {
       throw new IntegrityError('PUBLISH_UNVERIFIED', `refusing to publish: attestations do not verify: ${verdict.problems.join('; ')}`, {
         data: { problems: verdict.problems },
       });
     }
-    ctx.log(`verified SBOM, provenance, tattoo and image-version signatures over ${verdict.regions[0]?.artifacts.length ?? 0} artifacts`);
+    ctx.log(`verified SBOM, provenance, tattoo and image-version signatures over ${verdict.regions[0]?.artifacts.length ?? 0} artifacts (trust: ${trust.source.label})`);
     const inventory = JSON.parse(await readFile(store.path(buildRegion, attested.inventoryDigest), 'utf8')) as Inventory;
 
     // A gallery made on first publish lives in the first target region (Azure galleries have a real location).
