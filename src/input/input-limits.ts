@@ -24,6 +24,7 @@ export const INPUT_CODES = {
   arrayTooLong: 'INPUT_ARRAY_TOO_LONG',
   nul: 'INPUT_NUL_CHARACTER',
   forbiddenKey: 'INPUT_FORBIDDEN_KEY',
+  notPlain: 'INPUT_NOT_PLAIN_DATA',
   tooLarge: 'INPUT_TOO_LARGE',
 } as const;
 
@@ -79,6 +80,11 @@ export function inputShapeProblem(value: unknown, limits: InputLimits = DEFAULT_
       }
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], pointer: pointer + seg(i), depth: depth + 1 });
       continue;
+    }
+    // A YAML "__proto__" key is applied by assignment (the object's prototype changes, no key is left to
+    // see), and YAML tags make Sets, Maps, Dates and byte arrays: documents here are plain JSON data.
+    if (Object.getPrototypeOf(v) !== Object.prototype) {
+      return { code: INPUT_CODES.notPlain, pointer, message: `${describePointer(pointer)} is not plain JSON data (a "__proto__" key, or a YAML tag such as !!set or !!binary)` };
     }
     const keys = Object.keys(v);
     for (let i = keys.length - 1; i >= 0; i--) {

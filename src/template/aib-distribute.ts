@@ -1,4 +1,4 @@
-import { type Obj, type Report, isObj, dropUndefined } from './aib-support.js';
+import { type Obj, type Report, isObj, dropUndefined, shown } from './aib-support.js';
 
 const GALLERY_IMAGE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/([^/]+))?\/?$/i;
 
@@ -59,7 +59,7 @@ export function distribute(
       const major = typeof v.major === 'number' && v.major >= 0 ? v.major : undefined; // -1 means unset in AIB
       out.versioning = major === undefined ? { scheme: 'latest' } : { scheme: 'latest', major };
     } else if (v.scheme === 'Source') out.versioning = { scheme: 'source' };
-    else invalid(`${ptr}/versioning/scheme`, `versioning scheme "${String(v.scheme)}" must be Latest or Source`);
+    else invalid(`${ptr}/versioning/scheme`, `versioning scheme ${shown(v.scheme)} must be Latest or Source`);
   } else out.versioning = { scheme: 'latest' };
   return out;
 }

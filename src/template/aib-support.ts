@@ -86,3 +86,12 @@ export function isObj(v: unknown): v is Obj {
 export function dropUndefined(o: Obj): Obj {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+/**
+ * A user's value in a message: quoted JSON. Not String(v): an object with a "toString" key that is not
+ * a function makes String() throw a TypeError.
+ */
+export function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? s.slice(0, 77) + '...' : s;
+}

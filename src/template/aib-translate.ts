@@ -1,5 +1,5 @@
 import { distribute } from './aib-distribute.js';
-import { AIB_RESOURCE_TYPE, ArmValues, dropUndefined, findResource, isDisabled, isObj, localPath, sameType, slug, withoutSudo, type Obj, type Report } from './aib-support.js';
+import { AIB_RESOURCE_TYPE, ArmValues, dropUndefined, findResource, isDisabled, isObj, localPath, sameType, shown, slug, withoutSudo, type Obj, type Report } from './aib-support.js';
 import { pointerOf, problem, TEMPLATE_CODES as C, type Problem } from './problems.js';
 
 export { AIB_RESOURCE_TYPE };
@@ -93,7 +93,7 @@ export function translateAib(value: unknown, fallbackName: string): AibTranslati
   map.push(['/source', srcPtr]);
   if (!isObj(src)) invalid(srcPtr, 'properties.source is required');
   else if (src.type !== 'PlatformImage') {
-    unsupported(P('properties', 'source', 'type'), `source type "${String(src.type)}" is not supported; only PlatformImage (a catalog entry publisher/offer/sku/version) is`);
+    unsupported(P('properties', 'source', 'type'), `source type ${shown(src.type)} is not supported; only PlatformImage (a catalog entry publisher/offer/sku/version) is`);
   } else {
     const ref: Obj = {};
     for (const k of ['publisher', 'offer', 'sku', 'version'] as const) {
@@ -137,7 +137,7 @@ export function translateAib(value: unknown, fallbackName: string): AibTranslati
       else step.sha256 = str(c.sha256Checksum, `${cp}/sha256Checksum`, 'sha256Checksum');
       map.push([`${out}/source`, `${cp}/sourceUri`], [`${out}/sha256`, `${cp}/sha256Checksum`], [`${out}/destination`, `${cp}/destination`]);
     } else {
-      return unsupported(P('properties', 'customize', i, 'type'), `customizer type "${String(c.type)}" is not supported; Goldsmith builds Linux images and translates Shell and File customizers`);
+      return unsupported(P('properties', 'customize', i, 'type'), `customizer type ${shown(c.type)} is not supported; Goldsmith builds Linux images and translates Shell and File customizers`);
     }
     map.push([out, cp]);
     customize.push(dropUndefined(step));
@@ -154,7 +154,7 @@ export function translateAib(value: unknown, fallbackName: string): AibTranslati
     const list = Array.isArray(val.inVMValidations) ? val.inVMValidations : [];
     list.forEach((v, i) => {
       const ip = `${vp}/inVMValidations/${i}`;
-      if (!isObj(v) || v.type !== 'Shell') return unsupported(`${ip}/type`, `in-VM validation type "${String(isObj(v) ? v.type : v)}" is not supported; only Shell is`);
+      if (!isObj(v) || v.type !== 'Shell') return unsupported(`${ip}/type`, `in-VM validation type ${shown(isObj(v) ? v.type : v)} is not supported; only Shell is`);
       if (!Array.isArray(v.inline)) return unsupported(ip, 'a Shell validation with scriptUri is not supported; use inline commands (they become a command check)');
       const lines = v.inline.map((line, j) => withoutSudo(str(line, `${ip}/inline/${j}`, 'inline command') ?? ''));
       const check: Obj = { type: 'command', run: ['set -e', ...lines].join('\n') };
@@ -175,7 +175,7 @@ export function translateAib(value: unknown, fallbackName: string): AibTranslati
   (Array.isArray(dist) ? dist : []).forEach((d, i) => {
     const ptr = `${dp}/${i}`;
     if (!isObj(d) || d.type !== 'SharedImage') {
-      return unsupported(`${ptr}/type`, `distributor type "${String(isObj(d) ? d.type : d)}" is not supported; Goldsmith publishes to its gallery (SharedImage)`);
+      return unsupported(`${ptr}/type`, `distributor type ${shown(isObj(d) ? d.type : d)} is not supported; Goldsmith publishes to its gallery (SharedImage)`);
     }
     if (shared) return unsupported(ptr, 'only one SharedImage distributor per template is supported');
     shared = { d, ptr };

@@ -43,9 +43,13 @@ export function mutateValue(seed: Json, rng: Rng, extra: readonly unknown[] = []
       set(s, rng.chance(0.5) ? deepArray(depth, inner) : deepObject(depth, String(s.key), inner));
     }
     else if (op === 6 && isObj(s.value)) Object.assign(s.value, JSON.parse(rng.pick(PROTO_KEYS_JSON)));
-    else if (op === 7) set(s, typeof s.value === 'string' ? [s.value] : Array.isArray(s.value) ? { ...s.value } : String(s.value));
+    else if (op === 7) set(s, typeof s.value === 'string' ? [s.value] : Array.isArray(s.value) ? { ...s.value } : typeof s.value === 'object' ? 'object' : String(s.value));
     else if (op === 8 && typeof s.value === 'string') set(s, s.value + rng.pick(['\u0000', '\uD800', '*'.repeat(50), 'x'.repeat(70_000), "'", '"', '\n---\n']));
-    else if (op === 9 && Array.isArray(s.value) && s.value.length > 0) set(s, new Array(20_000).fill(s.value[0]));
+    else if (op === 9 && Array.isArray(s.value) && s.value.length > 0) {
+      // Many copies of a small member; a large one (an earlier payload) only a few times, so the case stays writable.
+      const small = typeof s.value[0] !== 'object' || toJsonText(s.value[0]).length < 2000;
+      set(s, new Array(small ? 20_000 : 3).fill(s.value[0]));
+    }
     else set(s, rng.pick(LEAVES));
   }
   return (root as { root: Json }).root;

@@ -54,3 +54,24 @@ test('fuzz: a YAML alias bomb is a TEMPLATE_PARSE input error, quickly', async (
   });
   assert.ok(performance.now() - t0 < 1000);
 });
+
+test('fuzz: found at FUZZ_SCALE=8 - an AIB customizer type that is an object with a "toString" key is reported, not a TypeError', async () => {
+  const aib = JSON.parse(SEEDS[2]!.text) as { resources: Array<{ properties: { customize: Array<Record<string, unknown>> } }> };
+  aib.resources[0]!.properties.customize[0]!.type = { toString: 'x', valueOf: [] };
+  await assert.rejects(loadTemplateText(JSON.stringify(aib), SEEDS[2]!.file), (e: Error & { kind?: string }) => {
+    assert.equal(e.kind, 'input');
+    assert.match(e.message, /customizer type \{"toString":"x","valueOf":\[\]\} is not supported/);
+    return true;
+  });
+});
+
+test('fuzz: YAML tags and __proto__ keys are refused as not plain data, naming the field', async () => {
+  for (const [yaml, field] of [['a: !!set {x, y}\n', /\ba\b/], ['b: !!binary AAAA\n', /\bb\b/], ['__proto__: {polluted: 1}\n', /__proto__/]] as const) {
+    await assert.rejects(loadTemplateText(yaml, '/tmp/t.yaml'), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'TEMPLATE_LIMIT');
+      assert.match(e.message, field);
+      return true;
+    });
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
