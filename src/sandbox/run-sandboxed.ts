@@ -43,9 +43,9 @@ export interface SandboxIo {
  */
 export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<SandboxRun> {
   const ids = sandboxIdRanges();
-  // bubblewrap runs as the sandbox's unprivileged host id, which may not traverse Goldsmith's
-  // private directories (0700) on the way to the paths it mounts get search permission for the
-  // sandbox's group only (traversal.ts).
+  // bubblewrap runs as the sandbox's unprivileged host id, which could not search Goldsmith's
+  // private directories (0700): those on the way to the paths it mounts get search permission for
+  // the sandbox's group only (traversal.ts).
   try {
     for (const p of [...(spec.root === undefined ? [] : [spec.root]), ...spec.mounts.map((m) => m.host)]) grantTraversal(p, ids.gid.start);
   } catch (e) {
@@ -149,12 +149,12 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
             await io.onStarted?.(pid);
           })
           .then(
-          () => block.end('go'),
-          (e) => {
-            kill('timeout');
-            reject(e);
-          },
-        );
+            () => block.end('go'),
+            (e) => {
+              kill('aborted'); // the step never started
+              reject(e);
+            },
+          );
       });
     }
     p.on('error', (e) => {
