@@ -67,3 +67,16 @@ export function sandboxIdRanges(): IdRanges {
   cached = { uid: read('/etc/subuid', me.uid), gid: read('/etc/subgid', me.gid) };
   return cached;
 }
+
+/** unshare(1) arguments that enter a new user namespace mapping ids 0.. to the ranges, as root in it. */
+export function userNamespaceArgs(ids: IdRanges): string[] {
+  return [
+    'unshare',
+    '--user',
+    `--map-users=${ids.uid.start},0,${ids.uid.count}`,
+    `--map-groups=${ids.gid.start},0,${ids.gid.count}`,
+    '--setuid=0',
+    '--setgid=0',
+    '--',
+  ];
+}

@@ -4,7 +4,7 @@ import { grantTraversal } from './traversal.js';
 import { createSandboxCgroup } from './cgroup.js';
 import { seccompProgram } from './seccomp.js';
 import { FailedError } from '../errors/index.js';
-import { sandboxIdRanges } from './id-range.js';
+import { sandboxIdRanges, userNamespaceArgs } from './id-range.js';
 import { bwrapArgs, prlimitArgs, type SandboxSpec } from './spec.js';
 
 /** The longest line passed to onOutput; longer output without a newline is passed on in pieces. */
@@ -67,13 +67,7 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
     '-c',
     `umask ${IMAGE_UMASK.toString(8).padStart(3, '0')} && exec "$@"`,
     'goldsmith-sandbox',
-    'unshare',
-    '--user',
-    `--map-users=${ids.uid.start},0,${ids.uid.count}`,
-    `--map-groups=${ids.gid.start},0,${ids.gid.count}`,
-    '--setuid=0',
-    '--setgid=0',
-    '--',
+    ...userNamespaceArgs(ids),
     'bwrap',
     ...bw,
   ];

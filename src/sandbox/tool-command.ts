@@ -1,4 +1,4 @@
-import { sandboxIdRanges } from './id-range.js';
+import { sandboxIdRanges, userNamespaceArgs } from './id-range.js';
 import { bwrapArgs, DEFAULT_LIMITS, prlimitArgs, type SandboxLimits } from './spec.js';
 
 /**
@@ -15,13 +15,7 @@ export function sandboxedCommand(argv: string[], limits: Partial<SandboxLimits> 
     args: [
       ...prlimitArgs(l),
       '--',
-      'unshare',
-      '--user',
-      `--map-users=${ids.uid.start},0,${ids.uid.count}`,
-      `--map-groups=${ids.gid.start},0,${ids.gid.count}`,
-      '--setuid=0',
-      '--setgid=0',
-      '--',
+      ...userNamespaceArgs(ids),
       'bwrap',
       ...bwrapArgs({ argv, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, mounts: [], network: { kind: 'none' }, limits: l, hostname: 'goldsmith-tool' }),
     ],
