@@ -46,6 +46,12 @@ export const DENIED_SYSCALLS: Readonly<Record<string, number>> = {
   mount_setattr: 442,
   syslog: 103,
   vhangup: 153,
+  // io_uring runs file and socket operations from kernel workers, outside this filter's view, and
+  // has been a steady source of kernel privilege escalations; no build tool needs it (liburing
+  // users fall back to plain system calls). Container runtimes deny it by default too.
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
 };
 
 const NR_CLONE = 56;
