@@ -3,7 +3,7 @@
  * hostile template could run.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -48,6 +48,18 @@ unshare -n true 2>/dev/null || echo "unshare-net refused"`);
 
 describe('red team 2: scratch quota and the sandbox cgroup', () => {
   const cg = cgroupSupport();
+  /** This process's sandbox cgroups still on the host (v1 memory hierarchy). */
+  const ourCgroups = () => {
+    const mem = /^\d+:memory:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    const dir = mem === undefined ? undefined : join('/sys/fs/cgroup/memory', mem);
+    return dir && existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`goldsmith-sandbox-${process.pid}-`)) : [];
+  };
+
+  test('a sandbox that cannot even be spawned (a NUL in its arguments) leaves no cgroup behind', { skip: cg.ok ? false : `no cgroup here: ${cg.why}` }, async () => {
+    const before = ourCgroups().length;
+    await assert.rejects(run('echo a\0b'));
+    assert.equal(ourCgroups().length, before);
+  });
   // Open finding: the scratch quota is a tmpfs, so what a step writes into its image is RAM
   // (shmem) charged to the writer's memory cgroup, and it stays in RAM after the step ends. A step
   // that legitimately writes more into the image than its memory limit is OOM-killed, and a
