@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { sandboxedCommand } from '../../src/sandbox/index.js';
+import { parseQuota, sandboxedCommand } from '../../src/sandbox/index.js';
 import { seccompProgram } from '../../src/sandbox/seccomp.js';
 
 const runTool = (argv: string[]) => {
@@ -27,4 +27,9 @@ test('a tool sandbox runs under the seccomp filter', { skip: seccompProgram() ? 
 
 test('each tool command gets its own descriptor (the filter is read from offset 0 every time)', () => {
   for (let i = 0; i < 3; i++) assert.match(runTool(['/bin/echo', `ok ${i}`]).stdout, new RegExp(`ok ${i}`));
+});
+
+test('a scratch quota too large to write as an integer is refused when read, not when a build mounts it', () => {
+  assert.throws(() => parseQuota('99999999999999999999T'), (e: Error & { code?: string }) => e.code === 'CONFIG_BAD_QUOTA');
+  assert.equal(parseQuota('16G'), 16 * 2 ** 30);
 });
