@@ -2,10 +2,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { InputError, NotFoundError } from '../errors/index.js';
-import { checkInputShape, DEFAULT_INPUT_LIMITS, readInputFile, readInputText } from '../input/index.js';
+import { checkInputShape, DEFAULT_INPUT_LIMITS, INPUT_CODES, readInputFile, readInputText } from '../input/index.js';
 
 /** One advisory file or archive read whole: the Debian tracker's JSON and OSV's all.zip are far smaller; V8 cannot hold a much longer string. */
-const MAX_ADVISORY_BYTES = 500 * 2 ** 20;
+const MAX_ADVISORY_BYTES = 256 * 2 ** 20;
 import type { Advisory } from './advisory.js';
 import { looksLikeDebianTracker, parseDebianTracker } from './debian-tracker.js';
 import { parseOsvRecord } from './osv-record.js';
@@ -68,6 +68,11 @@ export async function readAdvisories(path: string, opts: { format?: AdvisoryForm
       for (const entry of zip.entries) {
         if (entry.name.endsWith('/') || !entry.name.endsWith('.json')) continue;
         const member = `${path}!${entry.name}`;
+        // A few MB of zip can declare (and hold) gigabytes of one repeated byte: as text that is a
+        // fatal V8 error (not catchable: exit 133) after eating the host's memory.
+        if (entry.size > MAX_ADVISORY_BYTES) {
+          throw new InputError(INPUT_CODES.tooLarge, `${member} expands to ${entry.size} bytes; one advisory file may be at most ${MAX_ADVISORY_BYTES}`, { where: member, data: { limit: MAX_ADVISORY_BYTES } });
+        }
         advisories.push(...advisoriesFromDocument(parseJson(zip.read(entry).toString('utf8'), member), member, format, now));
         files++;
       }
