@@ -28,6 +28,7 @@ export const DENIED_SYSCALLS: Readonly<Record<string, number>> = {
   kexec_load: 246,
   kexec_file_load: 320,
   quotactl: 179,
+  quotactl_fd: 443, // the same operations by file descriptor (Linux 5.14)
   unshare: 272,
   setns: 308,
   keyctl: 250,

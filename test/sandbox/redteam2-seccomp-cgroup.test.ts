@@ -31,9 +31,12 @@ after(async () => {
 const run = (script: string, o: ImageRunOptions = {}) => runInImage(root, `set +e\n${script}`, { network: false, ...o });
 
 describe('red team 2: seccomp', () => {
-  test('io_uring is denied (its workers run file operations outside the filter)', async () => {
-    const r = await run(`perl -e 'syscall(425, 8, 0) == -1 and print "io_uring_setup: $!\\n"'`);
+  test('io_uring is denied (its workers run file operations outside the filter), and quotactl_fd like quotactl', async () => {
+    const r = await run(`perl -e 'syscall(425, 8, 0) == -1 and print "io_uring_setup: $!\\n"'
+perl -e 'syscall(443, 0, 0, 0, 0) == -1 and print "quotactl_fd: $!\\n"'`);
     assert.match(r.output, /io_uring_setup: Operation not permitted/, r.output);
+    // quotactl is denied; its descriptor-based twin was not.
+    assert.match(r.output, /quotactl_fd: Operation not permitted/, r.output);
   });
 
   test('clone3 says ENOSYS (libc falls back to clone, whose flags the filter sees); x32 numbers are denied', async () => {
