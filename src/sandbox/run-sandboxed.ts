@@ -163,6 +163,13 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
           .then(
           () => block.end('go'),
           (e) => {
+            // The sandbox's first process waits on the block pipe, which stays open: killing only
+            // the bubblewrap above it left that one orphaned, and in its cgroup, until Goldsmith exited.
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
             kill('timeout');
             reject(e);
           },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { unpackRootfs } from '../../src/image/index.js';
-import { mountScratchQuota, runInImage, unmountScratchQuota, type ImageRunOptions } from '../../src/sandbox/index.js';
+import { DEFAULT_LIMITS, mountScratchQuota, runInImage, runSandboxed, unmountScratchQuota, type ImageRunOptions } from '../../src/sandbox/index.js';
 import { cgroupSupport } from '../../src/sandbox/cgroup.js';
 import { cachedMinbase } from '../support/base-image.js';
 
@@ -67,6 +67,34 @@ describe('red team 2: scratch quota and the sandbox cgroup', () => {
   // (shmem) charged to the writer's memory cgroup, and it stays in RAM after the step ends. A step
   // that legitimately writes more into the image than its memory limit is OOM-killed, and a
   // template's steps together pin up to the whole quota (16 GiB by default) of the host's RAM.
+  test('a sandbox whose start hook throws is killed and its cgroup removed', { skip: cg.ok ? false : `no cgroup here: ${cg.why}` }, async () => {
+    const before = ourCgroups().length;
+    let pid = 0;
+    await assert.rejects(
+      runSandboxed(
+        { root, argv: ['/bin/sh', '-c', 'echo STEP-RAN'], env: {}, mounts: [], network: { kind: 'none' }, limits: DEFAULT_LIMITS, hostname: 'x' },
+        {
+          onStarted: (p) => {
+            pid = p;
+            throw new Error('forwarder failed');
+          },
+        },
+      ),
+      /forwarder failed/,
+    );
+    const gone = () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    for (let i = 0; i < 100 && (ourCgroups().length > before || !gone()); i++) await new Promise((r) => setTimeout(r, 30));
+    assert.ok(gone(), 'the sandbox process is still alive');
+    assert.equal(ourCgroups().length, before);
+  });
+
   test('image content written by a step is not counted as the step\'s memory', { skip: cg.ok ? false : `no cgroup here: ${cg.why}`, todo: 'scratch quota on tmpfs: image writes are RAM charged to the sandbox cgroup' }, async (t) => {
     if (!quota) return t.skip('the scratch quota needs root');
     const r = await run('dd if=/dev/zero of=/var/tmp/payload bs=1M count=96 2>/dev/null && sync && echo WROTE', { limits: { memoryBytes: 64 * 2 ** 20 } });
