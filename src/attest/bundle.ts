@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError, NotFoundError } from '../errors/index.js';
+import { cannotRead, readInputText } from '../input/index.js';
 import { envelopeShapeProblems, type Envelope } from './dsse.js';
 import { tempPath } from './keyring-files.js';
 import { fromDigestSet, toDigestSet, type Subject, type SubjectInput } from './statement.js';
@@ -54,10 +55,10 @@ export function parseBundle(text: string, where: string): AttestationBundle {
 export async function readBundle(path: string): Promise<AttestationBundle> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readInputText(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('ATTEST_BUNDLE_NOT_FOUND', `no attestation bundle at ${path}`, { where: path });
-    throw e;
+    throw cannotRead(path, e, 'ATTEST_BUNDLE_UNREADABLE', 'attestation bundle');
   }
   return parseBundle(text, path);
 }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../errors/index.js';
+import { readInputText } from '../input/index.js';
 import { USAGE_GROUPS, type UsageGroupBy } from '../fleet/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
@@ -109,8 +109,8 @@ export function registerFleet(program: Command, ctx: CliContext): void {
     .description('create or replace one ARM document (JSON file); admission applies')
     .option('--json', 'print JSON')
     .action(async (file: string, o: OutputOptions) => {
-      const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new InputError('FLEET_BAD_DOCUMENT', `cannot read ${file}: ${e.code ?? e.message}`, { where: file });
+      const text = await readInputText(file).catch((e: NodeJS.ErrnoException) => {
+        throw e instanceof InputError ? e : new InputError('FLEET_BAD_DOCUMENT', `cannot read ${file}: ${e.code ?? e.message}`, { where: file });
       });
       let doc: unknown;
       try {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { formatAuditEntry, Keyring, recordTrustChange, resolveTrust, shortKeyId, trustAuditEntry, trustAuditLog, type TrustAuditEntry, type TrustedKey } from '../attest/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
+import { readInputText } from '../input/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 
@@ -163,7 +163,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
 
 async function readPem(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readInputText(file, 1024 * 1024);
   } catch (e) {
     throw new NotFoundError('ATTEST_KEY_FILE_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, { where: file });
   }

@@ -1,17 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { whatIf, type AssignmentInput, type ExemptionCategory } from '../compliance/index.js';
 import { InputError, NotFoundError } from '../errors/index.js';
-import { checkInputShape } from '../input/index.js';
+import { checkInputShape, readInputText } from '../input/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 
 export async function readJsonFile(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readInputText(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('COMPLIANCE_FILE_NOT_FOUND', `${what} file not found: ${file}`, { where: file });
+    if (e instanceof InputError) throw e;
     throw new InputError('COMPLIANCE_FILE_UNREADABLE', `cannot read ${what} file ${file}: ${(e as Error).message}`, { where: file });
   }
   let value: unknown;

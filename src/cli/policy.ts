@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError, NotFoundError } from '../errors/index.js';
-import { checkInputShape } from '../input/index.js';
+import { checkInputShape, readInputText } from '../input/index.js';
 import {
   checkResourceDocument,
   compile,
@@ -20,10 +19,11 @@ import { emit, type OutputOptions } from './output.js';
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readInputText(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new NotFoundError('POLICY_FILE_NOT_FOUND', `${what} file not found: ${file}`, { where: file });
+    if (e instanceof InputError) throw e;
     throw new InputError('POLICY_FILE_UNREADABLE', `cannot read ${what} file ${file}: ${(e as Error).message}`, { where: file });
   }
   let value: unknown;

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../errors/index.js';
+import { readInputText } from '../input/index.js';
 import { tagValue, type ArmResource, type FleetService, type ImageReference } from '../fleet/index.js';
 import type { ImageFacts } from '../policy/index.js';
 import type { CliContext } from './context.js';
@@ -133,8 +133,8 @@ export function registerVm(program: Command, ctx: CliContext): void {
     .description('import a JSON array of ARM VM documents (what `az vm list` prints); all or nothing')
     .option('--json', 'print JSON')
     .action(async (file: string, o: OutputOptions) => {
-      const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new InputError('FLEET_BAD_IMPORT', `cannot read ${file}: ${e.code ?? e.message}`, { where: file });
+      const text = await readInputText(file).catch((e: NodeJS.ErrnoException) => {
+        throw e instanceof InputError ? e : new InputError('FLEET_BAD_IMPORT', `cannot read ${file}: ${e.code ?? e.message}`, { where: file });
       });
       const r = await (await fleetFor(ctx)).importVms(text, file);
       emit(o, r, () => `imported ${r.imported} VM(s): ${r.created} new, ${r.updated} updated${r.scopesCreated.length ? `; created ${r.scopesCreated.length} scope(s)` : ''}`);

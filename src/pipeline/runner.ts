@@ -55,6 +55,22 @@ export class Runner {
     await ensurePrivateDir(scratchRun, sandboxGid());
     // A hard size for everything the run's steps write (see scratch-quota.ts).
     await mountScratchQuota(scratchRun, this.services.scratchQuotaBytes ?? DEFAULT_SCRATCH_QUOTA);
+    try {
+      run = await this.runSteps(run, template, scratchRun, rootfs, opts, now);
+    } finally {
+      // The working rootfs goes with the run's scratch quota: nothing of a finished run stays
+      // mounted, not even when a restore or the store throws (a tmpfs left mounted holds its
+      // content in RAM). A needs-repair run restarts from prepare; a failed run resumed later
+      // restores its checkpoint.
+      await unmountScratchQuota(scratchRun);
+      await rm(scratchRun, { recursive: true, force: true });
+    }
+    this.onEvent({ type: 'run.end', runId: run.id, state: run.state, durationMs: Date.now() - started, at: now(), error: run.error ? { code: run.error.code, message: run.error.message } : undefined });
+    return run;
+  }
+
+  private async runSteps(initial: RunRecord, template: LoadedTemplate, scratchRun: string, rootfs: string, opts: { resumed?: boolean }, now: () => string): Promise<RunRecord> {
+    let run = initial;
     run = await this.restoreIfNeeded(run, scratchRun, rootfs);
     const startIdx = this.steps.findIndex((s) => !(s.name in run.outputs));
     this.onEvent({ type: 'run.start', runId: run.id, template: run.templateName, resumed: Boolean(opts.resumed), from: this.steps[startIdx]?.name ?? 'done', at: now() });
@@ -113,11 +129,6 @@ export class Runner {
         break;
       }
     }
-    // The working rootfs goes with the run's scratch quota: nothing of a finished run stays mounted.
-    // A needs-repair run restarts from prepare; a failed run resumed later restores its checkpoint.
-    await unmountScratchQuota(scratchRun);
-    await rm(scratchRun, { recursive: true, force: true });
-    this.onEvent({ type: 'run.end', runId: run.id, state: run.state, durationMs: Date.now() - started, at: now(), error: run.error ? { code: run.error.code, message: run.error.message } : undefined });
     return run;
   }
 

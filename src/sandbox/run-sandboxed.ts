@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { IMAGE_UMASK } from '../config/private-files.js';
 import { grantTraversal } from './traversal.js';
-import { createSandboxCgroup } from './cgroup.js';
+import { cgroupSupport, createSandboxCgroup } from './cgroup.js';
 import { seccompProgram } from './seccomp.js';
 import { FailedError } from '../errors/index.js';
 import { sandboxIdRanges, userNamespaceArgs } from './id-range.js';
@@ -58,6 +58,9 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
   const filter = seccompProgram();
   if (filter) bw.unshift('--seccomp', '5');
   const cgroup = createSandboxCgroup(spec.limits.memoryBytes, spec.limits.processes);
+  // Without a cgroup the memory and process limits are per process only: the step's log says so
+  // rather than the limits quietly weakening (a cgroup that cannot be made once is not tried again).
+  if (!cgroup) io.onOutput?.(`goldsmith: this sandbox has no cgroup (${cgroupSupport().why ?? 'unknown'}); its memory and process limits are per process only`);
   const argv = [
     ...prlimitArgs(spec.limits),
     '--',
@@ -74,7 +77,16 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
   const started = Date.now();
   const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe', 'pipe', 'pipe', filter ? 'pipe' : 'ignore'];
   return new Promise((resolve, reject) => {
-    const p = spawn('prlimit', argv, { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+    let p: ReturnType<typeof spawn>;
+    try {
+      p = spawn('prlimit', argv, { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+    } catch (e) {
+      // spawn throws synchronously on an argument it cannot pass (a NUL byte): no process, so no
+      // 'close' to remove the cgroup.
+      void cgroup?.remove();
+      reject(e);
+      return;
+    }
     if (filter) {
       const f = (p.stdio as unknown as NodeJS.WritableStream[])[5]!;
       f.on('error', () => {});
@@ -145,6 +157,13 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
           .then(
             () => block.end('go'),
             (e) => {
+              // The sandbox's first process waits on the block pipe, which stays open: killing only
+              // the bubblewrap above it left that one orphaned, and in its cgroup, until Goldsmith exited.
+              try {
+                process.kill(pid, 'SIGKILL');
+              } catch {
+                /* already gone */
+              }
               kill('aborted'); // the step never started
               reject(e);
             },

@@ -13,7 +13,10 @@ export function parseQuota(text: string | undefined, where = 'GOLDSMITH_SCRATCH_
   const m = /^(\d+)\s*([KMGT]?)i?B?$/i.exec(text.trim());
   if (!m) throw new InputError('CONFIG_BAD_QUOTA', `${where} must be a size like 16G, 512M or a number of bytes (or "off"), got ${JSON.stringify(text)}`, { where });
   const unit = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
-  return Number(m[1]) * unit;
+  const bytes = Number(m[1]) * unit;
+  // mount(8) is handed the number as text: 1e+21 or Infinity would fail only when a build starts.
+  if (!Number.isSafeInteger(bytes)) throw new InputError('CONFIG_BAD_QUOTA', `${where} is too large: ${JSON.stringify(text)}`, { where });
+  return bytes;
 }
 
 async function isMountPoint(dir: string): Promise<boolean> {

@@ -28,6 +28,7 @@ export const DENIED_SYSCALLS: Readonly<Record<string, number>> = {
   kexec_load: 246,
   kexec_file_load: 320,
   quotactl: 179,
+  quotactl_fd: 443, // the same operations by file descriptor (Linux 5.14)
   unshare: 272,
   setns: 308,
   keyctl: 250,
@@ -46,6 +47,12 @@ export const DENIED_SYSCALLS: Readonly<Record<string, number>> = {
   mount_setattr: 442,
   syslog: 103,
   vhangup: 153,
+  // io_uring runs file and socket operations from kernel workers, outside this filter's view, and
+  // has been a steady source of kernel privilege escalations; no build tool needs it (liburing
+  // users fall back to plain system calls). Container runtimes deny it by default too.
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
 };
 
 const NR_CLONE = 56;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, linkSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, linkSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
@@ -13,6 +13,10 @@ export interface LockHolder {
   command: string;
   since: string;
   token?: string;
+  /** The kernel's boot id when the lock was taken: after a reboot every holder is gone. */
+  boot?: string;
+  /** The holder's start time (clock ticks since boot, /proc/<pid>/stat): a reused pid has another. */
+  start?: string;
 }
 
 /** Whether a process exists on this host (EPERM means it exists but belongs to someone else). */
@@ -23,6 +27,41 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), where Linux tells. */
+function processStart(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces or ')': count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process a lock names (on this host) still holds it. A pid alone is not enough: after
+ * a crash and a reboot, or once pids wrap, the number may belong to an unrelated live process, and
+ * a stale lock would then be "held" for ever (`withFileLock` waited for ever). The boot id and the
+ * start time the holder recorded tell its own process from a later one with the same pid.
+ */
+export function holderAlive(h: LockHolder): boolean {
+  if (!processAlive(h.pid)) return false;
+  if (typeof h.boot === 'string' && bootId() !== undefined && h.boot !== bootId()) return false;
+  if (typeof h.start === 'string') {
+    const now = processStart(h.pid);
+    if (now !== undefined && now !== h.start) return false;
+  }
+  return true;
 }
 
 /** What a lock protects, for messages and error codes. */
@@ -165,6 +204,8 @@ function tryLock(path: string, what: LockSubject, pause?: LockPause): Attempt {
     command: process.argv.slice(1).join(' ').slice(0, 300),
     since: new Date().toISOString(),
     token: randomBytes(12).toString('hex'),
+    boot: bootId(),
+    start: processStart('self'),
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = writeTemp(path, text);
@@ -191,7 +232,7 @@ function tryLock(path: string, what: LockSubject, pause?: LockPause): Attempt {
         sleepSync(20);
         continue;
       }
-      if (seen.holder.host !== me.host || processAlive(seen.holder.pid)) return { holder: seen.holder };
+      if (seen.holder.host !== me.host || holderAlive(seen.holder)) return { holder: seen.holder };
       removeDead(path, seen.text, text, what, pause, 0);
     }
   } finally {
@@ -209,7 +250,7 @@ function removeDead(path: string, deadText: string, myText: string, what: LockSu
       const other = readLock(claim);
       if (!other) return; // that taker finished: look at the lock again
       if (!other.holder) throw corruptError(claim, other, what);
-      if (other.holder.host === hostname() && !processAlive(other.holder.pid) && depth < MAX_TAKEOVER_DEPTH) {
+      if (other.holder.host === hostname() && !holderAlive(other.holder) && depth < MAX_TAKEOVER_DEPTH) {
         removeDead(claim, other.text, myText, what, pause, depth + 1); // the taker died: free its claim
       } else {
         sleepSync(2); // another process is taking over right now

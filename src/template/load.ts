@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { NotFoundError } from '../errors/index.js';
+import { cannotRead, readInputText } from '../input/index.js';
 import { isAibDocument, translateAib } from './aib-translate.js';
 import { templateDigest } from './digest.js';
 import { normalizeTemplate } from './normalize.js';
@@ -28,11 +28,11 @@ export interface LoadOptions {
 export async function loadTemplate(file: string, opts: LoadOptions = {}): Promise<LoadedTemplate> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readInputText(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR') throw new NotFoundError('TEMPLATE_NOT_FOUND', `template file ${file} does not exist`, { where: file });
-    throw e;
+    if (code === 'ENOENT') throw new NotFoundError('TEMPLATE_NOT_FOUND', `template file ${file} does not exist`, { where: file });
+    throw cannotRead(file, e, 'TEMPLATE_UNREADABLE', 'template file');
   }
   return loadTemplateText(text, file, opts);
 }

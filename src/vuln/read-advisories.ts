@@ -1,8 +1,11 @@
 /** Read advisories from a file, a directory or a zip dump; everything is validated before anything is returned. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { InputError, NotFoundError } from '../errors/index.js';
-import { checkInputShape, DEFAULT_INPUT_LIMITS } from '../input/index.js';
+import { checkInputShape, DEFAULT_INPUT_LIMITS, INPUT_CODES, readInputFile, readInputText } from '../input/index.js';
+
+/** One advisory file or archive read whole: the Debian tracker's JSON and OSV's all.zip are far smaller; V8 cannot hold a much longer string. */
+const MAX_ADVISORY_BYTES = 256 * 2 ** 20;
 import type { Advisory } from './advisory.js';
 import { looksLikeDebianTracker, parseDebianTracker } from './debian-tracker.js';
 import { parseOsvRecord } from './osv-record.js';
@@ -55,16 +58,21 @@ export async function readAdvisories(path: string, opts: { format?: AdvisoryForm
   let files = 0;
   if (st.isDirectory()) {
     for (const f of await jsonFilesUnder(path)) {
-      advisories.push(...advisoriesFromDocument(parseJson(await readFile(f, 'utf8'), f), relative(process.cwd(), f) || f, format, now));
+      advisories.push(...advisoriesFromDocument(parseJson(await readInputText(f, MAX_ADVISORY_BYTES), f), relative(process.cwd(), f) || f, format, now));
       files++;
     }
   } else {
-    const buf = await readFile(path);
+    const buf = await readInputFile(path, MAX_ADVISORY_BYTES);
     if (isZip(buf)) {
       const zip = ZipReader.open(buf, path);
       for (const entry of zip.entries) {
         if (entry.name.endsWith('/') || !entry.name.endsWith('.json')) continue;
         const member = `${path}!${entry.name}`;
+        // A few MB of zip can declare (and hold) gigabytes of one repeated byte: as text that is a
+        // fatal V8 error (not catchable: exit 133) after eating the host's memory.
+        if (entry.size > MAX_ADVISORY_BYTES) {
+          throw new InputError(INPUT_CODES.tooLarge, `${member} expands to ${entry.size} bytes; one advisory file may be at most ${MAX_ADVISORY_BYTES}`, { where: member, data: { limit: MAX_ADVISORY_BYTES } });
+        }
         advisories.push(...advisoriesFromDocument(parseJson(zip.read(entry).toString('utf8'), member), member, format, now));
         files++;
       }

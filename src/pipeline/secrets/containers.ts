@@ -9,7 +9,7 @@
  * module's bounds-checked zip reader after their declared size is checked against the cap (the
  * reader refuses a member whose real size differs), and tar members are slices of the buffer.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { sandboxedCommand } from '../../sandbox/index.js';
 import { gunzipSync } from 'node:zlib';
 import { ZipReader } from '../../vuln/zip-reader.js';
@@ -60,14 +60,19 @@ export function inflate(kind: StreamKind, input: Buffer, limits: Limits): Inflat
   const [cmd, ...args] = TOOLS[kind];
   // The decompressor parses hostile bytes: it runs in a tool sandbox, never as the host's root.
   const sandboxed = sandboxedCommand([cmd!, ...args], { timeoutMs: limits.timeoutMs, memoryBytes: 1024 * 2 ** 20 });
-  const r = spawnSync(sandboxed.cmd, sandboxed.args, {
-    input,
-    maxBuffer: limits.maxInflatedBytes,
-    timeout: limits.timeoutMs,
-    killSignal: 'SIGKILL',
-    stdio: ['pipe', 'pipe', 'ignore'],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
-  });
+  let r: SpawnSyncReturns<Buffer>;
+  try {
+    r = spawnSync(sandboxed.cmd, sandboxed.args, {
+      input,
+      maxBuffer: limits.maxInflatedBytes,
+      timeout: limits.timeoutMs,
+      killSignal: 'SIGKILL',
+      stdio: ['pipe', 'pipe', 'ignore', ...sandboxed.fds],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+    });
+  } finally {
+    sandboxed.close();
+  }
   const err = r.error as NodeJS.ErrnoException | undefined;
   if (err?.code === 'ENOENT' || r.status === 127) return { problem: `cannot be decompressed: ${cmd} (or the sandbox) is not installed on the build host` };
   if (err?.code === 'ENOBUFS') return { problem: tooBig };
