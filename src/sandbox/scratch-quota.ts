@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { totalmem } from 'node:os';
 import { InputError } from '../errors/index.js';
 import { runTool } from '../image/run-tool.js';
 
-/** Default size of one run's scratch (its working root filesystem and what steps write into it). */
-export const DEFAULT_SCRATCH_QUOTA = 16 * 2 ** 30;
+/** Default size of one run's scratch (its working root filesystem and what steps write into it):
+ * 16 GiB, but never more than half of this machine's memory, since scratch is RAM. */
+export const DEFAULT_SCRATCH_QUOTA = Math.min(16 * 2 ** 30, Math.floor(totalmem() / 2 / 2 ** 20) * 2 ** 20);
 
 /** "16G", "512M", "1048576" → bytes; 0 or "off" turns the quota off. */
 export function parseQuota(text: string | undefined, where = 'GOLDSMITH_SCRATCH_QUOTA'): number {

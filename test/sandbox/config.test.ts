@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { totalmem } from 'node:os';
 import { parseQuota, pickRange, SANDBOX_ID_COUNT } from '../../src/sandbox/index.js';
 import { DENIED_SYSCALLS, seccompProgram } from '../../src/sandbox/seccomp.js';
 
@@ -16,7 +17,7 @@ test('scratch quota sizes', () => {
   assert.equal(parseQuota('512M'), 512 * 2 ** 20);
   assert.equal(parseQuota('1048576'), 1048576);
   assert.equal(parseQuota('off'), 0);
-  assert.equal(parseQuota(undefined), 16 * 2 ** 30);
+  assert.equal(parseQuota(undefined), Math.min(16 * 2 ** 30, Math.floor(totalmem() / 2 / 2 ** 20) * 2 ** 20), 'at most half of memory: scratch is RAM');
   assert.throws(() => parseQuota('lots'), { code: 'CONFIG_BAD_QUOTA', where: 'GOLDSMITH_SCRATCH_QUOTA' });
 });
 
