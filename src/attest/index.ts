@@ -44,3 +44,4 @@ export {
 } from './verify-version.js';
 export { resolveTrust, parsePublicKeyBundle, type TrustSource, type TrustConfig, type ResolvedTrust } from './trust-source.js';
 export { currentActor, trustAuditEntry, recordTrustChange, trustAuditLog, formatAuditEntry, TRUST_EVENT_TYPES, type TrustActor, type TrustAuditEntry } from './trust-audit.js';
+export { verifyConsumedArtifact, type ConsumedArtifactInput } from './verify-consumed.js';

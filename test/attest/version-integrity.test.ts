@@ -72,9 +72,11 @@ describe('verify binds every artifact in every region and the database row to th
     store = await openStore({ home });
     app = createApp({ home }, store);
     const v = new Map<string, Awaited<ReturnType<typeof publishSignedVersion>>>();
-    for (const n of ['1.0.4', '1.0.5', '1.0.6', '1.0.7', '1.0.8', '1.0.9', '1.0.10']) v.set(n, await publishSignedVersion(app, n));
+    for (const n of ['1.0.4', '1.0.5', '1.0.6', '1.0.7', '1.0.8', '1.0.9', '1.0.10', '1.0.11', '1.0.12']) v.set(n, await publishSignedVersion(app, n));
     const art = (n: string, kind: string) => v.get(n)!.artifacts.find((a) => a.kind === kind)!;
     const setArtifacts = (n: string, artifacts: unknown) => store.query(`UPDATE gallery_versions SET artifacts = $1::jsonb WHERE name = $2`, [JSON.stringify(artifacts), n]);
+    // 1.0.12's row points its SPDX SBOM at 1.0.11's (signed, but for another version).
+    await setArtifacts('1.0.12', v.get('1.0.12')!.artifacts.map((a) => (a.kind === 'sbom-spdx' ? art('1.0.11', 'sbom-spdx') : a)));
     // 1.0.5's row points at 1.0.4's signed rootfs (its own bundle kept).
     await setArtifacts('1.0.5', v.get('1.0.5')!.artifacts.map((a) => (a.kind === 'rootfs' ? art('1.0.4', 'rootfs') : a)));
     // 1.0.6's row points at 1.0.4's signed rootfs and 1.0.4's attestation bundle.
@@ -109,6 +111,16 @@ describe('verify binds every artifact in every region and the database row to th
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /ok +raw +img_1\.0\.4_20261130\.raw/);
     assert.match(text.stdout, /^trust: key [0-9a-f]{16} from data directory trust list .*keys\/trusted\.json$/m);
+  });
+
+  it('sbom export hands out only the SBOM signed for that version', async () => {
+    const good = await cli('sbom', 'export', 'g/img/1.0.11');
+    assert.equal(good.code, 0, good.stderr);
+    assert.equal(good.stdout, 'sbom-spdx bytes of g/img/1.0.11');
+    const swapped = await cli('sbom', 'export', 'g/img/1.0.12');
+    assert.equal(swapped.code, 68, swapped.stdout);
+    assert.match(swapped.stderr, /SBOM_UNVERIFIED: the sbom-spdx of g\/img\/1\.0\.12 in \w+ does not verify: sbom-spdx is sha256:[0-9a-f]{64}, the signed statement says sha256:/);
+    assert.equal(swapped.stdout, '', 'nothing of the other version\'s document is printed');
   });
 
   it('a row pointing 1.0.5 at 1.0.4\'s signed rootfs fails, naming the field', async () => {
