@@ -59,7 +59,9 @@ export function inflate(kind: StreamKind, input: Buffer, limits: Limits): Inflat
   }
   const [cmd, ...args] = TOOLS[kind];
   // The decompressor parses hostile bytes: it runs in a tool sandbox, never as the host's root.
-  const sandboxed = sandboxedCommand([cmd!, ...args], { timeoutMs: limits.timeoutMs, memoryBytes: 1024 * 2 ** 20 });
+  // No cgroup on this synchronous path: memory is bounded per process (1 GiB) and the processes a
+  // decompressor may start (it needs none; bubblewrap needs two) by RLIMIT_NPROC in its own user namespace.
+  const sandboxed = sandboxedCommand([cmd!, ...args], { timeoutMs: limits.timeoutMs, memoryBytes: 1024 * 2 ** 20, processes: 16 });
   let r: SpawnSyncReturns<Buffer>;
   try {
     r = spawnSync(sandboxed.cmd, sandboxed.args, {
