@@ -3,6 +3,7 @@ import { InputError } from '../errors/index.js';
 import type { Advisory, AffectedPackage, AffectedRange, RangeEvent, RecordOrigin } from './advisory.js';
 import { ecosystemRule, normalizeEcosystem, SUPPORTED_ECOSYSTEMS } from './ecosystems.js';
 import { firstSchemaError, osvValidator } from './osv-schema.js';
+import { osvShapeProblem } from './osv-shape.js';
 import { debianVersionProblem } from './version/index.js';
 
 interface OsvRecord {
@@ -32,10 +33,12 @@ function bad(o: RecordOrigin, id: string | undefined, path: string, code: string
 export function parseOsvRecord(doc: unknown, origin: RecordOrigin): Advisory {
   const validate = osvValidator();
   const maybeId = typeof (doc as { id?: unknown })?.id === 'string' ? (doc as { id: string }).id : undefined;
-  if (!validate(doc)) {
+  if (validate && !validate(doc)) {
     const e = firstSchemaError(validate.errors);
     throw bad(origin, maybeId, e.path, 'VULN_OSV_INVALID', `${e.message} (OSV schema)`);
   }
+  const shape = osvShapeProblem(doc);
+  if (shape) throw bad(origin, maybeId, shape.path, 'VULN_OSV_INVALID', shape.message);
   const r = doc as OsvRecord;
   const affected: AffectedPackage[] = [];
   for (const [i, a] of (r.affected ?? []).entries()) {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { GoldsmithError } from '../errors/index.js';
+import { InputError } from '../errors/index.js';
 
 // ajv-formats is CommonJS: under NodeNext its default export arrives wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
@@ -20,23 +20,27 @@ function projectRoot(): string {
  * The schema is read where the project keeps it, never re-typed: GOLDSMITH_OSV_SCHEMA, the project's
  * schemas/ folder, or the shared developer folder beside the checkout.
  */
-export function osvSchemaPath(): string {
+export function osvSchemaPath(): string | undefined {
   const root = projectRoot();
-  const candidates = [process.env.GOLDSMITH_OSV_SCHEMA, join(root, 'schemas/osv.schema.json'), join(root, '../shared/schemas/osv.schema.json')];
-  const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found) {
-    throw new GoldsmithError('VULN_OSV_SCHEMA_MISSING', 'internal', `the OSV schema was not found (looked at ${candidates.filter(Boolean).join(', ')}); set GOLDSMITH_OSV_SCHEMA`);
-  }
-  return found;
+  const explicit = process.env.GOLDSMITH_OSV_SCHEMA;
+  if (explicit && !existsSync(explicit)) throw new InputError('VULN_OSV_SCHEMA_MISSING', `GOLDSMITH_OSV_SCHEMA names ${explicit}, which does not exist`, { where: 'GOLDSMITH_OSV_SCHEMA' });
+  const candidates = [explicit, join(root, 'schemas/osv.schema.json'), join(root, '../shared/schemas/osv.schema.json')];
+  return candidates.find((p): p is string => !!p && existsSync(p));
 }
 
-let validator: ValidateFunction | undefined;
+let validator: ValidateFunction | null | undefined;
 
-export function osvValidator(): ValidateFunction {
-  if (validator) return validator;
+/**
+ * The official schema's validator, or null where the schema is not on this machine: records are
+ * then checked by osvShapeProblem (every field the importer reads) instead.
+ */
+export function osvValidator(): ValidateFunction | null {
+  if (validator !== undefined) return validator;
+  const path = osvSchemaPath();
+  if (!path) return (validator = null);
   const ajv = new Ajv2020({ allErrors: false, strict: false });
   addFormats(ajv);
-  validator = ajv.compile(JSON.parse(readFileSync(osvSchemaPath(), 'utf8')));
+  validator = ajv.compile(JSON.parse(readFileSync(path, 'utf8')));
   return validator;
 }
 
