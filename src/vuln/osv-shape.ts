@@ -48,6 +48,8 @@ export function osvShapeProblem(doc: unknown): { path: string; message: string }
       if (!isObject(r)) return { path: rt, message: 'must be an object' };
       if (typeof r.type !== 'string' || !RANGE_TYPES.has(r.type)) return { path: `${rt}/type`, message: `must be one of ${[...RANGE_TYPES].join(', ')}` };
       if (!Array.isArray(r.events) || r.events.length === 0) return { path: `${rt}/events`, message: 'must be a non-empty array' };
+      // A range starts somewhere: without an "introduced" event it would match nothing, or everything.
+      if (!r.events.some((e) => isObject(e) && 'introduced' in e)) return { path: `${rt}/events`, message: 'must contain an "introduced" event' };
       for (const [k, e] of r.events.entries()) {
         const keys = isObject(e) ? Object.keys(e) : [];
         if (!isObject(e) || keys.length !== 1 || !EVENT_KINDS.has(keys[0]!) || typeof e[keys[0]!] !== 'string') {

@@ -34,6 +34,9 @@ function assertCanaryIntact(): void {
   assert.equal(statSync(canary).mode & 0o7777, 0o644);
 }
 
+/** Marks this run's sleeps, so another test run on the same machine is never mistaken for ours. */
+const TAG = String(process.pid);
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -138,21 +141,21 @@ bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT}; printf "GET http://127.0.0.1:
   });
 
   test('running past the timeout kills the whole tree, detached children included', async () => {
-    const r = await run('setsid sleep 4242 & (sleep 4243 &) ; sleep 4244', { timeoutMs: 1500 });
+    const r = await run(`setsid sleep 4242.${TAG} & (sleep 4243.${TAG} &) ; sleep 4244.${TAG}`, { timeoutMs: 1500 });
     assert.equal(r.killed, 'timeout');
     await new Promise((res) => setTimeout(res, 300));
-    assert.deepEqual(hostProcesses('sleep 424[234]'), []);
+    assert.deepEqual(hostProcesses(`sleep 424[234].${TAG}`), []);
   });
 
   test('when the build process dies, nothing it started keeps running', async () => {
     const script = `import { runInImage } from ${JSON.stringify(new URL('../../src/sandbox/index.js', import.meta.url).href)};
-runInImage(${JSON.stringify(root)}, 'setsid sleep 4343 & sleep 4344', { network: false });`;
+runInImage(${JSON.stringify(root)}, 'setsid sleep 4343.${TAG} & sleep 4344.${TAG}', { network: false });`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && hostProcesses('sleep 434[34]').length < 2; i++) await new Promise((res) => setTimeout(res, 50));
-    assert.ok(hostProcesses('sleep 434[34]').length >= 1, 'the sandbox started');
+    for (let i = 0; i < 100 && hostProcesses(`sleep 434[34].${TAG}`).length < 2; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(hostProcesses(`sleep 434[34].${TAG}`).length >= 1, 'the sandbox started');
     child.kill('SIGKILL');
-    for (let i = 0; i < 40 && hostProcesses('sleep 434[34]').length > 0; i++) await new Promise((res) => setTimeout(res, 50));
-    assert.deepEqual(hostProcesses('sleep 434[34]'), []);
+    for (let i = 0; i < 40 && hostProcesses(`sleep 434[34].${TAG}`).length > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(hostProcesses(`sleep 434[34].${TAG}`), []);
   });
 });
 

@@ -28,8 +28,9 @@ test('the OSV shape Goldsmith reads: good records pass, each malformed field is 
     [{ ...good, affected: [{ versions: [1] }] }, '/affected/0/versions/0'],
     [{ ...good, affected: [{ ranges: [{ type: 'ODD', events: [{ fixed: '1' }] }] }] }, '/affected/0/ranges/0/type'],
     [{ ...good, affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [] }] }] }, '/affected/0/ranges/0/events'],
+    [{ ...good, affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1' }] }] }] }, '/affected/0/ranges/0/events'],
     [{ ...good, affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1', introduced: '0' }] }] }] }, '/affected/0/ranges/0/events/0'],
-    [{ ...good, affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: 2 }] }] }] }, '/affected/0/ranges/0/events/0'],
+    [{ ...good, affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: 2 }] }] }] }, '/affected/0/ranges/0/events/0'],
   ];
   for (const [doc, path] of cases) assert.equal(osvShapeProblem(doc)?.path, path, JSON.stringify(doc).slice(0, 120));
 });
