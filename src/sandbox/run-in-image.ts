@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FailedError } from '../errors/index.js';
 import { allowedMirrors, startMirrorProxy, type MirrorProxy } from './mirror-proxy.js';
-import { runSandboxed, type SandboxRun } from './run-sandboxed.js';
+import { runSandboxed, START_GATE_FD, type SandboxRun } from './run-sandboxed.js';
 import { DEFAULT_LIMITS, type SandboxLimits, type SandboxMount, type SandboxNetwork } from './spec.js';
 
 export interface ImageRunOptions {
@@ -84,6 +84,8 @@ export async function runInImage(root: string, script: string, opts: ImageRunOpt
   try {
     const limits = { ...DEFAULT_LIMITS, ...opts.limits, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
     const mounts = [...(opts.mounts ?? [])];
+    // The step starts only when Goldsmith says so (and is still there to stop it): see startGate.
+    script = `read -r _ <&${START_GATE_FD} || exit 125\nexec ${START_GATE_FD}<&-\n${script}`;
     let argv = ['/bin/sh', '-ec', script];
     if (Buffer.byteLength(script) > INLINE_SCRIPT_BYTES) {
       // A long script would pass the kernel's limit on one argument (E2BIG): it goes in as a file.
@@ -100,6 +102,7 @@ export async function runInImage(root: string, script: string, opts: ImageRunOpt
       { root, argv, env, mounts, network, limits, hostname: 'goldsmith-build', cwd: '/' },
       {
         onOutput: opts.onOutput,
+        startGate: true,
         onStarted: proxy
           ? async (pid) => {
               stopForwarder = await startForwarder(pid, proxy!.socketPath);

@@ -7,6 +7,9 @@ import { FailedError } from '../errors/index.js';
 import { sandboxIdRanges, userNamespaceArgs } from './id-range.js';
 import { bwrapArgs, prlimitArgs, type SandboxSpec } from './spec.js';
 
+/** Where a sandboxed command finds its start gate (SandboxIo.startGate). */
+export const START_GATE_FD = 6;
+
 /** The longest line passed to onOutput; longer output without a newline is passed on in pieces. */
 export const MAX_LINE_CHARS = 64 * 1024;
 
@@ -28,6 +31,12 @@ export interface SandboxIo {
   stdoutFd?: number;
   /** Raw stdout, as it arrives (not kept in `output`, not counted against the output cap); stderr still goes to onOutput. */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * Hand the command a pipe on fd 6 that says "go" once the sandbox is placed (cgroup, network): a
+   * command that reads it first never runs if Goldsmith died during setup, when bubblewrap, seeing
+   * its wait pipe close, would carry on without anyone left to kill it.
+   */
+  startGate?: boolean;
   /** Stops the sandbox (killed: 'aborted'). */
   signal?: AbortSignal;
   /** Called once the sandbox's namespaces exist, with the host pid of its first process (for nsenter). */
@@ -76,6 +85,7 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
   ];
   const started = Date.now();
   const stdio: Array<'ignore' | 'pipe' | number> = [io.stdinFd ?? 'ignore', io.stdoutFd ?? 'pipe', 'pipe', 'pipe', 'pipe', filter ? 'pipe' : 'ignore'];
+  if (io.startGate) stdio.push('pipe'); // fd 6: see SandboxIo.startGate
   return new Promise((resolve, reject) => {
     let p: ReturnType<typeof spawn>;
     try {
@@ -87,6 +97,8 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
       reject(e);
       return;
     }
+    // A command that exits without reading its gate resets the pipe: not our error.
+    if (io.startGate) (p.stdio as unknown as NodeJS.WritableStream[])[START_GATE_FD]!.on('error', () => {});
     if (filter) {
       const f = (p.stdio as unknown as NodeJS.WritableStream[])[5]!;
       f.on('error', () => {});
@@ -155,7 +167,10 @@ export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<San
             await io.onStarted?.(pid);
           })
           .then(
-            () => block.end('go'),
+            () => {
+              block.end('go');
+              if (io.startGate) (p.stdio as unknown as NodeJS.WritableStream[])[START_GATE_FD]!.end('go\n');
+            },
             (e) => {
               // The sandbox's first process waits on the block pipe, which stays open: killing only
               // the bubblewrap above it left that one orphaned, and in its cgroup, until Goldsmith exited.

@@ -144,18 +144,36 @@ bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT}; printf "GET http://127.0.0.1:
     const r = await run(`setsid sleep 4242.${TAG} & (sleep 4243.${TAG} &) ; sleep 4244.${TAG}`, { timeoutMs: 1500 });
     assert.equal(r.killed, 'timeout');
     await new Promise((res) => setTimeout(res, 300));
-    assert.deepEqual(hostProcesses(`sleep 424[234].${TAG}`), []);
+    assert.deepEqual(hostProcesses(`^sleep 424[234]\\.${TAG}`), []);
+  });
+
+  test('when the build process dies during setup, the step never starts', async () => {
+    // With the mirror proxy, bubblewrap waits for its forwarder: the builder is killed in that window.
+    const script = `import { runInImage } from ${JSON.stringify(new URL('../../src/sandbox/index.js', import.meta.url).href)};
+runInImage(${JSON.stringify(root)}, 'sleep 4545.${TAG}', { network: true });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    for (let i = 0; i < 200 && hostProcesses(`bwrap.*sleep 4545\\.${TAG}`).length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    assert.ok(hostProcesses(`bwrap.*sleep 4545\\.${TAG}`).length > 0, 'bubblewrap started');
+    child.kill('SIGKILL');
+    let started = false;
+    for (let i = 0; i < 40; i++) {
+      if (hostProcesses(`^sleep 4545\\.${TAG}`).length > 0) started = true;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(started, false, 'the step ran without anyone to stop it');
+    assert.deepEqual(hostProcesses(`4545\\.${TAG}`), [], 'nothing is left');
   });
 
   test('when the build process dies, nothing it started keeps running', async () => {
     const script = `import { runInImage } from ${JSON.stringify(new URL('../../src/sandbox/index.js', import.meta.url).href)};
 runInImage(${JSON.stringify(root)}, 'setsid sleep 4343.${TAG} & sleep 4344.${TAG}', { network: false });`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && hostProcesses(`sleep 434[34].${TAG}`).length < 2; i++) await new Promise((res) => setTimeout(res, 50));
-    assert.ok(hostProcesses(`sleep 434[34].${TAG}`).length >= 1, 'the sandbox started');
+    // Both sleeps run: the step started (its own processes, not bubblewrap's, whose arguments name them too).
+    for (let i = 0; i < 200 && hostProcesses(`^sleep 434[34]\\.${TAG}`).length < 2; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(hostProcesses(`^sleep 434[34]\\.${TAG}`).length, 2, 'the sandbox started');
     child.kill('SIGKILL');
-    for (let i = 0; i < 40 && hostProcesses(`sleep 434[34].${TAG}`).length > 0; i++) await new Promise((res) => setTimeout(res, 50));
-    assert.deepEqual(hostProcesses(`sleep 434[34].${TAG}`), []);
+    for (let i = 0; i < 60 && hostProcesses(`sleep 434[34]\\.${TAG}`).length > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(hostProcesses(`sleep 434[34]\\.${TAG}`), [], 'neither the step nor bubblewrap is left');
   });
 });
 
@@ -226,4 +244,14 @@ sh -c 'echo child-ok'`,
   assert.match(r.output, /bpf: Operation not permitted/);
   assert.match(r.output, /fork=ok/);
   assert.match(r.output, /child-ok/);
+});
+
+test('a command that never reads its start gate ends normally (the reset pipe is not an error of the builder)', async () => {
+  const { runSandboxed, DEFAULT_LIMITS } = await import('../../src/sandbox/index.js');
+  const r = await runSandboxed(
+    { root, argv: ['/bin/sh', '-c', 'echo ungated'], env: { PATH: '/usr/bin:/bin' }, mounts: [], network: { kind: 'none' }, limits: { ...DEFAULT_LIMITS, timeoutMs: 10_000 }, hostname: 'x' },
+    { startGate: true },
+  );
+  assert.equal(r.exitCode, 0);
+  assert.match(r.output, /ungated/);
 });
