@@ -35,7 +35,10 @@ export class AptMirrorProbe implements MirrorProbe {
     const dir = await mkdtemp(join(tmpdir(), 'goldsmith-mirror-'));
     try {
       await unpackRootfs(rootfsArchive, dir);
-      const script = `apt-get -q update >/dev/null || exit 90\napt-cache madison ${packages.map(shellQuote).join(' ')}`;
+      // A mirror mid-sync or a dropped connection fails one update now and then: try three times,
+      // and on the last failure show apt's own words.
+      const update = 'for i in 1 2 3; do apt-get -q update > /tmp/apt-update.log 2>&1 && break; if [ $i = 3 ]; then tail -5 /tmp/apt-update.log >&2; exit 90; fi; sleep 2; done';
+      const script = `${update}\napt-cache madison ${packages.map(shellQuote).join(' ')}`;
       const r = await runInRoot(dir, script, { onOutput: this.onOutput });
       if (r.exitCode !== 0) {
         throw new FailedError('VULN_MIRROR_UNREACHABLE', `apt in the image could not read its mirror (exit ${r.exitCode})`, { where: rootfsArchive, data: { tail: r.output.slice(-2000) } });

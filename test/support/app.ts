@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/index.js';
@@ -16,5 +16,11 @@ export async function testApp(backend: BackendFactory, opts: { clock?: () => Dat
   const app = createApp({ home }, store, opts);
   await app.catalog.add({ ...TEST_BASE, recipe: MINBASE_RECIPE });
   await app.catalog.adoptArtifact(TEST_BASE, await cachedMinbase());
-  return Object.assign(app, { close: () => store.close() });
+  // The home holds every artifact the test built (hundreds of MB per build): it goes with the app.
+  return Object.assign(app, {
+    close: async () => {
+      await store.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  });
 }
