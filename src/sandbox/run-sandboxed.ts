@@ -5,6 +5,7 @@ import { cgroupSupport, createSandboxCgroup } from './cgroup.js';
 import { seccompProgram } from './seccomp.js';
 import { FailedError } from '../errors/index.js';
 import { sandboxIdRanges, userNamespaceArgs } from './id-range.js';
+import { reapOrphanSandboxesOnce } from './orphans.js';
 import { bwrapArgs, prlimitArgs, type SandboxSpec } from './spec.js';
 
 /** Where a sandboxed command finds its start gate (SandboxIo.startGate). */
@@ -52,6 +53,7 @@ export interface SandboxIo {
  */
 export function runSandboxed(spec: SandboxSpec, io: SandboxIo = {}): Promise<SandboxRun> {
   const ids = sandboxIdRanges();
+  reapOrphanSandboxesOnce(ids); // left by a Goldsmith process that died while placing one (orphans.ts)
   // bubblewrap runs as the sandbox's unprivileged host id, which could not search Goldsmith's
   // private directories (0700): those on the way to the paths it mounts get search permission for
   // the sandbox's group only (traversal.ts).

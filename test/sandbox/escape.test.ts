@@ -48,7 +48,7 @@ function alive(pid: number): boolean {
 
 function hostProcesses(marker: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-af', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
@@ -147,7 +147,7 @@ bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT}; printf "GET http://127.0.0.1:
     assert.deepEqual(hostProcesses(`^sleep 424[234]\\.${TAG}`), []);
   });
 
-  test('when the build process dies during setup, the step never starts', async () => {
+  test('when the build process dies during setup, the step never starts and the next process reaps what bubblewrap left', async () => {
     // With the mirror proxy, bubblewrap waits for its forwarder: the builder is killed in that window.
     const script = `import { runInImage } from ${JSON.stringify(new URL('../../src/sandbox/index.js', import.meta.url).href)};
 runInImage(${JSON.stringify(root)}, 'sleep 4545.${TAG}', { network: true });`;
@@ -155,13 +155,24 @@ runInImage(${JSON.stringify(root)}, 'sleep 4545.${TAG}', { network: true });`;
     for (let i = 0; i < 200 && hostProcesses(`bwrap.*sleep 4545\\.${TAG}`).length === 0; i++) await new Promise((res) => setTimeout(res, 10));
     assert.ok(hostProcesses(`bwrap.*sleep 4545\\.${TAG}`).length > 0, 'bubblewrap started');
     child.kill('SIGKILL');
+    // The step must never appear. bubblewrap's first process may be left waiting, without running
+    // anything (orphans.ts): the next Goldsmith process reaps it before its first sandbox.
     let started = false;
     for (let i = 0; i < 40; i++) {
       if (hostProcesses(`^sleep 4545\\.${TAG}`).length > 0) started = true;
       await new Promise((res) => setTimeout(res, 50));
     }
     assert.equal(started, false, 'the step ran without anyone to stop it');
-    assert.deepEqual(hostProcesses(`4545\\.${TAG}`), [], 'nothing is left');
+    const next = `import { runInImage } from ${JSON.stringify(new URL('../../src/sandbox/index.js', import.meta.url).href)};
+await runInImage(${JSON.stringify(root)}, 'true', { network: false });`;
+    execFileSync(process.execPath, ['--input-type=module', '-e', next], { stdio: 'ignore' });
+    let left: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      left = hostProcesses(`4545\\.${TAG}`);
+      if (left.length === 0) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.deepEqual(left, [], 'nothing is left');
   });
 
   test('when the build process dies, nothing it started keeps running', async () => {
