@@ -47,6 +47,20 @@ export function semanticProblems(t: Template, files: FileDigests): Problem[] {
     }
   });
 
+  const boot = t.validate.boot;
+  if (boot) {
+    duplicates(boot.checks.map((c) => c.name), (i) => ['validate', 'boot', 'checks', i, 'name'], 'boot check', out);
+    (boot.repair ?? []).forEach((r, j) => {
+      if (!(r in t.repair)) {
+        const known = Object.keys(t.repair);
+        out.push(problem(C.unknownRepair, pointerOf(['validate', 'boot', 'repair', j]), `validate.boot names repair "${r}", which is not defined under repair (defined: ${known.length ? known.join(', ') : 'none'})`));
+      }
+    });
+  }
+  if (boot === false && isTrustedLaunch(t.distribute.securityType)) {
+    out.push(problem(C.bootRequired, '/validate/boot', `validate.boot is false, but distribute.securityType ${t.distribute.securityType} is only published after a passing Secure Boot + vTPM boot: remove "boot: false" or choose securityType Standard`));
+  }
+
   const d = t.distribute;
   duplicates(d.targetRegions.map((r) => r.name), (i) => ['distribute', 'targetRegions', i, 'name'], 'target region', out);
   if (d.versioning.scheme === 'explicit') {
@@ -124,4 +138,9 @@ function isCron(expr: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Security types that promise Trusted Launch (Secure Boot + vTPM). */
+export function isTrustedLaunch(securityType: string | undefined): boolean {
+  return securityType !== undefined && /^TrustedLaunch/.test(securityType);
 }
