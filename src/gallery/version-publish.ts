@@ -1,3 +1,4 @@
+import { bootProvesTrustedLaunch, type BootRecord } from '../attest/index.js';
 import { ConflictError, InputError } from '../errors/index.js';
 import type { Tx } from '../store/index.js';
 import { versionDocument } from './arm-documents.js';
@@ -65,6 +66,13 @@ export async function publishVersion(ctx: ServiceContext, input: PublishVersionI
   return inTx(ctx, tx, async (q) => {
     const image = await findImage(q, gallery, input.image);
     const id = versionId(image.id, name);
+    if (image.securityType?.startsWith('TrustedLaunch') && !bootProvesTrustedLaunch(input.metadata?.boot as BootRecord | undefined)) {
+      throw new ConflictError(
+        'GALLERY_TRUSTED_LAUNCH_UNPROVEN',
+        `image definition ${gallery.name}/${image.name} declares securityType ${image.securityType}: a version needs a passing boot with Secure Boot enforced and a vTPM (metadata.boot from the build's boot step); this one has ${describeBoot(input.metadata?.boot as BootRecord | undefined)}`,
+        { where: id },
+      );
+    }
     // One round trip: does this number exist (a soft-deleted one still holds it), and is a higher eligible version there?
     const [state] = await q.query<{ taken: boolean; held: boolean; higher: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM gallery_versions WHERE image_id = $1 AND major = $2 AND minor = $3 AND patch = $4) AS taken,
@@ -170,3 +178,10 @@ export function assertRegionsKnown(v: GalleryVersion, regions: readonly string[]
   }
 }
 
+
+function describeBoot(b: BootRecord | undefined): string {
+  if (!b) return 'no boot result';
+  if (!b.ok) return `a failed boot (${b.reason ?? 'unknown reason'})`;
+  if (!b.secureBoot.enforced || !b.secureBoot.verified) return 'a boot without Secure Boot verified';
+  return 'a boot without a vTPM and measured boot';
+}
