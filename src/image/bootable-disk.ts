@@ -110,7 +110,7 @@ async function makeEsp(rootfs: string, work: string, out: string, layout: BootLa
   await runTool('mkfs.vfat', ['-C', '--invariant', '-F', '32', '-S', '512', '-s', '1', '-h', hidden, '-i', layout.esp.volumeId, '-n', layout.esp.label, out, String(kib)], {
     onOutput,
   });
-  const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch), MTOOLS_SKIP_CHECK: '1', LC_ALL: 'C' };
+  const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch), MTOOLS_SKIP_CHECK: '1', MTOOLSRC: '/dev/null', LC_ALL: 'C' };
   await runTool('mmd', ['-i', out, '::/EFI', '::/EFI/BOOT', '::/EFI/debian'], { env, onOutput });
   for (const [from, to] of [
     ['shim', '::/EFI/BOOT/BOOTX64.EFI'],

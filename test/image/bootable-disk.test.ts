@@ -68,6 +68,8 @@ describe('boot layout and configuration', () => {
     assert.match(bootConfig(l, { timeoutSeconds: 5, kernelArgs: ['quiet', 'net.ifnames=0'] }).grubCfg, /set timeout=5\n[\s\S]*ttyS0,115200n8 quiet net.ifnames=0\n/);
     assert.throws(() => bootConfig(l, { kernelArgs: ['quiet\n}\nmenuentry evil {'] }), { code: 'IMAGE_BAD_BOOT_CONFIG', where: 'kernelArgs/0' });
     assert.throws(() => bootConfig({ ...l, root: { ...l.root, fsUuid: 'x; rm -rf /' } }), { code: 'IMAGE_BAD_LAYOUT', where: 'layout.root.fsUuid' });
+    assert.throws(() => bootConfig({ ...l, diskGuid: bootLayout('other').diskGuid }), { code: 'IMAGE_BAD_LAYOUT', where: 'layout.diskGuid' });
+    assert.throws(() => bootConfig({ ...l, seed: 7 } as unknown as BootLayout), { code: 'IMAGE_BAD_LAYOUT', where: 'layout.seed' });
   });
 
   test('fstab merge replaces / and /boot/efi, keeps the user\'s own mounts and comments', () => {

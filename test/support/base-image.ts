@@ -41,8 +41,8 @@ export function cachedMinbase(): Promise<string> {
 /**
  * Packages that make the minbase bootable under UEFI Secure Boot: the cloud kernel and its initramfs,
  * systemd as init with udev and dbus, shim and Debian's signed grub, and sshd. Until the catalog's
- * own bootable recipe lands, the test base is this package list (the same one test/support/boot-disk.ts
- * uses, so the machine builds it once).
+ * own bootable recipe lands, the test base is this package list (the VM runner's test disk uses the
+ * same list, so a machine builds it once).
  */
 export const BOOTABLE_PACKAGES = ['linux-image-cloud-amd64', 'systemd-sysv', 'udev', 'dbus', 'shim-signed', 'grub-efi-amd64-signed', 'initramfs-tools', 'openssh-server'];
 
