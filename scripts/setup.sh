@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd xz:xz-utils bzip2:bzip2 unshare:util-linux tar:tar unzip:unzip zip:zip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap setfacl:acl prlimit:util-linux nsenter:util-linux; do
+for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd xz:xz-utils bzip2:bzip2 unshare:util-linux tar:tar unzip:unzip zip:zip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap setfacl:acl prlimit:util-linux nsenter:util-linux mkfs.vfat:dosfstools fsck.vfat:dosfstools mcopy:mtools mmd:mtools sfdisk:fdisk; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then
