@@ -7,7 +7,7 @@ import { cliFor } from '../support/cli.js';
 import { ArtifactStore } from '../../src/artifacts/index.js';
 import { GalleryService, type GalleryVersionView } from '../../src/gallery/index.js';
 import { migrate, PGliteStore } from '../../src/store/index.js';
-import type { BootRecord } from '../../src/attest/index.js';
+import { passingBoot } from '../support/boot-record.js';
 import type { GoldsmithError } from '../../src/errors/index.js';
 
 const home = mkdtempSync(join(tmpdir(), 'gs-gallery-cli-'));
@@ -28,10 +28,7 @@ test('goldsmith gallery … drives galleries, definitions, latest, exclusion and
   const svc = new GalleryService(store, artifacts);
   const regions = [{ name: 'westeurope', replicaCount: 1 }, { name: 'eastus', replicaCount: 1 }];
   // A Trusted Launch definition takes only versions whose boot proved Secure Boot and a vTPM.
-  const boot = (over: Partial<BootRecord> = {}): BootRecord => ({
-    ok: true, accelerator: 'tcg', bootSeconds: 9.5, maxSeconds: 180, secureBoot: { enforced: true, verified: true },
-    tpm: { attached: true, present: true, eventLog: true, pcr7: true }, checks: [], disk: { kind: 'raw', digest: `sha256:${'0'.repeat(64)}` }, ...over,
-  });
+  const boot = passingBoot;
   for (const v of ['1.0.0', '1.1.0']) {
     const a = await artifacts.putBytes('local', `rootfs ${v}`);
     await svc.replicateArtifacts([a.digest], 'local', regions);
