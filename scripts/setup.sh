@@ -63,7 +63,11 @@ for f in /etc/subuid /etc/subgid; do
     echo "root:1879048192:65536" >> "$f"
   fi
 done
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci empties node_modules first, through a symlink too: one shared with another checkout (a git
+# worktree's) is left as it is, or that checkout would lose its dependencies.
+if [ -L node_modules ]; then
+  echo "setup: node_modules is a link to $(readlink -f node_modules); not reinstalling it" >&2
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
