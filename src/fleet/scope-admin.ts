@@ -1,8 +1,7 @@
 import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
 import { DEFAULT_LOCATION, DEFAULT_SUBSCRIPTION } from '../gallery/index.js';
 import type { Store, Tx } from '../store/index.js';
-import { idKey, isManagementGroupName, isResourceGroupName, isSubscriptionId, managementGroupId, subscriptionId } from './arm-id.js';
-import { getResource, upsertResources } from './resource-rows.js';
+import { getResource, idKey, isManagementGroupName, isResourceGroupName, isSubscriptionId, managementGroupId, subscriptionId, upsertResources } from '../arm/index.js';
 import { managementGroupDocument, resourceGroupDocument, subscriptionDocument, type ArmChild, type ChainLink } from './scope-documents.js';
 import { ROOT_MANAGEMENT_GROUP } from './scopes.js';
 import type { ArmResource } from './types.js';
@@ -96,7 +95,7 @@ export class ScopeAdmin {
   }
 
   private async group(tx: Tx, name: string, where: string): Promise<ArmResource> {
-    const doc = await getResource(tx, managementGroupId(name));
+    const doc = await getResource<ArmResource>(tx, managementGroupId(name));
     if (!doc) throw new NotFoundError('FLEET_SCOPE_NOT_FOUND', `management group ${name} does not exist`, { where });
     return doc;
   }

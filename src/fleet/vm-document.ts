@@ -1,5 +1,5 @@
 import { InputError } from '../errors/index.js';
-import { isResourceGroupName, isSubscriptionId, parseId, resourceId } from './arm-id.js';
+import { isResourceGroupName, isSubscriptionId, parseId, resourceId } from '../arm/index.js';
 import { ROLES, VM_SECURITY_TYPES, VM_TYPE, type ArmResource, type ImageReference } from './types.js';
 
 /** What an --image argument names, before the gallery is consulted. */
