@@ -1,7 +1,7 @@
 import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
 import { DEFAULT_LOCATION, DEFAULT_SUBSCRIPTION } from '../gallery/index.js';
 import type { Store, Tx } from '../store/index.js';
-import { getResource, idKey, isManagementGroupName, isResourceGroupName, isSubscriptionId, managementGroupId, subscriptionId, upsertResources } from '../arm/index.js';
+import { getResource, idKey, parentScope, isManagementGroupName, isResourceGroupName, isSubscriptionId, managementGroupId, subscriptionId, upsertResources } from '../arm/index.js';
 import { managementGroupDocument, resourceGroupDocument, subscriptionDocument, type ArmChild, type ChainLink } from './scope-documents.js';
 import { ROOT_MANAGEMENT_GROUP } from './scopes.js';
 import type { ArmResource } from './types.js';
@@ -77,7 +77,7 @@ export class ScopeAdmin {
         const mg = p.managementGroupAncestorsChain?.[0]?.name;
         return { kind: 'subscription', id: doc.id, name: doc.name, displayName: p.displayName, parent: mg ? managementGroupId(mg) : undefined };
       }
-      return { kind: 'resourceGroup', id: doc.id, name: doc.name, parent: doc.id.slice(0, doc.id.search(/\/resourceGroups\//i)) };
+      return { kind: 'resourceGroup', id: doc.id, name: doc.name, parent: parentScope(doc.id)! };
     });
   }
 
