@@ -40,11 +40,12 @@ export function parseGalleryImageId(id: string): GalleryImageRef | undefined {
   if (!p || p.kind !== 'resource' || p.parentId === undefined) return undefined;
   const type = p.type.toLowerCase();
   if (type !== IMAGE_TYPE.toLowerCase() && type !== VERSION_TYPE.toLowerCase()) return undefined;
-  const { scope, provider, types, names } = p.path!;
+  const { scope, types, names } = p.path!;
   if (idKey(scope) !== idKey(resourceGroupId(p.subscription!, p.resourceGroup!))) return undefined;
   const [gallery, image, version] = names as [string, string, string | undefined];
-  const gid = `${scope}/providers/${provider}/${types[0]}/${gallery}`;
-  const ref = { subscription: p.subscription!, resourceGroup: p.resourceGroup!, gallery, image, galleryId: gid, imageId: `${gid}/${types[1]}/${image}` };
+  const imageIdOf = version === undefined ? p.id : p.parentId;
+  const galleryIdOf = imageIdOf.slice(0, imageIdOf.length - `/${types[1]}/${image}`.length);
+  const ref = { subscription: p.subscription!, resourceGroup: p.resourceGroup!, gallery, image, galleryId: galleryIdOf, imageId: imageIdOf };
   return version === undefined ? ref : { ...ref, version };
 }
 
