@@ -2,7 +2,8 @@ import { bootProvesTrustedLaunch, type BootRecord } from '../attest/index.js';
 import { ConflictError, InputError } from '../errors/index.js';
 import type { Tx } from '../store/index.js';
 import { versionDocument } from './arm-documents.js';
-import { insertUnique, upsertResource } from './gallery-rows.js';
+import { mergeIntoResources, upsertResource } from '../arm/index.js';
+import { insertUnique } from './gallery-rows.js';
 import { findGallery, findImage } from './lookups.js';
 import { normalizeRegion, parseVersionId, versionId } from './resource-ids.js';
 import { inTx, type ServiceContext } from './service-context.js';
@@ -128,7 +129,7 @@ export async function publishVersion(ctx: ServiceContext, input: PublishVersionI
       conflict,
     );
     await insertRegions(q, id, targetRegions, now);
-    await upsertResource(q, versionDocument(version), gallery.subscription, gallery.resourceGroup, now);
+    await upsertResource(q, versionDocument(version), now);
     q.emit({ type: 'gallery.version.published', subject: id, data: { version: name, image: image.id, regions: targetRegions.map((t) => t.name) } });
     if (!version.excludeFromLatest) await ageBelow(q, image.id, number, now);
     return version;
@@ -153,21 +154,16 @@ async function insertRegions(q: Tx, versionId: string, regions: readonly TargetR
 /** Mark every version below `number` aged (once), and keep their ARM documents in step. */
 export async function ageBelow(q: Tx, imageId: string, number: VersionNumber, now: string): Promise<string[]> {
   const aged = await q.query<{ id: string }>(
-    `WITH aged AS (
-       UPDATE gallery_versions SET aged_at = $5::timestamptz
-       WHERE image_id = $1 AND aged_at IS NULL AND (major, minor, patch) < ($2, $3, $4) RETURNING id
-     ), docs AS (
-       UPDATE resources SET doc = jsonb_set(jsonb_set(doc, '{properties,goldsmith,lifecycle}', '"aged"'), '{properties,goldsmith,agedAt}', to_jsonb($5::text)),
-         updated_at = $5::timestamptz
-       WHERE id IN (SELECT id FROM aged) RETURNING id
-     )
-     SELECT id FROM aged`,
+    `UPDATE gallery_versions SET aged_at = $5::timestamptz
+     WHERE image_id = $1 AND aged_at IS NULL AND (major, minor, patch) < ($2, $3, $4) RETURNING id`,
     [imageId, number.major, number.minor, number.patch, now],
   );
-  for (const { id } of aged) {
+  const ids = aged.map((r) => r.id);
+  await mergeIntoResources(q, ids, ['properties', 'goldsmith'], { lifecycle: 'aged', agedAt: now }, now);
+  for (const id of ids) {
     q.emit({ type: 'gallery.version.aged', subject: id, data: { by: formatVersion(number), version: parseVersionId(id).version } });
   }
-  return aged.map((r) => r.id);
+  return ids;
 }
 
 export function assertRegionsKnown(v: GalleryVersion, regions: readonly string[], where: string): void {
