@@ -23,6 +23,7 @@ export {
   type DiskImage,
   type DiskImageOptions,
 } from './disk-image.js';
+export { inspectBootFiles, type BootFiles } from './boot-files.js';
 export { readOsRelease, parseOsRelease, osReleaseFromFields, MAX_OS_RELEASE_BYTES, type OsRelease } from './os-release.js';
 export { runTool, captureTool, runPipe, type OutputListener, type ToolOptions } from './run-tool.js';
 export { usedInodes, pinInodeTimes } from './inode-times.js';
