@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailedError } from '../errors/index.js';
-import { inspectBootFiles, packRootfs, readOsRelease, runTool, type OsRelease, type OutputListener } from '../image/index.js';
+import { bootableTreeProblems, packRootfs, readOsRelease, runTool, type OsRelease, type OutputListener } from '../image/index.js';
 import { bootHooks, bootPackages } from './boot-recipe.js';
 import type { NormalizedRecipe } from './types.js';
 
@@ -36,9 +36,9 @@ export function mmdebstrapArgs(recipe: NormalizedRecipe, target: string): string
 
 /** A bootable recipe whose build lacks a boot file (a suite without shim, a kernel that failed to install) must not pass as bootable. */
 async function assertBootable(target: string): Promise<void> {
-  const { missing } = await inspectBootFiles(target);
-  if (missing.length) {
-    throw new FailedError('CATALOG_BUILD_NOT_BOOTABLE', `the recipe is bootable but the built base lacks ${missing.join(', ')}; see the mmdebstrap output`, { where: target });
+  const problems = await bootableTreeProblems(target);
+  if (problems.length) {
+    throw new FailedError('CATALOG_BUILD_NOT_BOOTABLE', `the recipe is bootable but the built base is not: ${problems.join('; ')}; see the mmdebstrap output`, { where: target });
   }
 }
 

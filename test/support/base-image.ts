@@ -41,6 +41,7 @@ async function cachedBuild(name: string, recipe: NormalizedRecipe): Promise<stri
 
 let memo: Promise<string> | undefined;
 let bootableMemo: Promise<string> | undefined;
+let bootableBaseMemo: Promise<string> | undefined;
 
 /**
  * Path to a reproducible minbase bookworm `.tar.zst`, built with mmdebstrap at most once per machine
@@ -54,9 +55,24 @@ export function cachedMinbase(): Promise<string> {
 
 /**
  * Path to the bootable bookworm base `.tar.zst` built from the catalog recipe with `bootable: true`
- * (kernel, systemd, shim, signed GRUB), built at most once per machine like cachedMinbase.
+ * (kernel, systemd, shim, signed GRUB, networkd, first-boot hooks), built at most once per machine
+ * like cachedMinbase.
  */
 export function cachedBootableBase(): Promise<string> {
-  bootableMemo ??= bootableBaseRecipe().then((r) => cachedBuild('bootable-base', r));
+  bootableBaseMemo ??= bootableBaseRecipe().then((r) => cachedBuild('bootable-base', r));
+  return bootableBaseMemo;
+}
+
+/**
+ * Packages that make the minbase bootable under UEFI Secure Boot: the cloud kernel and its initramfs,
+ * systemd as init with udev and dbus, shim and Debian's signed grub, and sshd. Until the catalog's
+ * own bootable recipe lands, the test base is this package list (the VM runner's test disk uses the
+ * same list, so a machine builds it once).
+ */
+export const BOOTABLE_PACKAGES = ['linux-image-cloud-amd64', 'systemd-sysv', 'udev', 'dbus', 'shim-signed', 'grub-efi-amd64-signed', 'initramfs-tools', 'openssh-server'];
+
+/** Path to a bootable bookworm `.tar.zst` (minbase + BOOTABLE_PACKAGES), built once per machine like cachedMinbase. */
+export function cachedBootable(): Promise<string> {
+  bootableMemo ??= normalized({ ...MINBASE_RECIPE, packages: BOOTABLE_PACKAGES }).then((r) => cachedBuild('bootable', r));
   return bootableMemo;
 }
