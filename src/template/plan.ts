@@ -1,11 +1,12 @@
 import { InputError } from '../errors/index.js';
+import { assertBaseCanBoot, type ResolvedBase } from './boot-claims.js';
 import { parsePackageSpec } from './package-spec.js';
 import type { Check, CustomizeStep, ImageRef, LoadedTemplate } from './types.js';
 
 /** What planning needs from the catalog and the gallery; reads only. */
 export interface PlanPorts {
-  /** The exact catalog entry a reference (possibly "latest") resolves to. */
-  resolveBase(ref: ImageRef): Promise<ImageRef>;
+  /** The exact catalog entry a reference (possibly "latest") resolves to, and whether it boots. */
+  resolveBase(ref: ImageRef): Promise<ResolvedBase>;
   /** Next version under the "latest" scheme, within `major` when given. */
   nextVersion(gallery: string, image: string, major?: number): Promise<string>;
   /** The version `latest` currently points to (in the first target region), if any. */
@@ -32,7 +33,8 @@ export interface BuildPlan {
   format: LoadedTemplate['format'];
   file: string;
   digest: string;
-  base: { requested: ImageRef; resolved: ImageRef };
+  /** bootable: the base has a kernel, systemd and the Secure Boot loaders (required by a Gen2 / Trusted Launch claim). */
+  base: { requested: ImageRef; resolved: ImageRef; bootable: boolean };
   version: { value: string; scheme: string; major?: number; currentLatest?: string };
   steps: PlanStep[];
   distribute: {
@@ -52,7 +54,8 @@ export interface BuildPlan {
 export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promise<BuildPlan> {
   const t = loaded.template;
   const d = t.distribute;
-  const resolved = await ports.resolveBase(t.source);
+  const { bootable, ...resolved } = await ports.resolveBase(t.source);
+  assertBaseCanBoot(loaded, { ...resolved, bootable });
   let version: BuildPlan['version'];
   switch (d.versioning.scheme) {
     case 'explicit':
@@ -100,7 +103,7 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
     format: loaded.format,
     file: loaded.file,
     digest: loaded.digest,
-    base: { requested: t.source, resolved },
+    base: { requested: t.source, resolved, bootable },
     version,
     steps,
     distribute: {
