@@ -97,6 +97,8 @@ export function guestScript(nonce: string, checks: readonly GuestCheck[]): strin
     'systemctl is-system-running --wait >/dev/null 2>&1',
     'emit "\\"t\\":\\"ready\\",\\"uptime\\":\\"$(cut -d\' \' -f1 /proc/uptime)\\",\\"b64\\":\\"$(systemd-analyze time 2>&1 | b64)\\""',
     ...checks.map((c, i) => `run_check ${i} ${shQuote(checkCommand(c))}`),
+    // efivarfs is a module in some kernels (Debian's cloud kernel) and may not be mounted yet.
+    `[ -e ${SECURE_BOOT_VAR} ] || { modprobe efivarfs; mount -t efivarfs efivarfs /sys/firmware/efi/efivars; } >/dev/null 2>&1`,
     `sb=$(od -An -tu1 ${SECURE_BOOT_VAR} 2>/dev/null | tr '\\n' ' ' | awk '{ print $NF }')`,
     'dev=0; if [ -e /dev/tpm0 ] || [ -e /dev/tpmrm0 ]; then dev=1; fi',
     'log=$(head -c 64 /sys/kernel/security/tpm0/binary_bios_measurements 2>/dev/null | wc -c)',
