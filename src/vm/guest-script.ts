@@ -7,7 +7,8 @@ export const RESULT_PORT = 'org.goldsmith.validate';
 export const GUEST_OUTPUT_BYTES = 4096;
 /** A guest check that runs longer is stopped (coreutils `timeout`) and fails. */
 const CHECK_SECONDS = 60;
-const SECURE_BOOT_VAR = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d0-aa8b-00a0c9a1d4b6';
+/** EFI_GLOBAL_VARIABLE's GUID (UEFI spec); the variable's last byte is 1 when Secure Boot is on. */
+const SECURE_BOOT_VAR = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c';
 
 /** Quote for POSIX sh: single quotes, each embedded one closed, escaped and reopened. */
 export function shQuote(s: string): string {
