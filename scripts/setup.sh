@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd xz:xz-utils bzip2:bzip2 unshare:util-linux tar:tar unzip:unzip zip:zip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap setfacl:acl prlimit:util-linux nsenter:util-linux; do
+for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd xz:xz-utils bzip2:bzip2 unshare:util-linux tar:tar unzip:unzip zip:zip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap setfacl:acl prlimit:util-linux nsenter:util-linux qemu-system-x86_64:qemu-system-x86 swtpm:swtpm setpriv:util-linux sfdisk:fdisk mcopy:mtools mkfs.vfat:dosfstools; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
+# UEFI firmware for boot validation (src/vm): data only, no command to look for.
+[ -e /usr/share/OVMF/OVMF_CODE_4M.ms.fd ] || need+=(ovmf)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
