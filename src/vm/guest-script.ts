@@ -17,6 +17,7 @@ export function shQuote(s: string): string {
 
 /** A short, stable name for a check, as results show it. */
 export function checkName(c: GuestCheck): string {
+  if (typeof c.name === 'string' && c.name !== '') return c.name;
   switch (c.type) {
     case 'service-active':
       return `service-active ${c.service}`;

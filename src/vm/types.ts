@@ -1,9 +1,10 @@
 /** What the guest is asked to confirm once it has booted (one result record each). */
-export type GuestCheck =
+export type GuestCheck = (
   | { type: 'service-active'; service: string }
   | { type: 'port-listening'; port: number; proto?: 'tcp' | 'udp' }
   | { type: 'command'; run: string }
-  | { type: 'sshd-option'; option: string; value: string };
+  | { type: 'sshd-option'; option: string; value: string }
+) & { /** The template's name for it; results use it when given. */ name?: string };
 
 export type Accelerator = 'kvm' | 'tcg';
 
