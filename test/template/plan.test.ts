@@ -55,12 +55,15 @@ describe('planBuild', () => {
   it('lists the pipeline steps in order with the customize steps, checks and bound repairs', async () => {
     const l = await example();
     const plan = await planBuild(l, fakePorts(['12.1'], []));
-    assert.deepEqual(plan.steps.map((s) => s.step), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'attest', 'publish']);
+    assert.deepEqual(plan.steps.map((s) => s.step), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'boot', 'attest', 'publish']);
     const byStep = Object.fromEntries(plan.steps.map((s) => [s.step, s]));
     assert.deepEqual(byStep.customize!.items!.map((i) => i.name), l.template.customize.map((s) => s.name));
     assert.deepEqual(byStep.validate!.items!.map((i) => i.name), [...l.template.validate.checks.map((c) => c.name), 'secret-scan']);
     assert.deepEqual(byStep.validate!.repairs!.map((i) => i.name), ['reapply-ssh-hardening/rewrite-hardening']);
     assert.match(byStep.validate!.summary, /at most 2 attempts/);
+    // The example is Trusted Launch on a bootable base: its boot enforces Secure Boot with a vTPM.
+    assert.equal(plan.base.bootable, true);
+    assert.match(byStep.boot!.summary, /Secure Boot enforced, vTPM 2\.0\); multi-user\.target within \d+ s/);
     assert.equal(plan.version.value, '1.0.0'); // empty gallery, major 1
     assert.deepEqual(plan.distribute.regions, [
       { name: 'westeurope', replicaCount: 2, excludeFromLatest: false },
