@@ -39,7 +39,7 @@ type VmOpts = OutputOptions & {
 /** `goldsmith vm …`: the VM inventory. Every create/update/delete passes policy admission when compliance is wired. */
 export function registerVm(program: Command, ctx: CliContext): void {
   const vm = program.command('vm').description('virtual machines in the fleet inventory (ARM documents; policy admission on every write)');
-  registerVmBoot(vm);
+  registerVmBoot(vm, ctx);
 
   vm.command('create <name>')
     .description('create a VM record from a gallery image (latest or a version) or a marketplace image')

@@ -58,13 +58,13 @@ function hookExit(): void {
  * the parent-death signal, which a change of credentials would clear), with SIGKILL when Goldsmith
  * dies, and on the list of processes killed at exit.
  */
-export function spawnVmProcess(argv: string[], ids: RunIds | undefined, stdio: ('ignore' | 'pipe')[]): ChildProcess {
+export function spawnVmProcess(argv: string[], ids: RunIds | undefined, stdio: ('ignore' | 'pipe' | 'inherit')[]): ChildProcess {
   hookExit();
   const drop = ids
     ? ['setpriv', `--reuid=${ids.uid}`, `--regid=${ids.gid}`, ids.groups.length ? `--groups=${ids.groups.join(',')}` : '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--']
     : [];
   const full = [...drop, 'setpriv', '--pdeathsig', 'SIGKILL', '--', ...argv];
-  const child = spawn(full[0]!, full.slice(1), { stdio: stdio as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+  const child = spawn(full[0]!, full.slice(1), { stdio: stdio as Array<'ignore' | 'pipe' | 'inherit'>, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
   live.add(child);
   child.once('exit', () => live.delete(child));
   child.once('error', () => live.delete(child));
