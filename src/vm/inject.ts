@@ -1,4 +1,4 @@
-import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedError } from '../errors/index.js';
 import { runHostTool } from '../sandbox/index.js';
@@ -34,6 +34,8 @@ export async function injectValidation(workDir: string, nonce: string, checks: r
     '',
   ];
   await writeFile(join(workDir, 'inject.cmds'), cmds.join('\n'));
+  // debugfs runs as the sandbox's id: readable whatever the caller's umask (the CLI's is 077).
+  for (const f of ['inject.sh', 'inject.service', 'inject.cmds']) await chmod(join(workDir, f), 0o644);
   const image = `/work/${DISK_NAME}?offset=${offset}`;
   await debugfs(workDir, ['-w', '-f', '/work/inject.cmds', image]);
   const back = await debugfs(workDir, ['-R', `cat ${UNIT_DIR}/${name}.sh`, image]);
