@@ -72,11 +72,13 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     const run = await app.builds.start(writeTemplate(dir, {}), { onEvent: (e) => events.push(e) });
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     const { steps } = await app.builds.show(run.id);
-    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'attest', 'publish']);
+    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'boot', 'attest', 'publish']);
     assert.ok(steps.every((s) => s.status === 'succeeded'));
     assert.match(steps.find((s) => s.name === 'validate')!.log, /pass\s+marker-readable/);
+    // A minbase has no kernel: a root filesystem, published as Gen1 without a boot to validate.
+    assert.match(steps.find((s) => s.name === 'boot')!.log, /boot validation skipped: the image is a root filesystem without a boot chain/);
     // progress: every step started and ended, output lines streamed
-    assert.equal(events.filter((e) => e.type === 'step.end').length, 9);
+    assert.equal(events.filter((e) => e.type === 'step.end').length, 10);
     assert.ok(events.some((e) => e.type === 'step.output' && e.step === 'customize'));
 
     const v = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: '1.0.0' });

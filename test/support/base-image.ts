@@ -40,7 +40,6 @@ async function cachedBuild(name: string, recipe: NormalizedRecipe): Promise<stri
 }
 
 let memo: Promise<string> | undefined;
-let bootableMemo: Promise<string> | undefined;
 let bootableBaseMemo: Promise<string> | undefined;
 
 /**
@@ -63,16 +62,3 @@ export function cachedBootableBase(): Promise<string> {
   return bootableBaseMemo;
 }
 
-/**
- * Packages that make the minbase bootable under UEFI Secure Boot: the cloud kernel and its initramfs,
- * systemd as init with udev and dbus, shim and Debian's signed grub, and sshd. Until the catalog's
- * own bootable recipe lands, the test base is this package list (the VM runner's test disk uses the
- * same list, so a machine builds it once).
- */
-export const BOOTABLE_PACKAGES = ['linux-image-cloud-amd64', 'systemd-sysv', 'udev', 'dbus', 'shim-signed', 'grub-efi-amd64-signed', 'initramfs-tools', 'openssh-server'];
-
-/** Path to a bootable bookworm `.tar.zst` (minbase + BOOTABLE_PACKAGES), built once per machine like cachedMinbase. */
-export function cachedBootable(): Promise<string> {
-  bootableMemo ??= normalized({ ...MINBASE_RECIPE, packages: BOOTABLE_PACKAGES }).then((r) => cachedBuild('bootable', r));
-  return bootableMemo;
-}
