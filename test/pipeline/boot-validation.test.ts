@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
+import { verifiedArtifact } from '../../src/app/verified-artifact.js';
+import { runVm } from '../../src/vm/index.js';
 import type { BootStepOutputs } from '../../src/pipeline/steps/boot.js';
 import { testApp } from '../support/app.js';
 import { BOOTABLE_RECIPE, cachedBootableBase } from '../support/base-image.js';
 import { backends } from '../support/stores.js';
+
+function processes(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-af', pattern], { encoding: 'utf8' }).trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}
 
 const GEN2 = { publisher: 'Debian', offer: 'debian-12', sku: '12-gen2', version: '0.20240101.0' };
 
@@ -75,5 +86,15 @@ describe('boot validation in the pipeline', { concurrency: 1 }, () => {
     // The repaired disk is the one published and the one the record names.
     assert.equal((v.metadata['boot'] as { disk: { digest: string } }).disk.digest, v.artifacts.find((a) => a.kind === 'raw')!.digest);
     assert.equal(v.artifacts.find((a) => a.kind === 'raw')!.digest, boot.artifacts!.find((a) => a.kind === 'raw')!.digest);
+
+    // `vm run` boots the published version for a person: its verified raw disk (a private copy),
+    // console kept in a file; stopped by the timeout, nothing left running, the stored disk unchanged.
+    const raw = await verifiedArtifact(app, { gallery: 'g1', image: 'bad-fstab', version: '1.0.0' }, 'raw');
+    const consoleLog = join(dir, 'console.log');
+    const r = await runVm({ disk: raw.path, format: 'raw', secureBoot: true, tpm: true, interactive: false, consoleLog, timeoutMs: 30_000 });
+    assert.equal(r.end, 'timeout');
+    assert.ok(readFileSync(consoleLog).length > 0, 'the console was kept');
+    assert.equal(processes('goldsmith-vm-'), '', 'QEMU and swtpm are gone');
+    await verifiedArtifact(app, { gallery: 'g1', image: 'bad-fstab', version: '1.0.0' }, 'raw');
   });
 });
