@@ -76,6 +76,13 @@ export class PGliteStore implements Store {
     return this.feed.on(listener);
   }
 
+  /** One process owns a PGlite directory, and its transactions run one at a time: commit order is
+   * id order, and a commit is seen here first. */
+  async watch(wake: (hintId?: number) => void): Promise<() => Promise<void>> {
+    const off = this.feed.on((e) => wake(e.seq));
+    return async () => void off();
+  }
+
   async close(): Promise<void> {
     try {
       await this.db.close();

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ChangeFeed, type FeedEvent, type FeedSubscription } from '../../src/feed/index.js';
+import { Metrics } from '../../src/metrics/index.js';
+import { PostgresStore, type Store } from '../../src/store/index.js';
+import { describeEachBackend, testPgUrl } from '../support/stores.js';
+
+/** Commit one transaction emitting these subjects (type "t.x"). */
+async function commit(store: Store, ...subjects: string[]): Promise<void> {
+  await store.tx(async (tx) => {
+    for (const s of subjects) tx.emit({ type: 't.x', subject: s, data: { s } });
+  });
+}
+
+/** The next n events, failing after a timeout instead of hanging the suite. */
+async function take(sub: FeedSubscription, n: number, ms = 5000): Promise<FeedEvent[]> {
+  const out: FeedEvent[] = [];
+  const deadline = setTimeout(() => sub.close('test timeout'), ms);
+  try {
+    while (out.length < n) {
+      const e = await sub.next();
+      if (!e) throw new Error(`subscription closed after ${out.length}/${n} events: ${sub.closedReason}`);
+      out.push(e);
+    }
+  } finally {
+    clearTimeout(deadline);
+  }
+  return out;
+}
+
+const allIds = async (store: Store) => (await store.query<{ seq: number }>('SELECT seq FROM change_events ORDER BY seq')).map((r) => r.seq);
+
+describeEachBackend('change feed', (b) => {
+  let store: Store;
+  let feed: ChangeFeed;
+  let metrics: Metrics;
+
+  before(async () => {
+    store = await b.open();
+    metrics = new Metrics();
+    feed = new ChangeFeed(store, { pageSize: 3, metrics });
+    await feed.start();
+  });
+  after(async () => {
+    await feed.stop();
+    await store.close();
+  });
+
+  test('delivers events committed after subscribing, in commit order, with their data', async () => {
+    await commit(store, 'before');
+    await feed.settled();
+    const sub = feed.subscribe();
+    await commit(store, '/a/1', '/a/2');
+    await commit(store, '/a/3');
+    const got = await take(sub, 3);
+    assert.deepEqual(got.map((e) => e.subject), ['/a/1', '/a/2', '/a/3']);
+    assert.deepEqual(got[0]!.data, { s: '/a/1' });
+    assert.ok(got[0]!.id < got[1]!.id && got[1]!.id < got[2]!.id);
+    assert.equal(metrics.value('goldsmith_feed_subscribers'), 1);
+    sub.close();
+    assert.equal(metrics.value('goldsmith_feed_subscribers'), 0);
+  });
+
+  test('a rolled-back transaction delivers nothing', async () => {
+    const sub = feed.subscribe();
+    await assert.rejects(store.tx(async (tx) => {
+      tx.emit({ type: 't.x', subject: '/rolled/back' });
+      throw new Error('no');
+    }));
+    await commit(store, '/after/rollback');
+    const [e] = await take(sub, 1);
+    assert.equal(e!.subject, '/after/rollback');
+    sub.close();
+  });
+
+  test('resumes after an id (Last-Event-ID) across a backlog longer than a page, then goes live without gaps or repeats', async () => {
+    for (let i = 0; i < 7; i++) await commit(store, `/r/${i}`);
+    await feed.settled();
+    const ids = await allIds(store);
+    const from = ids.at(-6)!; // five backlog events after it
+    const sub = feed.subscribe({ from });
+    // Commits racing the backlog read must come once, after it.
+    const racing = (async () => {
+      for (let i = 0; i < 4; i++) await commit(store, `/live/${i}`);
+    })();
+    const got = await take(sub, 9);
+    await racing;
+    assert.deepEqual(got.map((e) => e.subject), ['/r/2', '/r/3', '/r/4', '/r/5', '/r/6', '/live/0', '/live/1', '/live/2', '/live/3']);
+    assert.ok(got.every((e) => e.id > from));
+    sub.close();
+  });
+
+  test('a filter skips events but keeps the order of the rest', async () => {
+    const sub = feed.subscribe({ filter: (e) => e.subject.startsWith('/keep/') });
+    await commit(store, '/keep/1', '/drop/1', '/keep/2');
+    await commit(store, '/drop/2', '/keep/3');
+    assert.deepEqual((await take(sub, 3)).map((e) => e.subject), ['/keep/1', '/keep/2', '/keep/3']);
+    sub.close();
+  });
+
+  test('a subscriber that does not read is dropped at its buffer limit, and resumes from its last id', async () => {
+    const slow = feed.subscribe({ bufferLimit: 4 });
+    const [first] = await Promise.all([take(slow, 1), commit(store, '/slow/0')]);
+    for (let i = 1; i <= 10; i++) await commit(store, `/slow/${i}`);
+    await feed.settled();
+    assert.match(slow.closedReason ?? '', /^slow consumer: more than 4 events waiting/);
+    assert.equal(await slow.next(), undefined, 'a dropped subscription holds nothing');
+    assert.equal(metrics.value('goldsmith_feed_subscribers_dropped_total', { reason: 'slow_consumer' }), 1);
+    // The client reconnects with the last id it received and reads the backlog from the database.
+    const again = feed.subscribe({ from: first[0]!.id, bufferLimit: 4 });
+    assert.deepEqual((await take(again, 10)).map((e) => e.subject), Array.from({ length: 10 }, (_, i) => `/slow/${i + 1}`));
+    again.close();
+  });
+
+  test('concurrent writers: every committed event once, ids increasing, none skipped', async () => {
+    const before = feed.head;
+    const sub = feed.subscribe();
+    await Promise.all(Array.from({ length: 12 }, (_, w) => (async () => {
+      for (let i = 0; i < 5; i++) await commit(store, `/c/${w}/${i}`, `/c/${w}/${i}b`);
+    })()));
+    const got = await take(sub, 120, 15000);
+    const committed = (await allIds(store)).filter((id) => id > before);
+    assert.deepEqual(got.map((e) => e.id), committed);
+    sub.close();
+  });
+
+  test('counts delivered events', () => {
+    assert.ok(metrics.value('goldsmith_feed_events_delivered_total') >= 120);
+  });
+});
+
+test('PostgreSQL: events committed by another process arrive through LISTEN/NOTIFY, in commit order, never skipping a late commit', { skip: !process.env.GOLDSMITH_TEST_DATABASE_URL }, async () => {
+  const { backends } = await import('../support/stores.js');
+  const a = await backends.find((x) => x.name === 'postgres')!.open();
+  const [{ s: schema }] = await a.query<{ s: string }>('SELECT current_schema() AS s');
+  const b = await PostgresStore.open(testPgUrl(), schema);
+  const c = await PostgresStore.open(testPgUrl(), schema);
+  // pollMs high: delivery must come from NOTIFY, not from the safety-net poll.
+  const feed = new ChangeFeed(a, { pollMs: 60_000 });
+  let polling = true;
+  let poller: Promise<void> = Promise.resolve();
+  try {
+    await feed.start();
+    const sub = feed.subscribe();
+    // A poller watching the table from a fourth connection: whatever it sees up to its highest id
+    // must already be everything that id range will ever hold (ids are commit order).
+    const snapshots: number[][] = [];
+    poller = (async () => {
+      while (polling) snapshots.push(await allIds(a));
+    })();
+    await Promise.all([b, c].flatMap((s, k) => Array.from({ length: 6 }, (_, w) => (async () => {
+      for (let i = 0; i < 5; i++) await commit(s, `/x/${k}/${w}/${i}`);
+    })())));
+    const got = await take(sub, 60, 15000);
+    polling = false;
+    await poller;
+    const final = await allIds(a);
+    assert.deepEqual(got.map((e) => e.id), final.slice(-60));
+    assert.equal(new Set(got.map((e) => e.subject)).size, 60);
+    for (const snap of snapshots) {
+      const top = snap.at(-1) ?? 0;
+      assert.deepEqual(snap, final.filter((id) => id <= top), `a reader at id ${top} missed an id below it that committed later`);
+    }
+    sub.close();
+  } finally {
+    polling = false;
+    await poller.catch(() => {});
+    await feed.stop();
+    await b.close();
+    await c.close();
+    await a.close();
+  }
+});
