@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { ArtifactStore } from '../artifacts/index.js';
 import { Keyring } from '../attest/index.js';
 import { CatalogService } from '../catalog/index.js';
-import { AdmissionService, ComplianceService, ComplianceTriggers } from '../compliance/index.js';
+import { AdmissionService, ComplianceService, ComplianceTriggers, invalidateOnFeed } from '../compliance/index.js';
+import { ChangeFeed } from '../feed/index.js';
+import { Metrics } from '../metrics/index.js';
 import { createFleet, type FleetService } from '../fleet/index.js';
 import { scratchDir, type Config } from '../config/index.js';
 import { parseQuota } from '../sandbox/index.js';
@@ -37,6 +39,10 @@ export interface App {
   pipeline: PipelineServices;
   keyring: Keyring;
   clock: () => Date;
+  /** Every process's committed change events, in commit order (started by `startLive`). */
+  feed: ChangeFeed;
+  /** Counters and gauges for `/metrics` (render with metricsText). */
+  metrics: Metrics;
 }
 
 export const BUILD_REGION = 'local';
@@ -52,7 +58,9 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const compliance = new ComplianceService(store, { clock });
   const admission = new AdmissionService(compliance);
   const fleet = createFleet({ store, gallery, clock, admission });
-  const triggers = new ComplianceTriggers(compliance);
+  const metrics = new Metrics();
+  const triggers = new ComplianceTriggers(compliance, { metrics });
+  const feed = new ChangeFeed(store, { metrics, onError: (e) => feedReadFailed(metrics, e) });
   const vuln = new VulnService({ store, gallery, artifacts, builds: buildPort(builds, services), buildRegion: BUILD_REGION, clock });
   return {
     config,
@@ -70,7 +78,29 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
     pipeline: services,
     keyring,
     clock,
+    feed,
+    metrics,
   };
+}
+
+/**
+ * What a long-running process (server, worker) adds to the app: the change feed, and this process's
+ * caches following it (so another process's writes are seen here). Short CLI commands skip it.
+ * Resolves to a function that stops both.
+ */
+export async function startLive(app: App): Promise<() => Promise<void>> {
+  await app.feed.start();
+  const stopInvalidating = invalidateOnFeed(app.compliance, app.feed);
+  return async () => {
+    stopInvalidating();
+    await app.feed.stop();
+  };
+}
+
+/** The feed retries on its next wake; a read that fails is still worth a line and a count. */
+function feedReadFailed(metrics: Metrics, e: Error): void {
+  metrics.inc('goldsmith_feed_read_failures_total');
+  process.stderr.write(`goldsmith: change feed read failed (will retry): ${e.message}\n`);
 }
 
 /** The build pipeline as the vulnerability service sees it (it may not import the pipeline). */

@@ -5,7 +5,8 @@
  */
 export { ComplianceService, type ComplianceServiceOptions, type EvaluationPass, type ScanReport } from './compliance-service.js';
 export { AdmissionService, type AdmissionDecision, type AdmissionDenial } from './admission.js';
-export { ComplianceTriggers, vmsOnImages, type TriggerStats } from './triggers.js';
+export { cachesToInvalidate, ComplianceTriggers, vmsOnImages, type TriggerOptions, type TriggerStats } from './triggers.js';
+export { invalidateOnFeed } from './feed-invalidation.js';
 export { whatIf, type WhatIfReport } from './whatif.js';
 export { summarize, listResults, resultsForResource, compliancePercentage, SUMMARY_BY, type ResultFilter, type Summary, type SummaryBy, type SummaryRow, type ListedResult } from './summary.js';
 export { DefinitionsRepo, definitionIdAt } from './definitions-repo.js';

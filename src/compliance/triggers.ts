@@ -1,4 +1,6 @@
 import { parseGalleryImageId, parseId } from '../arm/index.js';
+import { isGoldsmithError, type ErrorKind } from '../errors/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { ChangeEvent } from '../store/index.js';
 import type { ComplianceService } from './compliance-service.js';
 import { parentOf } from './resource-loader.js';
@@ -10,8 +12,25 @@ export interface TriggerStats {
   /** Wall time of the last batch of events, from delivery to results committed. */
   lastLatencyMs: number;
   maxLatencyMs: number;
-  errors: string[];
+  /** Batches that failed (each also reported through onError and counted by kind in metrics). */
+  failures: number;
 }
+
+export interface TriggerOptions {
+  /** Counters: events handled, failures by error kind; gauge: last batch latency. */
+  metrics?: Metrics;
+  /** Where a failed batch is reported; by default one line on stderr. */
+  onError?: (line: string, err: unknown) => void;
+}
+
+/** The caches a change makes stale, in every process that holds them (see feed-invalidation.ts). */
+export function cachesToInvalidate(e: { type: string; subject: string }): { policies: boolean; scopes: boolean; gallery: boolean } {
+  const resource = e.type === 'resource.written' || e.type === 'resource.deleted';
+  const kind = resource ? parseId(e.subject.toLowerCase())?.kind : undefined;
+  return { policies: e.type.startsWith('policy.'), scopes: kind === 'managementGroup' || kind === 'subscription', gallery: e.type.startsWith('gallery.') };
+}
+
+const errorKind = (err: unknown): ErrorKind => (isGoldsmithError(err) ? err.kind : 'internal');
 
 /**
  * Re-evaluates exactly what a change affects, seconds (in practice milliseconds) after it commits:
@@ -24,12 +43,20 @@ export interface TriggerStats {
  * Events that arrive while a batch runs are coalesced into the next batch.
  */
 export class ComplianceTriggers {
-  readonly stats: TriggerStats = { handled: 0, lastLatencyMs: 0, maxLatencyMs: 0, errors: [] };
+  readonly stats: TriggerStats = { handled: 0, lastLatencyMs: 0, maxLatencyMs: 0, failures: 0 };
   private pending: Array<{ e: Delivered; t: number }> = [];
   private running: Promise<void> | null = null;
   private unsubscribe?: () => void;
 
-  constructor(private readonly svc: ComplianceService) {}
+  constructor(
+    private readonly svc: ComplianceService,
+    private readonly opts: TriggerOptions = {},
+  ) {
+    const m = opts.metrics;
+    m?.describe('goldsmith_trigger_events_handled_total', 'counter', 'Change events the compliance triggers handled.');
+    m?.describe('goldsmith_trigger_failures_total', 'counter', 'Compliance trigger batches that failed, by error kind.');
+    m?.describe('goldsmith_trigger_latency_seconds', 'gauge', 'Time of the last trigger batch, from delivery to results committed.');
+  }
 
   start(): this {
     this.unsubscribe ??= this.svc.store.onChange((e) => this.enqueue(e));
@@ -60,16 +87,29 @@ export class ComplianceTriggers {
         try {
           await this.handle(batch.map((b) => b.e));
         } catch (err) {
-          this.stats.errors.push(`${batch.map((b) => b.e.type).join(',')}: ${(err as Error).message}`);
+          this.fail(batch.map((b) => b.e), err);
         }
         const ms = performance.now() - Math.min(...batch.map((b) => b.t));
         this.stats.handled += batch.length;
         this.stats.lastLatencyMs = ms;
         this.stats.maxLatencyMs = Math.max(this.stats.maxLatencyMs, ms);
+        this.opts.metrics?.inc('goldsmith_trigger_events_handled_total', {}, batch.length);
+        this.opts.metrics?.set('goldsmith_trigger_latency_seconds', ms / 1000);
       }
     } finally {
       this.running = null;
     }
+  }
+
+  /** A failed batch leaves stale results until the next change or scan: say so, where it is seen. */
+  private fail(events: Delivered[], err: unknown): void {
+    const kind = errorKind(err);
+    this.stats.failures++;
+    this.opts.metrics?.inc('goldsmith_trigger_failures_total', { kind });
+    const types = [...new Set(events.map((e) => e.type))].join(',');
+    const code = isGoldsmithError(err) ? `${err.code}: ` : '';
+    const line = `goldsmith: compliance trigger failed (${kind}) on ${events.length} event(s) [${types}] up to id ${events.at(-1)?.seq}: ${code}${(err as Error)?.message ?? String(err)}; results stay stale until the next change or scan`;
+    (this.opts.onError ?? ((l: string) => void process.stderr.write(`${l}\n`)))(line, err);
   }
 
   private async handle(events: Delivered[]): Promise<void> {
@@ -77,19 +117,19 @@ export class ComplianceTriggers {
     const assignments = new Map<string, Set<string | undefined>>();
     const images = new Set<string>();
     for (const e of events) {
+      const stale = cachesToInvalidate(e);
+      if (stale.scopes) this.svc.invalidateScopes();
+      if (stale.policies) this.svc.invalidatePolicies();
+      if (stale.gallery) this.svc.invalidateGallery();
       if (e.type === 'resource.written' || e.type === 'resource.deleted') {
         const id = e.subject.toLowerCase();
-        const kind = parseId(id)?.kind;
-        if (kind === 'managementGroup' || kind === 'subscription') this.svc.invalidateScopes();
         resources.add(id);
         const parent = parentOf(id);
         if (parent) resources.add(parent);
       } else if (e.type.startsWith('policy.')) {
-        this.svc.invalidatePolicies();
         if (e.type.startsWith('policy.assignment.')) addTo(assignments, e.subject, undefined);
         else if (e.type.startsWith('policy.exemption.') && typeof e.data?.assignmentId === 'string') addTo(assignments, e.data.assignmentId, typeof e.data.scope === 'string' ? e.data.scope : undefined);
       } else if (e.type.startsWith('gallery.')) {
-        this.svc.invalidateGallery();
         const img = parseGalleryImageId(e.subject)?.imageId ?? (typeof e.data?.image === 'string' ? e.data.image : undefined);
         if (img) images.add(img.toLowerCase());
       }
