@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FailedError } from '../errors/index.js';
+import { InputError } from '../errors/index.js';
 import type { RunRecord } from '../pipeline/run-store.js';
 import type { CliContext } from './context.js';
 import { emit, table } from './output.js';
@@ -10,7 +10,7 @@ const FORMATS = ['raw', 'qcow2', 'vhd'] as const;
 function parseOutputs(v: string | undefined): Array<(typeof FORMATS)[number]> | undefined {
   if (!v) return undefined;
   return v.split(',').map((f) => {
-    if (!(FORMATS as readonly string[]).includes(f)) throw new FailedError('CLI_BAD_OUTPUT', `unknown output format ${f} (use ${FORMATS.join(', ')})`);
+    if (!(FORMATS as readonly string[]).includes(f)) throw new InputError('CLI_BAD_OUTPUT', `unknown output format ${f} (use ${FORMATS.join(', ')})`);
     return f as (typeof FORMATS)[number];
   });
 }
