@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InputError } from '../errors/index.js';
+import { EXIT_CODES, InputError } from '../errors/index.js';
 import type { RunRecord } from '../pipeline/run-store.js';
 import type { CliContext } from './context.js';
 import { emit, table } from './output.js';
@@ -17,7 +17,7 @@ function parseOutputs(v: string | undefined): Array<(typeof FORMATS)[number]> | 
 
 function finish(run: RunRecord): void {
   if (run.state === 'succeeded') return;
-  process.exitCode = run.state === 'needs-repair' ? 3 : 1;
+  process.exitCode = EXIT_CODES[run.state === 'needs-repair' ? 'needs-repair' : 'failed'];
 }
 
 function summary(run: RunRecord): Record<string, unknown> {
