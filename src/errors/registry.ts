@@ -96,7 +96,7 @@ export const ERROR_CODES = {
   TEMPLATE_INVALID_VERSION: { kind: 'input', summary: 'A version in the template (source, check, distribution, package pin) has the wrong form.' },
   TEMPLATE_RELATIVE_PATH: { kind: 'input', summary: 'A path inside the image is relative or has `..` segments; use an absolute path.' },
   TEMPLATE_INVALID_PATTERN: { kind: 'input', summary: 'A check\'s pattern is not a usable regular expression (invalid, or too slow).' },
-  TEMPLATE_INVALID_CRON: { kind: 'input', summary: 'schedule.cron is not a five-field cron expression.' },
+  TEMPLATE_INVALID_CRON: { kind: 'input', summary: 'The template\'s schedule.cron is not a five-field cron expression.' },
   TEMPLATE_INVALID_DATE: { kind: 'input', summary: 'A date in the template (such as distribute.endOfLifeDate) is not a real date.' },
   TEMPLATE_AIB_UNSUPPORTED: { kind: 'input', summary: 'An Azure Image Builder template uses a feature Goldsmith does not translate.' },
   TEMPLATE_AIB_INVALID: { kind: 'input', summary: 'An Azure Image Builder template is malformed.' },
@@ -133,9 +133,9 @@ export const ERROR_CODES = {
   // Images and sandbox
   IMAGE_ARCHIVE_NOT_FOUND: { kind: 'input', summary: 'The rootfs archive to unpack does not exist.' },
   IMAGE_ARCHIVE_TOO_LARGE: { kind: 'input', summary: 'An archive expands to more than the limits allow; raise GOLDSMITH_ARCHIVE_MAX_BYTES or _MAX_RATIO if it is genuine.' },
-  IMAGE_ARCHIVE_UNREADABLE: { kind: 'input', summary: 'tar\'s listing of an archive cannot be parsed; the archive is not usable.' },
+  IMAGE_ARCHIVE_UNREADABLE: { kind: 'input', summary: 'The archive\'s listing from tar cannot be parsed; the archive is not usable.' },
   IMAGE_BAD_ARCHIVE_LIMIT: { kind: 'input', summary: 'An archive limit setting (GOLDSMITH_ARCHIVE_MAX_*) is not a positive number.' },
-  IMAGE_BAD_EPOCH: { kind: 'input', summary: 'sourceDateEpoch is not a non-negative integer of seconds.' },
+  IMAGE_BAD_EPOCH: { kind: 'input', summary: 'The sourceDateEpoch is not a non-negative integer of seconds.' },
   IMAGE_BAD_FORMAT: { kind: 'input', summary: 'The disk image format is not one Goldsmith writes.' },
   IMAGE_BAD_LABEL: { kind: 'input', summary: 'The ext4 filesystem label is longer than 16 bytes.' },
   IMAGE_BAD_SIZE: { kind: 'input', summary: 'The disk size is not an integer of at least 8 MiB.' },
@@ -150,7 +150,7 @@ export const ERROR_CODES = {
   SANDBOX_NETWORK: { kind: 'failed', summary: 'The sandbox\'s mirror forwarder could not start or stopped.' },
   SANDBOX_NO_ID_RANGE: { kind: 'failed', summary: 'This user has no subordinate id range for sandboxes; scripts/setup.sh adds one to /etc/subuid and /etc/subgid.' },
   SANDBOX_NOT_A_DIRECTORY: { kind: 'failed', summary: 'A directory to hand to the sandbox\'s root is not a directory.' },
-  SANDBOX_TOOL_MISSING: { kind: 'failed', summary: 'bubblewrap or uidmap is missing; run scripts/setup.sh.' },
+  SANDBOX_TOOL_MISSING: { kind: 'failed', summary: 'The sandbox tools (bubblewrap, uidmap) are missing; run scripts/setup.sh.' },
   SANDBOX_UNREACHABLE: { kind: 'failed', summary: 'A directory on the way to the working tree is private to another user, so the sandbox cannot reach it; make it o+x or install acl.' },
   EXEC_BAD_ENV: { kind: 'failed', summary: 'An environment variable for a command in the image has an invalid name or a NUL character.' },
   EXEC_NOT_A_ROOTFS: { kind: 'failed', summary: 'The tree to run a command in has no /bin/sh, so it is not a root filesystem.' },
@@ -168,7 +168,7 @@ export const ERROR_CODES = {
   CATALOG_NOT_A_ROOTFS: { kind: 'input', summary: 'The archive has no os-release, so it is not a root filesystem.' },
   CATALOG_UNSAFE_FILES: { kind: 'input', summary: 'The archive holds device nodes, setuid/setgid or world-writable files; the message names the --allow-… option that accepts them.' },
   CATALOG_ARTIFACT_MISSING: { kind: 'not-found', summary: 'An imported base is missing from the artifact store; import it again.' },
-  CATALOG_BUILD_NO_OS: { kind: 'failed', summary: 'mmdebstrap finished but the tree it made has no os-release.' },
+  CATALOG_BUILD_NO_OS: { kind: 'failed', summary: 'The base build (mmdebstrap) finished but the tree it made has no os-release.' },
 
   // Artifacts
   ARTIFACT_BAD_DIGEST: { kind: 'input', summary: 'An artifact digest is not sha256:<64 hex>.' },
@@ -204,7 +204,7 @@ export const ERROR_CODES = {
   GALLERY_BAD_NAME: { kind: 'input', summary: 'A gallery or image definition name has characters or a length Azure does not allow.' },
   GALLERY_BAD_REGION: { kind: 'input', summary: 'A region name is not letters, digits and hyphens.' },
   GALLERY_BAD_REPLICA_COUNT: { kind: 'input', summary: 'A replica count is not an integer from 1 to 100.' },
-  GALLERY_BAD_RETENTION: { kind: 'input', summary: 'softDeleteRetentionDays is not an integer from 1 to 365.' },
+  GALLERY_BAD_RETENTION: { kind: 'input', summary: 'The soft-delete retention (softDeleteRetentionDays) is not an integer from 1 to 365.' },
   GALLERY_BAD_STORAGE_TYPE: { kind: 'input', summary: 'The storage account type is not one Azure offers.' },
   GALLERY_BAD_TATTOO: { kind: 'input', summary: 'A tattoo key is not letters, digits and underscores, or its value is not one line.' },
   GALLERY_BAD_VERSION: { kind: 'input', summary: 'A version number is not Major.Minor.Patch of 32-bit integers without leading zeros.' },
@@ -265,7 +265,7 @@ export const ERROR_CODES = {
   VULN_TRACKER_INVALID: { kind: 'input', summary: 'A Debian security tracker document is malformed; the message gives the JSON path.' },
   VULN_UNKNOWN_ECOSYSTEM: { kind: 'input', summary: 'An advisory names an ecosystem or Debian release Goldsmith cannot match.' },
   VULN_VERSION_INVALID: { kind: 'input', summary: 'An advisory gives a version that is not a Debian version.' },
-  VULN_MIRROR_UNREACHABLE: { kind: 'failed', summary: 'apt in the image could not read its mirror while checking for fixes; check the mirror and network.' },
+  VULN_MIRROR_UNREACHABLE: { kind: 'failed', summary: 'The image\'s apt could not read its mirror while checking for fixes; check the mirror and network.' },
 
   // Policy engine
   POLICY_FILE_NOT_FOUND: { kind: 'not-found', summary: 'A policy, resource or parameters file does not exist.' },
