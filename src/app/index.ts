@@ -10,8 +10,11 @@ import { GalleryService } from '../gallery/index.js';
 import { BuildService } from '../pipeline/build-service.js';
 import { RunStore } from '../pipeline/run-store.js';
 import { ScheduleService } from '../pipeline/schedule.js';
+import type { PipelineEvent } from '../pipeline/events.js';
 import type { PipelineServices } from '../pipeline/step.js';
 import type { Store } from '../store/index.js';
+import { VulnService, type BuildPort } from '../vuln/index.js';
+import { NotFoundError } from '../errors/index.js';
 
 /** The composition root: real services wired over one store. The CLI and the (later) server both use it. */
 export interface App {
@@ -28,6 +31,8 @@ export interface App {
   admission: AdmissionService;
   /** Re-evaluates what a change affects; edges start it and wait for `idle()` before exiting. */
   triggers: ComplianceTriggers;
+  /** Advisories, blast radius and the emergency rebuild path (which starts builds through `builds`). */
+  vuln: VulnService<PipelineEvent>;
   /** What pipeline steps get; for building a BuildService with another step list. */
   pipeline: PipelineServices;
   keyring: Keyring;
@@ -48,6 +53,7 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const admission = new AdmissionService(compliance);
   const fleet = createFleet({ store, gallery, clock, admission });
   const triggers = new ComplianceTriggers(compliance);
+  const vuln = new VulnService({ store, gallery, artifacts, builds: buildPort(builds, services), buildRegion: BUILD_REGION, clock });
   return {
     config,
     store,
@@ -60,8 +66,21 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
     compliance,
     admission,
     triggers,
+    vuln,
     pipeline: services,
     keyring,
     clock,
+  };
+}
+
+/** The build pipeline as the vulnerability service sees it (it may not import the pipeline). */
+function buildPort(builds: BuildService, services: PipelineServices): BuildPort<PipelineEvent> {
+  return {
+    start: (templateFile, opts) => builds.start(templateFile, opts),
+    run: (runId) =>
+      services.runs.get(runId).catch((e: unknown) => {
+        if (e instanceof NotFoundError) return undefined;
+        throw e;
+      }),
   };
 }

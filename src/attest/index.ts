@@ -29,7 +29,7 @@ export {
   type BundleVerifyInput,
   type TrustInput,
 } from './verify-artifact.js';
-export { VERSION_PREDICATE_TYPE, BOUND_ARTIFACT_KINDS, versionSubjects, type VersionArtifact, type VersionInputs, type VersionPredicate } from './version-statement.js';
+export { VERSION_PREDICATE_TYPE, BOUND_ARTIFACT_KINDS, versionSubjects, bootProvesTrustedLaunch, type BootRecord, type VersionArtifact, type VersionInputs, type VersionPredicate } from './version-statement.js';
 export {
   verifyStoredVersion,
   storedVersion,

@@ -105,6 +105,8 @@ export function compareVersionRow(row: StoredVersion, p: VersionPredicate): Fiel
   if (m.templateDigest !== undefined) same('metadata.templateDigest', m.templateDigest, p.inputs.template.digest);
   const base = m.base as { digest?: unknown } | undefined;
   if (base?.digest !== undefined) same('metadata.base.digest', base.digest, p.inputs.base.digest);
+  // The boot evidence the gallery shows (and the Trusted Launch gate relied on) is the signed one.
+  same('metadata.boot', canonical(m.boot), canonical(p.boot));
   return out;
 }
 
@@ -199,4 +201,12 @@ export async function verifyStoredVersion(input: VersionVerifyInput): Promise<Ve
   problems.push(...fieldList.map(fieldProblem));
   for (const r of regions) problems.push(...r.problems.map((p) => `${r.region}: ${p}`));
   return { ok: problems.length === 0, keyids: [...keyids], fields: fieldList, regions, problems };
+}
+
+/** Key-sorted JSON, so equal records compare equal whatever order the database returns keys in. */
+function canonical(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  const walk = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, walk((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(walk(v));
 }

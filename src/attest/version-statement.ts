@@ -22,6 +22,31 @@ export interface VersionInputs {
   mirror?: string;
 }
 
+/**
+ * What booting the version's disk proved (the pipeline's boot step): signed with the version, so
+ * "Trusted Launch verified" in the gallery is as trustworthy as its digests.
+ */
+export interface BootRecord {
+  ok: boolean;
+  /** 'kvm' or 'tcg' (emulation): boot seconds under TCG are not comparable to hardware. */
+  accelerator: string;
+  /** Power-on to systemd's multi-user.target, measured by the host. */
+  bootSeconds: number;
+  maxSeconds: number;
+  secureBoot: { enforced: boolean; verified: boolean };
+  tpm: { attached: boolean; present: boolean; eventLog: boolean; pcr7: boolean };
+  checks: Array<{ name: string; ok: boolean }>;
+  /** The disk that booted (the published raw disk; qcow2 and VHD are conversions of it). */
+  disk: { kind: string; digest: string };
+  /** Why it failed (no-ready, timeout, emergency-mode, secure-boot-rejected, too-slow, checks). */
+  reason?: string;
+}
+
+/** A boot that proves Trusted Launch: booted with Secure Boot enforced and seen enabled, a TPM seen and measured boot recorded. */
+export function bootProvesTrustedLaunch(b: BootRecord | undefined): boolean {
+  return Boolean(b && b.ok && b.secureBoot.enforced && b.secureBoot.verified && b.tpm.present && (b.tpm.eventLog || b.tpm.pcr7));
+}
+
 export interface VersionPredicate {
   gallery: string;
   imageDefinition: string;
@@ -29,6 +54,8 @@ export interface VersionPredicate {
   tattoo: Record<string, string>;
   artifacts: VersionArtifact[];
   inputs: VersionInputs;
+  /** Present when the version's disk was booted and tested. */
+  boot?: BootRecord;
 }
 
 /** The artifact kinds a version statement binds; the attestation bundle itself cannot be (it holds the signatures). */
@@ -54,6 +81,12 @@ export function versionPredicateProblems(p: Record<string, unknown>): string[] {
   }
   const i = p.inputs;
   if (!isObject(i) || !isText(i.buildRunId) || !isObject(i.template) || !isObject(i.base)) out.push('image-version predicate inputs needs buildRunId, template and base');
+  const b = p.boot;
+  if (b !== undefined) {
+    if (!isObject(b) || typeof b.ok !== 'boolean' || typeof b.bootSeconds !== 'number' || !isObject(b.secureBoot) || !isObject(b.tpm) || !Array.isArray(b.checks) || !isObject(b.disk)) {
+      out.push('image-version predicate boot needs ok, bootSeconds, secureBoot, tpm, checks and disk');
+    }
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { InputError } from '../errors/index.js';
+import { compareDebianParsed, splitDebianVersion, type DebianVersion } from '../vuln/version/index.js';
 
 /** Versions catalog entries may carry: Azure-style dotted numbers, or Debian-like strings (1.2~rc1, 12.5+deb1). */
 const VERSION_RE = /^[0-9][0-9A-Za-z.+~:-]*$/;
@@ -14,40 +15,13 @@ export function assertCatalogVersion(version: unknown, where = 'version'): asser
   }
 }
 
-function order(c: string): number {
-  if (c === '~') return -1;
-  if (/[A-Za-z]/.test(c)) return c.charCodeAt(0);
-  return c.charCodeAt(0) + 256;
-}
-
-/** dpkg's comparison of one version part: alternating non-digit and digit runs; ~ sorts before everything. */
-function comparePart(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    while ((i < a.length && !/\d/.test(a[i]!)) || (j < b.length && !/\d/.test(b[j]!))) {
-      const ca = i < a.length && !/\d/.test(a[i]!) ? order(a[i]!) : 0;
-      const cb = j < b.length && !/\d/.test(b[j]!) ? order(b[j]!) : 0;
-      if (ca !== cb) return ca < cb ? -1 : 1;
-      i++;
-      j++;
-    }
-    let na = '';
-    while (i < a.length && /\d/.test(a[i]!)) na += a[i++];
-    let nb = '';
-    while (j < b.length && /\d/.test(b[j]!)) nb += b[j++];
-    const d = BigInt(na || '0') - BigInt(nb || '0');
-    if (d !== 0n) return d < 0n ? -1 : 1;
-  }
-  return 0;
-}
-
-function splitDebian(v: string): [bigint, string, string] {
-  const colon = v.indexOf(':');
-  const epoch = colon > 0 && /^\d+$/.test(v.slice(0, colon)) ? BigInt(v.slice(0, colon)) : 0n;
-  const rest = colon > 0 ? v.slice(colon + 1) : v;
-  const dash = rest.lastIndexOf('-');
-  return dash > 0 ? [epoch, rest.slice(0, dash), rest.slice(dash + 1)] : [epoch, rest, ''];
+/**
+ * dpkg's split (the comparison itself is the one in src/vuln/version, tested against dpkg), tolerating
+ * what a catalog version may hold and dpkg would refuse: a non-numeric "epoch" counts as 0.
+ */
+function debianParts(v: string): DebianVersion {
+  const d = splitDebianVersion(v);
+  return d.epoch === 0 || /^\d+:/.test(v) ? d : { ...d, epoch: 0 };
 }
 
 /**
@@ -65,10 +39,7 @@ export function compareCatalogVersions(a: string, b: string): number {
     }
     return 0;
   }
-  const [ea, ua, ra] = splitDebian(a);
-  const [eb, ub, rb] = splitDebian(b);
-  if (ea !== eb) return ea < eb ? -1 : 1;
-  return comparePart(ua, ub) || comparePart(ra, rb);
+  return compareDebianParsed(debianParts(a), debianParts(b));
 }
 
 /** The highest version of a list, or undefined for an empty one. */

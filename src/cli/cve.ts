@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { cveTimeline, DEFAULT_VM_LIMIT, findAdvisories, importAdvisories, impact, NO_ROLE, NO_TEAM, respond, summarizeAdvisories, type Impact, type RespondEvent, type RespondResult } from '../vuln/index.js';
+import type { PipelineEvent } from '../pipeline/events.js';
+import { DEFAULT_VM_LIMIT, NO_ROLE, NO_TEAM, type Impact, type RespondEvent, type RespondResult } from '../vuln/index.js';
 import type { AdvisoryFormat } from '../vuln/read-advisories.js';
 import { EXIT_CODES } from '../errors/index.js';
 import type { CliContext } from './context.js';
@@ -93,7 +94,7 @@ export function registerCve(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (path: string, o: OutputOptions & { format: AdvisoryFormat }) => {
       const app = await ctx.app();
-      const r = await importAdvisories(app.store, path, { format: o.format, now: app.clock() });
+      const r = await app.vuln.import(path, { format: o.format });
       emit(o, r, () => `imported ${r.advisories} advisory(ies) from ${r.files} file(s) in ${r.durationMs} ms: ${r.inserted} new, ${r.updated} updated, ${r.stale} older than stored (kept)`);
     });
 
@@ -105,7 +106,7 @@ export function registerCve(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: OutputOptions & { package?: string; limit: number }) => {
       const app = await ctx.app();
-      const list = await summarizeAdvisories(app.store, { limit: o.limit, package: o.package });
+      const list = await app.vuln.list({ limit: o.limit, package: o.package });
       emit(o, list, () =>
         table(
           list.map((a) => ({ id: a.id, aliases: a.aliases.join(','), packages: a.packages.join(','), fixed: a.fixed.map((f) => f.split(' ').pop()).join(','), affected: a.affectedVersions })),
@@ -121,7 +122,7 @@ export function registerCve(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o: OutputOptions & { vms: number | null }) => {
       const app = await ctx.app();
-      const i = await impact(app.store, id, { vmLimit: o.vms });
+      const i = await app.vuln.impact(id, { vmLimit: o.vms });
       emit(o, i, () => impactText(i));
     });
 
@@ -134,12 +135,12 @@ export function registerCve(program: Command, ctx: CliContext): void {
     .action(async (id: string, o: OutputOptions & { apply?: boolean }) => {
       const app = await ctx.app();
       const build = progressRenderer(o);
-      const onEvent = (e: RespondEvent) => {
+      const onEvent = (e: RespondEvent<PipelineEvent>) => {
         if (e.type === 'build') return build(e.event);
         if (o.json) process.stdout.write(JSON.stringify(e) + '\n');
         else process.stderr.write(`${e.at}  ${e.step.padEnd(17)} ${e.message}\n`);
       };
-      const r = await respond(app, id, { apply: o.apply, onEvent });
+      const r = await app.vuln.respond(id, { apply: o.apply, onEvent });
       if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
       else process.stdout.write(planText(r) + '\n');
       if (!r.ok) process.exitCode = EXIT_CODES.failed;
@@ -151,8 +152,7 @@ export function registerCve(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o: OutputOptions) => {
       const app = await ctx.app();
-      const [a] = await findAdvisories(app.store, id);
-      const t = await cveTimeline(app.store, a?.id ?? id, a?.published);
+      const t = await app.vuln.timeline(id);
       emit(o, t, () => table(t.map((e) => ({ at: e.at, step: e.step, detail: e.data ? JSON.stringify(e.data).slice(0, 100) : '' }))));
     });
 }

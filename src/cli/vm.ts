@@ -1,3 +1,4 @@
+import { parseGalleryImageId, parseId } from '../arm/index.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../errors/index.js';
 import { readInputText } from '../input/index.js';
@@ -149,8 +150,8 @@ export function imageRef(doc: ArmResource): ImageReference | undefined {
 export function imageText(ref: ImageReference | undefined): string {
   if (!ref) return '-';
   if (ref.id) {
-    const m = /\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/([^/]+))?$/i.exec(ref.id);
-    if (m) return m[3] ? `${m[1]}/${m[2]}/${m[3]}` : `${m[1]}/${m[2]}/latest${ref.exactVersion ? ` (${ref.exactVersion})` : ''}`;
+    const g = parseGalleryImageId(ref.id);
+    if (g) return g.version !== undefined ? `${g.gallery}/${g.image}/${g.version}` : `${g.gallery}/${g.image}/latest${ref.exactVersion ? ` (${ref.exactVersion})` : ''}`;
     return ref.id;
   }
   return `${ref.publisher}:${ref.offer}:${ref.sku}:${ref.exactVersion ?? ref.version ?? ''}`;
@@ -169,7 +170,7 @@ export function imageState(f: ImageFacts): string {
 function vmRow(d: ArmResource, f: ImageFacts): Record<string, unknown> {
   return {
     name: d.name,
-    resourceGroup: d.id.split('/')[4],
+    resourceGroup: parseId(d.id)?.resourceGroup,
     location: d.location,
     size: (d.properties.hardwareProfile as { vmSize?: string } | undefined)?.vmSize,
     team: tagValue(d.tags, 'team'),

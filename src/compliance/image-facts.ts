@@ -1,3 +1,4 @@
+import { parseGalleryImageId } from '../arm/index.js';
 import { imageFactsFor as fleetImageFactsFor, imageReferenceOf, loadGalleryIndex as fleetLoadGalleryIndex, type GalleryIndex as FleetGalleryIndex } from '../fleet/index.js';
 import type { ImageFacts, Resource } from '../policy/index.js';
 import type { Queryable } from '../store/index.js';
@@ -24,8 +25,8 @@ export const galleryImageFacts: ImageFactsSource<GalleryIndex> = { load: loadGal
 /** A short label for roll-ups: gallery/image/version, or publisher:offer:sku:version. */
 export function imageLabel(vmDoc: Resource, facts: ImageFacts | undefined): string | null {
   if (facts?.versionId) {
-    const m = /\/galleries\/([^/]+)\/images\/([^/]+)\/versions\/([^/]+)$/i.exec(facts.versionId);
-    if (m) return `${m[1]}/${m[2]}/${m[3]}`.toLowerCase();
+    const g = parseGalleryImageId(facts.versionId);
+    if (g?.version !== undefined) return `${g.gallery}/${g.image}/${g.version}`.toLowerCase();
   }
   const ref = imageReferenceOf(vmDoc) as Record<string, unknown> | undefined;
   if (!ref) return null;

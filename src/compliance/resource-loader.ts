@@ -1,3 +1,4 @@
+import { parseId } from '../arm/index.js';
 import type { Resource } from '../policy/index.js';
 import type { Queryable } from '../store/index.js';
 import { labelsOf, type LoadedResource } from './evaluate-resource.js';
@@ -17,11 +18,7 @@ const VM_TYPES = new Set(['microsoft.compute/virtualmachines', 'microsoft.comput
  * "{vm}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/x" both give {vm}.
  */
 export function parentOf(idLower: string): string | undefined {
-  const parts = idLower.split('/');
-  if (parts.length < 11) return undefined; // /subscriptions/s/resourcegroups/g/providers/ns/type/name = 9 parts
-  let p = parts.slice(0, -2);
-  if (p.at(-2) === 'providers') p = p.slice(0, -2);
-  return p.join('/');
+  return parseId(idLower)?.parentId;
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);

@@ -1,8 +1,8 @@
+import { idKey, parseId, type ScopeKind } from '../arm/index.js';
 import { InputError, NotFoundError } from '../errors/index.js';
 import { EMPTY_HIERARCHY, loadHierarchy, resolveScope, scopeMatcher, type ScopeHierarchy } from '../fleet/index.js';
 import type { Queryable } from '../store/index.js';
 
-export type ScopeKind = 'managementGroup' | 'subscription' | 'resourceGroup' | 'resource';
 export interface ParsedScope {
   kind: ScopeKind;
   /** The scope id, without a trailing slash. */
@@ -13,25 +13,21 @@ export interface ParsedScope {
   managementGroup?: string;
 }
 
-const MG_RE = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i;
-const SUB_RE = /^\/subscriptions\/([^/]+)$/i;
-const RG_RE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
-const RES_RE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/[^/]+/i;
-
 /** Parse an Azure scope; anything else is refused naming the field it came from. */
 export function parseScope(scope: unknown, where = 'scope'): ParsedScope {
   if (typeof scope !== 'string' || scope.trim() === '')
     throw new InputError('COMPLIANCE_SCOPE_INVALID', `${where} must be an Azure scope id such as /subscriptions/{id}/resourceGroups/{name}`, { where });
-  const id = scope.trim().replace(/\/+$/, '');
-  const lower = id.toLowerCase();
-  let m = MG_RE.exec(id);
-  if (m) return { kind: 'managementGroup', id, lower, managementGroup: m[1]!.toLowerCase() };
-  m = SUB_RE.exec(id);
-  if (m) return { kind: 'subscription', id, lower, subscription: m[1]!.toLowerCase() };
-  m = RG_RE.exec(id);
-  if (m) return { kind: 'resourceGroup', id, lower, subscription: m[1]!.toLowerCase(), resourceGroup: m[2]!.toLowerCase() };
-  m = RES_RE.exec(id);
-  if (m) return { kind: 'resource', id, lower, subscription: m[1]!.toLowerCase(), resourceGroup: m[2]!.toLowerCase() };
+  const p = parseId(scope);
+  if (p) {
+    return {
+      kind: p.kind,
+      id: p.id,
+      lower: idKey(p.id),
+      ...(p.managementGroup !== undefined ? { managementGroup: p.managementGroup.toLowerCase() } : {}),
+      ...(p.subscription !== undefined ? { subscription: p.subscription.toLowerCase() } : {}),
+      ...(p.resourceGroup !== undefined ? { resourceGroup: p.resourceGroup.toLowerCase() } : {}),
+    };
+  }
   throw new InputError(
     'COMPLIANCE_SCOPE_INVALID',
     `${where} ${JSON.stringify(scope)} is not a management group, subscription, resource group or resource id`,
@@ -68,6 +64,6 @@ export async function assertScopeExists(q: Queryable, scope: ParsedScope, where 
 
 /** Subscription and resource group of a resource id, lower-cased, for the denormalised columns. */
 export function idScope(idLower: string): { subscription: string | null; resourceGroup: string | null } {
-  const m = /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+))?/.exec(idLower);
-  return { subscription: m?.[1] ?? null, resourceGroup: m?.[2] ?? null };
+  const p = parseId(idLower);
+  return { subscription: p?.subscription?.toLowerCase() ?? null, resourceGroup: p?.resourceGroup?.toLowerCase() ?? null };
 }

@@ -1,3 +1,4 @@
+import { parseGalleryImageId, parseId } from '../arm/index.js';
 import type { ChangeEvent } from '../store/index.js';
 import type { ComplianceService } from './compliance-service.js';
 import { parentOf } from './resource-loader.js';
@@ -78,7 +79,8 @@ export class ComplianceTriggers {
     for (const e of events) {
       if (e.type === 'resource.written' || e.type === 'resource.deleted') {
         const id = e.subject.toLowerCase();
-        if (id.startsWith('/providers/microsoft.management/') || /^\/subscriptions\/[^/]+$/.test(id)) this.svc.invalidateScopes();
+        const kind = parseId(id)?.kind;
+        if (kind === 'managementGroup' || kind === 'subscription') this.svc.invalidateScopes();
         resources.add(id);
         const parent = parentOf(id);
         if (parent) resources.add(parent);
@@ -88,7 +90,7 @@ export class ComplianceTriggers {
         else if (e.type.startsWith('policy.exemption.') && typeof e.data?.assignmentId === 'string') addTo(assignments, e.data.assignmentId, typeof e.data.scope === 'string' ? e.data.scope : undefined);
       } else if (e.type.startsWith('gallery.')) {
         this.svc.invalidateGallery();
-        const img = /^(.*\/images\/[^/]+)/i.exec(e.subject)?.[1] ?? (typeof e.data?.image === 'string' ? e.data.image : undefined);
+        const img = parseGalleryImageId(e.subject)?.imageId ?? (typeof e.data?.image === 'string' ? e.data.image : undefined);
         if (img) images.add(img.toLowerCase());
       }
     }

@@ -1,4 +1,4 @@
-import { parseId } from './arm-id.js';
+import { parseId } from '../arm/index.js';
 import {
   DISK_TYPE,
   FLEET_TYPES,

@@ -1,3 +1,4 @@
+import { parseGalleryImageId } from '../arm/index.js';
 import type { ImageFacts } from '../policy/index.js';
 import type { Queryable } from '../store/index.js';
 import type { GalleryIndex } from './gallery-index.js';
@@ -115,8 +116,8 @@ export function tagValue(tags: Record<string, string> | undefined, key: string):
 
 /** "gallery/definition" for gallery images (Goldsmith's or not), "publisher:offer:sku" for marketplace ones. */
 export function imageLabel(ref: ImageReference | undefined, facts: ImageFacts): { image: string; version: string } {
-  const m = ref?.id ? /\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/([^/]+))?/i.exec(ref.id) : null;
-  if (m) return { image: `${m[1]}/${m[2]}`, version: facts.version ?? m[3] ?? ref?.exactVersion ?? 'latest (unresolved)' };
+  const g = ref?.id ? parseGalleryImageId(ref.id) : undefined;
+  if (g) return { image: `${g.gallery}/${g.image}`, version: facts.version ?? g.version ?? ref?.exactVersion ?? 'latest (unresolved)' };
   if (ref?.publisher) return { image: `${ref.publisher}:${ref.offer}:${ref.sku}`, version: ref.exactVersion ?? ref.version ?? '' };
   if (ref?.id) return { image: ref.id, version: '' };
   return { image: '(none)', version: '' };

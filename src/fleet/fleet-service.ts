@@ -5,12 +5,11 @@ import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, type Ga
 import type { ImageFacts } from '../policy/index.js';
 import type { Queryable, Store, Tx } from '../store/index.js';
 import { admit, deniedError } from './admission.js';
-import { idKey, parseId, resourceGroupId, SUBSCRIPTION_TYPE, subscriptionId } from './arm-id.js';
+import { deleteResourceTree, existingIds, getResource, idKey, parseId, resourceGroupId, SUBSCRIPTION_TYPE, subscriptionId, upsertResources } from '../arm/index.js';
 import { normalizeArmDocument } from './arm-shape.js';
 import { loadGalleryIndex, type GalleryIndex } from './gallery-index.js';
 import { imageFactsFor, outdatedReasons } from './image-facts.js';
 import { imageKey, imageUsage, loadVmGroups, loadVmsByImage, outdatedVms, roleSummary, type OutdatedVm, type RoleSummary, type UsageGroupBy, type UsageRow } from './fleet-queries.js';
-import { deleteResourceTree, existingIds, getResource, upsertResources } from './resource-rows.js';
 import { defaultScopeDocuments } from './scope-documents.js';
 import { loadHierarchy, resolveScope, type ResolvedScope, type ScopeHierarchy } from './scopes.js';
 import { ScopeAdmin } from './scope-admin.js';
@@ -125,7 +124,7 @@ export class FleetService {
   /** A VM by id, or by name (unique across resource groups unless one is given). */
   async getVm(ref: string, where: { resourceGroup?: string } = {}): Promise<ArmResource> {
     if (ref.startsWith('/')) {
-      const doc = await getResource(this.store, ref);
+      const doc = await getResource<ArmResource>(this.store, ref);
       if (!doc || doc.type.toLowerCase() !== VM_TYPE.toLowerCase()) throw new NotFoundError('FLEET_VM_NOT_FOUND', `VM ${ref} does not exist`, { where: ref });
       return doc;
     }
@@ -182,7 +181,7 @@ export class FleetService {
   }
 
   async getResource(id: string): Promise<ArmResource> {
-    const doc = await getResource(this.store, id);
+    const doc = await getResource<ArmResource>(this.store, id);
     if (!doc) throw new NotFoundError('FLEET_RESOURCE_NOT_FOUND', `resource ${id} does not exist`, { where: id });
     return doc;
   }

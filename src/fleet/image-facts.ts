@@ -1,3 +1,4 @@
+import { idKey, parseGalleryImageId } from '../arm/index.js';
 import type { ImageFacts, Resource } from '../policy/index.js';
 import { versionLifecycle, type GalleryIndex, type IndexedDefinition, type IndexedVersion } from './gallery-index.js';
 import type { ImageReference } from './types.js';
@@ -5,7 +6,6 @@ import type { ImageReference } from './types.js';
 const DAY_MS = 86_400_000;
 /** Security types of image definitions that a Trusted Launch VM can boot. */
 const TRUSTED_LAUNCH = new Set(['trustedlaunch', 'trustedlaunchsupported', 'trustedlaunchandconfidentialvmsupported']);
-const GALLERY_SEG = '/providers/microsoft.compute/galleries/';
 
 /** The image reference of a VM (storageProfile) or scale set (virtualMachineProfile.storageProfile). */
 export function imageReferenceOf(doc: Resource): ImageReference | undefined {
@@ -14,16 +14,11 @@ export function imageReferenceOf(doc: Resource): ImageReference | undefined {
   return ref && typeof ref === 'object' ? (ref as ImageReference) : undefined;
 }
 
-/** Where an image id points, by string surgery on the lower-cased id (no regex: this runs per VM). */
-export function splitGalleryImageId(idLower: string): { galleryKey: string; definitionKey: string; versionKey?: string } | undefined {
-  const g = idLower.indexOf(GALLERY_SEG);
-  if (g < 0) return undefined;
-  const i = idLower.indexOf('/images/', g + GALLERY_SEG.length);
-  if (i < 0) return undefined;
-  const galleryKey = idLower.slice(0, i);
-  const v = idLower.indexOf('/versions/', i + 8);
-  if (v < 0) return { galleryKey, definitionKey: idLower };
-  return { galleryKey, definitionKey: idLower.slice(0, v), versionKey: idLower };
+/** Where an image id points, as index keys. Parsed once per distinct reference (see the memo below). */
+function galleryKeys(id: string): { galleryKey: string; definitionKey: string; versionKey?: string } | undefined {
+  const g = parseGalleryImageId(id);
+  if (!g) return undefined;
+  return { galleryKey: idKey(g.galleryId), definitionKey: idKey(g.imageId), ...(g.version !== undefined ? { versionKey: idKey(id) } : {}) };
 }
 
 /**
@@ -54,8 +49,7 @@ export function imageFactsFor(doc: Resource, index: GalleryIndex, now: Date): Im
 const MEMO = new WeakMap<GalleryIndex, { at: number; facts: Map<string, ImageFacts> }>();
 
 function computeFacts(doc: Resource, ref: ImageReference, rawId: string, index: GalleryIndex, now: Date): ImageFacts {
-  const idLower = rawId.toLowerCase().replace(/\/+$/, '');
-  const parts = splitGalleryImageId(idLower);
+  const parts = galleryKeys(rawId);
   const gallery = parts && index.galleries.get(parts.galleryKey);
   if (!parts || !gallery) return { fromGallery: false };
   const def = index.definitions.get(parts.definitionKey);
@@ -75,7 +69,7 @@ function computeFacts(doc: Resource, ref: ImageReference, rawId: string, index: 
   if (!v) {
     // A version Goldsmith does not know (purged, or a `latest` reference without exactVersion).
     if (versionKey) {
-      facts.versionId = versionKey === idLower ? rawId : `${rawId}/versions/${ref?.exactVersion}`;
+      facts.versionId = parts.versionKey ? rawId : `${rawId}/versions/${ref?.exactVersion}`;
       facts.version = versionKey.slice(versionKey.lastIndexOf('/') + 1);
       facts.isLatest = false;
       facts.known = false;

@@ -34,7 +34,7 @@ export {
   subscriptionId,
   type ParsedId,
   type ScopeKind,
-} from './arm-id.js';
+} from '../arm/index.js';
 export { normalizeArmDocument, type ShapeResult } from './arm-shape.js';
 export { defaultScopeDocuments, managementGroupDocument, resourceGroupDocument, subscriptionDocument } from './scope-documents.js';
 export { buildGalleryIndex, loadGalleryIndex, type GalleryIndex, type IndexedDefinition, type IndexedVersion } from './gallery-index.js';
@@ -54,7 +54,7 @@ export {
 } from './fleet-queries.js';
 export { parseImport } from './vm-import.js';
 export { parseImageSpec, vmDocument, type ImageSpec } from './vm-document.js';
-export { insertResources, insertResourcesIfAbsent, upsertResources } from './resource-rows.js';
+export { insertResources, insertResourcesIfAbsent, upsertResources } from '../arm/index.js';
 export * from './types.js';
 
 /**

@@ -1,8 +1,7 @@
 import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
 import { DEFAULT_LOCATION, DEFAULT_SUBSCRIPTION } from '../gallery/index.js';
 import type { Store, Tx } from '../store/index.js';
-import { idKey, isManagementGroupName, isResourceGroupName, isSubscriptionId, managementGroupId, subscriptionId } from './arm-id.js';
-import { getResource, upsertResources } from './resource-rows.js';
+import { getResource, idKey, parentScope, isManagementGroupName, isResourceGroupName, isSubscriptionId, managementGroupId, subscriptionId, upsertResources } from '../arm/index.js';
 import { managementGroupDocument, resourceGroupDocument, subscriptionDocument, type ArmChild, type ChainLink } from './scope-documents.js';
 import { ROOT_MANAGEMENT_GROUP } from './scopes.js';
 import type { ArmResource } from './types.js';
@@ -78,7 +77,7 @@ export class ScopeAdmin {
         const mg = p.managementGroupAncestorsChain?.[0]?.name;
         return { kind: 'subscription', id: doc.id, name: doc.name, displayName: p.displayName, parent: mg ? managementGroupId(mg) : undefined };
       }
-      return { kind: 'resourceGroup', id: doc.id, name: doc.name, parent: doc.id.slice(0, doc.id.search(/\/resourceGroups\//i)) };
+      return { kind: 'resourceGroup', id: doc.id, name: doc.name, parent: parentScope(doc.id)! };
     });
   }
 
@@ -96,7 +95,7 @@ export class ScopeAdmin {
   }
 
   private async group(tx: Tx, name: string, where: string): Promise<ArmResource> {
-    const doc = await getResource(tx, managementGroupId(name));
+    const doc = await getResource<ArmResource>(tx, managementGroupId(name));
     if (!doc) throw new NotFoundError('FLEET_SCOPE_NOT_FOUND', `management group ${name} does not exist`, { where });
     return doc;
   }

@@ -6,7 +6,7 @@ import {
   managementGroupId,
   resourceGroupId,
   subscriptionId,
-} from './arm-id.js';
+} from '../arm/index.js';
 import type { ArmResource } from './types.js';
 import { ROOT_MANAGEMENT_GROUP } from './scopes.js';
 

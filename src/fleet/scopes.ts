@@ -1,7 +1,7 @@
 import { InputError } from '../errors/index.js';
 import { DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION } from '../gallery/index.js';
 import type { Queryable } from '../store/index.js';
-import { MANAGEMENT_GROUP_TYPE, idKey, managementGroupId, parseId, resourceGroupId, subscriptionId, type ScopeKind } from './arm-id.js';
+import { MANAGEMENT_GROUP_TYPE, idKey, likePrefix, managementGroupId, parseId, resourceGroupId, subscriptionId, type ScopeKind } from '../arm/index.js';
 
 /** Azure names the tenant root group after the tenant; Goldsmith has one tenant, so one fixed name. */
 export const ROOT_MANAGEMENT_GROUP = 'root';
@@ -122,10 +122,6 @@ export async function resolveScope(q: Queryable, scope: string, where = 'scope')
     return { ...r, exists: inside.length > 0 };
   }
   return r;
-}
-
-export function likePrefix(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 }
 
 export const MANAGEMENT_GROUP_TYPE_LOWER = MANAGEMENT_GROUP_TYPE.toLowerCase();

@@ -1,5 +1,5 @@
 import { InputError } from '../errors/index.js';
-import { isResourceGroupName, isSubscriptionId, parseId, resourceId } from './arm-id.js';
+import { isResourceGroupName, isSubscriptionId, parseGalleryImageId, parseId, resourceId } from '../arm/index.js';
 import { ROLES, VM_SECURITY_TYPES, VM_TYPE, type ArmResource, type ImageReference } from './types.js';
 
 /** What an --image argument names, before the gallery is consulted. */
@@ -9,8 +9,6 @@ export type ImageSpec =
   | { kind: 'marketplace'; reference: ImageReference }
   | { kind: 'reference'; reference: ImageReference };
 
-const VERSION_ID_RE = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+)(?:\/versions\/([^/]+))?$/i;
-
 /**
  * gallery/image[/version|latest], publisher:offer:sku:version (Azure's URN), a gallery version id,
  * a definition id (= latest, Azure's shape), or an imageReference object. Pure.
@@ -19,9 +17,9 @@ export function parseImageSpec(image: string | ImageReference, where = 'image'):
   if (typeof image === 'object' && image !== null) return { kind: 'reference', reference: image };
   const s = String(image ?? '').trim();
   if (s.startsWith('/')) {
-    const m = VERSION_ID_RE.exec(s);
-    if (!m) throw new InputError('FLEET_BAD_IMAGE', `image ${s} is not a gallery image definition or version id`, { where });
-    return { kind: 'gallery-id', id: s, definitionId: m[1]!, version: m[2] && m[2].toLowerCase() !== 'latest' ? m[2] : 'latest' };
+    const ref = parseGalleryImageId(s);
+    if (!ref) throw new InputError('FLEET_BAD_IMAGE', `image ${s} is not a gallery image definition or version id`, { where });
+    return { kind: 'gallery-id', id: s, definitionId: ref.imageId, version: ref.version && ref.version.toLowerCase() !== 'latest' ? ref.version : 'latest' };
   }
   if (s.includes(':')) {
     const parts = s.split(':');

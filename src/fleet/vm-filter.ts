@@ -1,6 +1,6 @@
 import { formatVersion, parseVersion, type GalleryService } from '../gallery/index.js';
 import type { Queryable } from '../store/index.js';
-import { likePrefix } from './scopes.js';
+import { likePrefix } from '../arm/index.js';
 import { parseImageSpec } from './vm-document.js';
 import type { ArmResource, VmFilter } from './types.js';
 

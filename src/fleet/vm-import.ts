@@ -1,7 +1,7 @@
 import { InputError } from '../errors/index.js';
 import { checkInputShape } from '../input/index.js';
 import { DEFAULT_LOCATION } from '../gallery/index.js';
-import { idKey, parseId } from './arm-id.js';
+import { idKey, parseId } from '../arm/index.js';
 import { normalizeArmDocument } from './arm-shape.js';
 import { resourceGroupDocument, ROOT_CHAIN, subscriptionDocument } from './scope-documents.js';
 import { DISK_TYPE, VM_TYPE, VMSS_TYPE, type ArmResource, type ShapeProblem } from './types.js';

@@ -1,3 +1,4 @@
+import { GALLERY_TYPE, IMAGE_TYPE, VERSION_TYPE } from '../arm/index.js';
 import type { Gallery, GalleryVersion, ImageDefinition } from './types.js';
 
 /**
@@ -14,9 +15,6 @@ export interface ArmDocument {
   properties: Record<string, unknown>;
 }
 
-export const GALLERY_TYPE = 'Microsoft.Compute/galleries';
-export const IMAGE_TYPE = 'Microsoft.Compute/galleries/images';
-export const VERSION_TYPE = 'Microsoft.Compute/galleries/images/versions';
 
 export function galleryDocument(g: Gallery): ArmDocument {
   return {

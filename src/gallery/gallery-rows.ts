@@ -1,5 +1,4 @@
 import type { Queryable } from '../store/index.js';
-import type { ArmDocument } from './arm-documents.js';
 import type {
   ArtifactRef,
   Gallery,
@@ -107,20 +106,6 @@ export async function insertRegion(q: Queryable, versionId: string, ordinal: num
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [versionId, t.name, ordinal, t.replicaCount, t.excludeFromLatest ?? false, t.storageAccountType ?? null, status.state, status.details ?? null, at],
   );
-}
-
-/** Upsert the ARM document into the core resources table (same transaction as the domain row). */
-export async function upsertResource(q: Queryable, doc: ArmDocument, subscription: string, resourceGroup: string, at: string): Promise<void> {
-  await q.query(
-    `INSERT INTO resources (id, id_lower, type, subscription, resource_group, name, doc, created_at, updated_at)
-     VALUES ($1, lower($1), lower($2), $3, $4, $5, $6, $7, $7)
-     ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = EXCLUDED.updated_at`,
-    [doc.id, doc.type, subscription, resourceGroup, doc.name, doc, at],
-  );
-}
-
-export async function deleteResource(q: Queryable, id: string): Promise<void> {
-  await q.query(`DELETE FROM resources WHERE id = $1`, [id]);
 }
 
 /**

@@ -2,7 +2,8 @@ import type { ArtifactStore } from '../artifacts/index.js';
 import { ConflictError, InputError, type ErrorCode } from '../errors/index.js';
 import type { Store, Tx } from '../store/index.js';
 import { galleryDocument, imageDocument } from './arm-documents.js';
-import { deleteResource, IMAGE_SELECT, insertUnique, loadVersions, toGallery, toImage, upsertResource } from './gallery-rows.js';
+import { deleteResource, upsertResource } from '../arm/index.js';
+import { IMAGE_SELECT, insertUnique, loadVersions, toGallery, toImage } from './gallery-rows.js';
 import { findGallery, findImage, findVersion, type VersionRef } from './lookups.js';
 import { nextVersion } from './next-version.js';
 import { replicateArtifacts } from './replication.js';
@@ -63,7 +64,7 @@ export class GalleryService {
           ),
         () => new ConflictError('GALLERY_EXISTS', `gallery ${g.name} already exists in ${g.resourceGroup}`, { where: g.id }),
       );
-      await upsertResource(q, galleryDocument(g), g.subscription, g.resourceGroup, g.createdAt);
+      await upsertResource(q, galleryDocument(g), g.createdAt);
       q.emit({ type: 'gallery.created', subject: g.id });
       return g;
     });
@@ -166,7 +167,7 @@ export class GalleryService {
           ),
         () => new ConflictError('GALLERY_IMAGE_EXISTS', `image definition ${input.name} (or its identifier ${publisher}/${offer}/${sku}) already exists in gallery ${g.name}`, { where: id }),
       );
-      await upsertResource(q, imageDocument(def, g.location), g.subscription, g.resourceGroup, def.createdAt);
+      await upsertResource(q, imageDocument(def, g.location), def.createdAt);
       q.emit({ type: 'gallery.image.created', subject: id });
       return def;
     });

@@ -10,5 +10,6 @@ export { nextVersion } from './next-version.js';
 export { eligibleForLatest, latestByRegion, resolveLatest, type LatestCandidate } from './latest.js';
 export { lifecycleState, type LifecycleFacts, type LifecycleState } from './lifecycle.js';
 export { galleryId, imageId, parseVersionId, versionId } from './resource-ids.js';
-export { galleryDocument, imageDocument, versionDocument, GALLERY_TYPE, IMAGE_TYPE, VERSION_TYPE, type ArmDocument } from './arm-documents.js';
+export { galleryDocument, imageDocument, versionDocument, type ArmDocument } from './arm-documents.js';
+export { GALLERY_TYPE, IMAGE_TYPE, VERSION_TYPE } from '../arm/index.js';
 export * from './types.js';

@@ -1,7 +1,7 @@
 import { InputError, NotFoundError } from '../errors/index.js';
 import type { Queryable } from '../store/index.js';
 import { IMAGE_SELECT, loadVersions, toGallery, toImage } from './gallery-rows.js';
-import { parseVersionId, versionId } from './resource-ids.js';
+import { galleryId, parseVersionId, versionId } from './resource-ids.js';
 import type { Gallery, GalleryVersion, ImageDefinition } from './types.js';
 import { formatVersion, parseVersion } from './version-number.js';
 
@@ -45,7 +45,7 @@ export async function findVersion(q: Queryable, ref: VersionRef): Promise<{ vers
   let name: string;
   if (typeof ref === 'string') {
     const p = parseVersionId(ref);
-    const gallery = await findGallery(q, ref.slice(0, ref.search(/\/images\//i)));
+    const gallery = await findGallery(q, galleryId(p.subscription, p.resourceGroup, p.gallery));
     image = await findImage(q, gallery, p.image);
     name = p.version;
   } else {

@@ -1,8 +1,10 @@
 import { ConflictError } from '../errors/index.js';
 import type { Tx } from '../store/index.js';
 import { versionDocument } from './arm-documents.js';
-import { deleteResource, loadVersions, upsertResource } from './gallery-rows.js';
+import { deleteResource, upsertResource } from '../arm/index.js';
+import { loadVersions } from './gallery-rows.js';
 import { isPast } from './lifecycle.js';
+import { galleryId, parseVersionId } from './resource-ids.js';
 import { findGallery, findVersion, type VersionRef } from './lookups.js';
 import type { ServiceContext } from './service-context.js';
 import type { GalleryVersion } from './types.js';
@@ -26,7 +28,9 @@ export async function deleteVersion(ctx: ServiceContext, ref: VersionRef): Promi
         data: { endOfLifeDate: v.endOfLifeDate ?? null },
       });
     }
-    const gallery = await findGallery(q, v.gallery);
+    // By id, not by name: a gallery name may exist in several resource groups.
+    const at = parseVersionId(v.id);
+    const gallery = await findGallery(q, galleryId(at.subscription, at.resourceGroup, at.gallery));
     const purgeAfter = new Date(now.getTime() + gallery.softDeleteRetentionDays * DAY_MS).toISOString();
     await q.query(`UPDATE gallery_versions SET deleted_at = $2, purge_after = $3 WHERE id = $1`, [v.id, now.toISOString(), purgeAfter]);
     await deleteResource(q, v.id);
@@ -45,8 +49,7 @@ export async function recoverVersion(ctx: ServiceContext, ref: VersionRef): Prom
     }
     await q.query(`UPDATE gallery_versions SET deleted_at = NULL, purge_after = NULL WHERE id = $1`, [v.id]);
     const [after] = await loadVersions(q, `v.id = $1`, [v.id]);
-    const gallery = await findGallery(q, v.gallery);
-    await upsertResource(q, versionDocument(after!), gallery.subscription, gallery.resourceGroup, now.toISOString());
+    await upsertResource(q, versionDocument(after!), now.toISOString());
     q.emit({ type: 'gallery.version.recovered', subject: v.id });
     return after!;
   });

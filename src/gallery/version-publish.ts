@@ -1,7 +1,9 @@
+import { bootProvesTrustedLaunch, type BootRecord } from '../attest/index.js';
 import { ConflictError, InputError } from '../errors/index.js';
 import type { Tx } from '../store/index.js';
 import { versionDocument } from './arm-documents.js';
-import { insertUnique, upsertResource } from './gallery-rows.js';
+import { mergeIntoResources, upsertResource } from '../arm/index.js';
+import { insertUnique } from './gallery-rows.js';
 import { findGallery, findImage } from './lookups.js';
 import { normalizeRegion, parseVersionId, versionId } from './resource-ids.js';
 import { inTx, type ServiceContext } from './service-context.js';
@@ -65,6 +67,13 @@ export async function publishVersion(ctx: ServiceContext, input: PublishVersionI
   return inTx(ctx, tx, async (q) => {
     const image = await findImage(q, gallery, input.image);
     const id = versionId(image.id, name);
+    if (image.securityType?.startsWith('TrustedLaunch') && !bootProvesTrustedLaunch(input.metadata?.boot as BootRecord | undefined)) {
+      throw new ConflictError(
+        'GALLERY_TRUSTED_LAUNCH_UNPROVEN',
+        `image definition ${gallery.name}/${image.name} declares securityType ${image.securityType}: a version needs a passing boot with Secure Boot enforced and a vTPM (metadata.boot from the build's boot step); this one has ${describeBoot(input.metadata?.boot as BootRecord | undefined)}`,
+        { where: id },
+      );
+    }
     // One round trip: does this number exist (a soft-deleted one still holds it), and is a higher eligible version there?
     const [state] = await q.query<{ taken: boolean; held: boolean; higher: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM gallery_versions WHERE image_id = $1 AND major = $2 AND minor = $3 AND patch = $4) AS taken,
@@ -120,7 +129,7 @@ export async function publishVersion(ctx: ServiceContext, input: PublishVersionI
       conflict,
     );
     await insertRegions(q, id, targetRegions, now);
-    await upsertResource(q, versionDocument(version), gallery.subscription, gallery.resourceGroup, now);
+    await upsertResource(q, versionDocument(version), now);
     q.emit({ type: 'gallery.version.published', subject: id, data: { version: name, image: image.id, regions: targetRegions.map((t) => t.name) } });
     if (!version.excludeFromLatest) await ageBelow(q, image.id, number, now);
     return version;
@@ -145,21 +154,16 @@ async function insertRegions(q: Tx, versionId: string, regions: readonly TargetR
 /** Mark every version below `number` aged (once), and keep their ARM documents in step. */
 export async function ageBelow(q: Tx, imageId: string, number: VersionNumber, now: string): Promise<string[]> {
   const aged = await q.query<{ id: string }>(
-    `WITH aged AS (
-       UPDATE gallery_versions SET aged_at = $5::timestamptz
-       WHERE image_id = $1 AND aged_at IS NULL AND (major, minor, patch) < ($2, $3, $4) RETURNING id
-     ), docs AS (
-       UPDATE resources SET doc = jsonb_set(jsonb_set(doc, '{properties,goldsmith,lifecycle}', '"aged"'), '{properties,goldsmith,agedAt}', to_jsonb($5::text)),
-         updated_at = $5::timestamptz
-       WHERE id IN (SELECT id FROM aged) RETURNING id
-     )
-     SELECT id FROM aged`,
+    `UPDATE gallery_versions SET aged_at = $5::timestamptz
+     WHERE image_id = $1 AND aged_at IS NULL AND (major, minor, patch) < ($2, $3, $4) RETURNING id`,
     [imageId, number.major, number.minor, number.patch, now],
   );
-  for (const { id } of aged) {
+  const ids = aged.map((r) => r.id);
+  await mergeIntoResources(q, ids, ['properties', 'goldsmith'], { lifecycle: 'aged', agedAt: now }, now);
+  for (const id of ids) {
     q.emit({ type: 'gallery.version.aged', subject: id, data: { by: formatVersion(number), version: parseVersionId(id).version } });
   }
-  return aged.map((r) => r.id);
+  return ids;
 }
 
 export function assertRegionsKnown(v: GalleryVersion, regions: readonly string[], where: string): void {
@@ -170,3 +174,10 @@ export function assertRegionsKnown(v: GalleryVersion, regions: readonly string[]
   }
 }
 
+
+function describeBoot(b: BootRecord | undefined): string {
+  if (!b) return 'no boot result';
+  if (!b.ok) return `a failed boot (${b.reason ?? 'unknown reason'})`;
+  if (!b.secureBoot.enforced || !b.secureBoot.verified) return 'a boot without Secure Boot verified';
+  return 'a boot without a vTPM and measured boot';
+}

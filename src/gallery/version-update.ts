@@ -1,7 +1,8 @@
 import { ConflictError, InputError } from '../errors/index.js';
 import { versionDocument } from './arm-documents.js';
-import { insertRegion, loadVersions, upsertResource } from './gallery-rows.js';
-import { findGallery, findVersion, type VersionRef } from './lookups.js';
+import { upsertResource } from '../arm/index.js';
+import { insertRegion, loadVersions } from './gallery-rows.js';
+import { findVersion, type VersionRef } from './lookups.js';
 import { replicateArtifacts } from './replication.js';
 import { normalizeRegion } from './resource-ids.js';
 import { ageBelow, assertRegionsKnown } from './version-publish.js';
@@ -59,7 +60,6 @@ export async function updateVersion(ctx: ServiceContext, ref: VersionRef, input:
     : [];
   const now = ctx.now().toISOString();
   const version = await ctx.store.tx(async (q) => {
-    const gallery = await findGallery(q, before.gallery);
     const changes: string[] = [];
     if (input.excludeFromLatest !== undefined && input.excludeFromLatest !== before.excludeFromLatest) {
       await q.query(`UPDATE gallery_versions SET exclude_from_latest = $2 WHERE id = $1`, [before.id, input.excludeFromLatest]);
@@ -95,7 +95,7 @@ export async function updateVersion(ctx: ServiceContext, ref: VersionRef, input:
       changes.push(`targetRegions/${t.name}+`);
     }
     const [after] = await loadVersions(q, `v.id = $1`, [before.id]);
-    await upsertResource(q, versionDocument(after!), gallery.subscription, gallery.resourceGroup, now);
+    await upsertResource(q, versionDocument(after!), now);
     q.emit({ type: 'gallery.version.updated', subject: before.id, data: { changes } });
     return after!;
   });

@@ -23,6 +23,22 @@ export {
   type DiskImage,
   type DiskImageOptions,
 } from './disk-image.js';
+export {
+  bootLayout,
+  assertBootLayout,
+  bootConfig,
+  mergeFstab,
+  installBootConfig,
+  bootableTreeProblems,
+  vfatUuid,
+  BOOT_FILES,
+  ESP_TYPE,
+  ROOT_X86_64_TYPE,
+  type BootLayout,
+  type BootConfig,
+  type BootConfigOptions,
+} from './boot-config.js';
+export { makeBootableDisk, partitionExtents, sfdiskScript, type BootableDisk, type BootableDiskOptions, type PartitionExtent } from './bootable-disk.js';
 export { readOsRelease, parseOsRelease, osReleaseFromFields, MAX_OS_RELEASE_BYTES, type OsRelease } from './os-release.js';
 export { runTool, captureTool, runPipe, type OutputListener, type ToolOptions } from './run-tool.js';
 export { usedInodes, pinInodeTimes } from './inode-times.js';

@@ -10,6 +10,8 @@ export interface ToolOptions {
   onOutput?: OutputListener;
   /** Exit codes that count as success (GNU tar uses 1 for "file changed as we read it"; we treat that as failure by default). */
   okCodes?: number[];
+  /** A file descriptor to give the tool as stdin (default: none). */
+  stdinFd?: number;
 }
 
 const TAIL_LINES = 20;
@@ -49,7 +51,7 @@ function failure(cmd: string, args: readonly string[], code: number, tail: strin
 /** Run one tool to completion; stdout and stderr go to onOutput. Throws FailedError on a non-zero exit. */
 export async function runTool(cmd: string, args: readonly string[], opts: ToolOptions = {}): Promise<void> {
   const tail: string[] = [];
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [opts.stdinFd ?? 'ignore', 'pipe', 'pipe'] });
   const sink = lineSink(opts.onOutput, tail);
   child.stdout!.on('data', sink);
   child.stderr!.on('data', sink);

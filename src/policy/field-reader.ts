@@ -1,3 +1,4 @@
+import { parseId } from '../arm/index.js';
 import type { FieldPath, ResolvedField } from './aliases/index.js';
 import type { Env } from './runtime.js';
 import type { Resource } from './types.js';
@@ -39,15 +40,8 @@ function readSingle(v: unknown, segs: string[]): unknown {
 /** A resource's full name: its name with any parent resource names before it ("vm1/ext1"). */
 export function fullNameOf(r: Resource): unknown {
   const id = r.id;
-  if (typeof id === 'string') {
-    const i = id.toLowerCase().lastIndexOf('/providers/');
-    if (i >= 0) {
-      const parts = id.slice(i + '/providers/'.length).split('/');
-      const names = parts.slice(2).filter((_, k) => k % 2 === 0);
-      if (names.length) return names.join('/');
-    }
-  }
-  return r.name;
+  const names = typeof id === 'string' ? parseId(id)?.path?.names : undefined;
+  return names ? names.join('/') : r.name;
 }
 
 /** Where a plan starts: the resource, the computed facts, or the current member of count scope N. */

@@ -1,3 +1,4 @@
+import { parseId } from '../arm/index.js';
 import type { Resource } from './types.js';
 
 interface IdParts {
@@ -7,13 +8,13 @@ interface IdParts {
   nested: boolean;
 }
 
-const cache = new Map<string, IdParts>();
+const cache = new Map<string, IdParts | undefined>();
 
 export function idParts(id: unknown): IdParts | undefined {
   if (typeof id !== 'string') return undefined;
   let hit = cache.get(id);
-  if (!hit) {
-    hit = parseId(id);
+  if (!hit && !cache.has(id)) {
+    hit = parse(id);
     // Bounded: a scan touches each id a few times in a row; old entries are worth little.
     if (cache.size > 50_000) cache.clear();
     cache.set(id, hit);
@@ -21,13 +22,10 @@ export function idParts(id: unknown): IdParts | undefined {
   return hit;
 }
 
-function parseId(id: string): IdParts {
-  const l = id.toLowerCase();
-  const sub = /^\/subscriptions\/([^/]+)/.exec(l)?.[1];
-  const rg = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)/.exec(l)?.[1];
-  const i = l.indexOf('/providers/');
-  const rest = i >= 0 ? l.slice(i + '/providers/'.length).split('/') : [];
-  return { sub, rg, nested: rest.length > 3 };
+function parse(id: string): IdParts | undefined {
+  const p = parseId(id);
+  if (!p) return undefined;
+  return { sub: p.subscription?.toLowerCase(), rg: p.resourceGroup?.toLowerCase(), nested: p.parentId !== undefined };
 }
 
 function nameMatches(r: Resource, want: string): boolean {

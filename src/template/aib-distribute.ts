@@ -1,6 +1,6 @@
+import { parseGalleryImageId } from '../arm/index.js';
 import { type Obj, type Report, isObj, dropUndefined, shown } from './aib-support.js';
 
-const GALLERY_IMAGE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/([^/]+))?\/?$/i;
 
 export type ReadString = (v: unknown, ptr: string, what: string, required?: boolean) => string | undefined;
 
@@ -17,12 +17,12 @@ export function distribute(
   map.push(['/distribute', ptr]);
   const id = str(d.galleryImageId, `${ptr}/galleryImageId`, 'galleryImageId');
   if (id === undefined) return undefined;
-  const m = GALLERY_IMAGE_ID.exec(id);
-  if (!m) {
+  const g = parseGalleryImageId(id);
+  if (!g) {
     invalid(`${ptr}/galleryImageId`, `galleryImageId "${id}" must look like /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}[/versions/{x.y.z}]`);
     return undefined;
   }
-  const out: Obj = { gallery: m[1], image: m[2], osType: 'Linux' };
+  const out: Obj = { gallery: g.gallery, image: g.image, osType: 'Linux' };
   map.push(['/distribute/gallery', `${ptr}/galleryImageId`], ['/distribute/image', `${ptr}/galleryImageId`]);
 
   if (d.targetRegions !== undefined && d.replicationRegions !== undefined) {
@@ -49,9 +49,9 @@ export function distribute(
   if (typeof d.excludeFromLatest === 'boolean') out.excludeFromLatest = d.excludeFromLatest;
 
   const v = d.versioning;
-  if (m[3] !== undefined) {
+  if (g.version !== undefined) {
     if (v !== undefined) invalid(`${ptr}/versioning`, 'galleryImageId names a version, so versioning must not be set as well');
-    out.versioning = { scheme: 'explicit', version: m[3] };
+    out.versioning = { scheme: 'explicit', version: g.version };
     map.push(['/distribute/versioning', `${ptr}/galleryImageId`]);
   } else if (isObj(v)) {
     map.push(['/distribute/versioning', `${ptr}/versioning`]);

@@ -1,4 +1,4 @@
-import type { Check, CustomizeStep, Template } from './types.js';
+import type { BootValidation, Check, CustomizeStep, GuestCheck, Template } from './types.js';
 
 type Raw = Record<string, unknown>;
 
@@ -24,11 +24,22 @@ export function normalizeTemplate(doc: Raw): Template {
     name: doc.name as string,
     source: { version: 'latest', ...(doc.source as Raw) } as unknown as Template['source'],
     customize: steps(doc.customize),
-    validate: { checks, maxRepairAttempts: (validate.maxRepairAttempts as number | undefined) ?? 2 },
+    validate: { checks, maxRepairAttempts: (validate.maxRepairAttempts as number | undefined) ?? 2, ...bootValidation(validate.boot) },
     repair,
     distribute: doc.distribute as unknown as Template['distribute'],
   };
   if (typeof doc.description === 'string') template.description = doc.description;
   if (doc.schedule !== undefined) template.schedule = doc.schedule as Template['schedule'];
   return template;
+}
+
+function bootValidation(raw: unknown): { boot?: BootValidation | false } {
+  if (raw === false) return { boot: false };
+  if (!raw || typeof raw !== 'object') return {};
+  const b = raw as Raw;
+  const checks = ((b.checks as Raw[] | undefined) ?? []).map((c, i) => ({ ...c, name: (c.name as string | undefined) ?? `${String(c.type)}-${i + 1}` }) as unknown as GuestCheck);
+  const boot: BootValidation = { maxSeconds: (b.maxSeconds as number | undefined) ?? 180, memoryMiB: (b.memoryMiB as number | undefined) ?? 1024, checks };
+  for (const k of ['secureBoot', 'tpm'] as const) if (typeof b[k] === 'boolean') boot[k] = b[k] as boolean;
+  if (Array.isArray(b.repair)) boot.repair = b.repair as string[];
+  return { boot };
 }

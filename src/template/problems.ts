@@ -16,6 +16,8 @@ export const TEMPLATE_CODES = {
   invalidPattern: 'TEMPLATE_INVALID_PATTERN',
   invalidCron: 'TEMPLATE_INVALID_CRON',
   invalidDate: 'TEMPLATE_INVALID_DATE',
+  /** Trusted Launch promised without boot validation. */
+  bootRequired: 'TEMPLATE_BOOT_REQUIRED',
   aibUnsupported: 'TEMPLATE_AIB_UNSUPPORTED',
   aibInvalid: 'TEMPLATE_AIB_INVALID',
   /** The document breaks an input limit: nesting, string length, NUL, a __proto__ key (data.limit says which). */

@@ -1,3 +1,4 @@
+import { isVersionName } from '../arm/index.js';
 import { Cron } from 'croner';
 import { userRegexProblem } from '../input/index.js';
 import { parsePackageSpec, isDebianVersion } from './package-spec.js';
@@ -10,8 +11,6 @@ export type FileDigest = string | null | { refused: string };
 export type FileDigests = ReadonlyMap<string, FileDigest>;
 
 const SOURCE_VERSION = /^(latest|\d+(\.\d+){0,3})$/;
-const GALLERY_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
-const INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Rules the schema cannot express. Pure: the file digests are looked up by the caller. Returns
@@ -47,11 +46,24 @@ export function semanticProblems(t: Template, files: FileDigests): Problem[] {
     }
   });
 
+  const boot = t.validate.boot;
+  if (boot) {
+    duplicates(boot.checks.map((c) => c.name), (i) => ['validate', 'boot', 'checks', i, 'name'], 'boot check', out);
+    (boot.repair ?? []).forEach((r, j) => {
+      if (!(r in t.repair)) {
+        const known = Object.keys(t.repair);
+        out.push(problem(C.unknownRepair, pointerOf(['validate', 'boot', 'repair', j]), `validate.boot names repair "${r}", which is not defined under repair (defined: ${known.length ? known.join(', ') : 'none'})`));
+      }
+    });
+  }
+  if (boot === false && isTrustedLaunch(t.distribute.securityType)) {
+    out.push(problem(C.bootRequired, '/validate/boot', `validate.boot is false, but distribute.securityType ${t.distribute.securityType} is only published after a passing Secure Boot + vTPM boot: remove "boot: false" or choose securityType Standard`));
+  }
+
   const d = t.distribute;
   duplicates(d.targetRegions.map((r) => r.name), (i) => ['distribute', 'targetRegions', i, 'name'], 'target region', out);
   if (d.versioning.scheme === 'explicit') {
-    const m = GALLERY_VERSION.exec(d.versioning.version);
-    if (!m || m.slice(1).some((n) => Number(n) > INT32_MAX)) {
+    if (!isVersionName(d.versioning.version)) {
       out.push(problem(C.invalidVersion, '/distribute/versioning/version', `distribute.versioning.version "${d.versioning.version}" must be Major.Minor.Patch, three non-negative integers such as 1.4.0`));
     }
   }
@@ -124,4 +136,9 @@ function isCron(expr: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Security types that promise Trusted Launch (Secure Boot + vTPM). */
+export function isTrustedLaunch(securityType: string | undefined): boolean {
+  return securityType !== undefined && /^TrustedLaunch/.test(securityType);
 }

@@ -26,6 +26,25 @@ export type Check =
   | { type: 'service-enabled'; name: string; service: string; repair?: string[] }
   | { type: 'tattoo-complete'; name: string; repair?: string[] };
 
+/** A check run inside the booted guest (boot validation). */
+export type GuestCheck =
+  | { type: 'service-active'; name: string; service: string }
+  | { type: 'port-listening'; name: string; port: number; proto?: 'tcp' | 'udp' }
+  | { type: 'command'; name: string; run: string }
+  | { type: 'sshd-option'; name: string; option: string; value: string };
+
+/** Boot validation: the disk image booted as a local VM and tested (validate.boot). */
+export interface BootValidation {
+  /** Budget from power-on to multi-user.target. */
+  maxSeconds: number;
+  /** Undefined: decided by the definition's security type. */
+  secureBoot?: boolean;
+  tpm?: boolean;
+  memoryMiB: number;
+  checks: GuestCheck[];
+  repair?: string[];
+}
+
 export interface TargetRegion {
   name: string;
   replicaCount: number;
@@ -55,7 +74,8 @@ export interface Template {
   description?: string;
   source: ImageRef;
   customize: CustomizeStep[];
-  validate: { checks: Check[]; maxRepairAttempts: number };
+  /** boot: false turns boot validation off; undefined boots a bootable base with the defaults. */
+  validate: { checks: Check[]; maxRepairAttempts: number; boot?: BootValidation | false };
   /** Named repair steps; checks bind to them by name. */
   repair: Record<string, CustomizeStep[]>;
   distribute: Distribute;

@@ -14,6 +14,7 @@ export { impact, impactOf, affectedVersionsFor, DEFAULT_VM_LIMIT, NO_ROLE, NO_TE
 export { choosePin, type PinChoice } from './choose-pin.js';
 export { AptMirrorProbe, parseMadison, type MirrorProbe } from './mirror-probe.js';
 export { planResponse, cveIdsOf, advisoryIdsOf, type RespondPlan, type RebuildPlan, type ExclusionPlan } from './respond-plan.js';
-export { respond, type RespondEvent, type RespondResult, type RespondOptions, type RebuildOutcome } from './respond.js';
+export type { RespondEvent, RespondResult, RespondOptions, RebuildOutcome } from './respond.js';
 export { cveTimeline, recordCveEvent, type TimelineEntry } from './cve-timeline.js';
-export { indexRunInventory } from './index-run.js';
+export { VulnService } from './vuln-service.js';
+export type { BuildPort, BuildRunView, EmergencyParams, VulnDeps } from './ports.js';

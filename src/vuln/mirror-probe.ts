@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailedError } from '../errors/index.js';
 import { unpackRootfs } from '../image/index.js';
-import { runInRoot, shellQuote } from '../pipeline/executor.js';
+import { runInRoot, shellQuote } from '../sandbox/index.js';
 
 export interface MirrorProbe {
   /** Every version of each binary package the archive's apt sources offer (unsorted; missing = none). */

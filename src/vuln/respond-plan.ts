@@ -3,7 +3,6 @@
  * definitions to rebuild out of band, from which template, with which package pins. Reads only.
  */
 import { existsSync } from 'node:fs';
-import type { App } from '../app/index.js';
 import { compareVersions, parseVersion, type GalleryVersionView } from '../gallery/index.js';
 import { findAdvisories, type StoredAdvisory } from './advisory-repo.js';
 import { isCveId } from './advisory.js';
@@ -11,6 +10,7 @@ import { choosePin } from './choose-pin.js';
 import { comparatorFor } from './ecosystems.js';
 import { impactOf, type AffectedImageVersion, type ImpactVm } from './impact.js';
 import type { MirrorProbe } from './mirror-probe.js';
+import type { VulnDeps } from './ports.js';
 import { NotFoundError } from '../errors/index.js';
 
 export interface ExclusionPlan {
@@ -60,20 +60,20 @@ export function advisoryIdsOf(advisories: readonly StoredAdvisory[]): string[] {
   return [...new Set(advisories.map((a) => a.id).filter((id) => !isCveId(id)))].sort();
 }
 
-export async function loadAdvisories(app: App, ref: string): Promise<StoredAdvisory[]> {
-  const list = await findAdvisories(app.store, ref);
+export async function loadAdvisories(deps: VulnDeps<unknown>, ref: string): Promise<StoredAdvisory[]> {
+  const list = await findAdvisories(deps.store, ref);
   if (!list.length) throw new NotFoundError('VULN_ADVISORY_NOT_FOUND', `no advisory ${ref} (by id or alias); import it with goldsmith cve import`, { where: ref });
   return list;
 }
 
-export async function planResponse(app: App, ref: string, probe: MirrorProbe): Promise<RespondPlan> {
-  const advisories = await loadAdvisories(app, ref);
+export async function planResponse(deps: VulnDeps<unknown>, ref: string, probe: MirrorProbe): Promise<RespondPlan> {
+  const advisories = await loadAdvisories(deps, ref);
   // Every VM on an affected version, soft-deleted ones included: they all need replacing.
-  const { affectedVersions: affected, vms } = await impactOf(app.store, advisories, { vmLimit: null });
+  const { affectedVersions: affected, vms } = await impactOf(deps.store, advisories, { vmLimit: null });
   // One listing per affected image definition, not one read per version: an advisory may hit thousands.
   const views = new Map<string, GalleryVersionView>();
   for (const v of new Map(affected.map((a) => [a.imageId, a])).values()) {
-    for (const view of await app.gallery.listVersions(v.gallery, v.image)) views.set(view.id, view);
+    for (const view of await deps.gallery.listVersions(v.gallery, v.image)) views.set(view.id, view);
   }
 
   const exclude: ExclusionPlan[] = affected.map((v) => {
@@ -95,7 +95,7 @@ export async function planResponse(app: App, ref: string, probe: MirrorProbe): P
   const rebuild: RebuildPlan[] = [];
   for (const [imageId, versions] of byImage) {
     const top = versions.reduce((a, b) => (compareVersions(parseVersion(a.version), parseVersion(b.version)) >= 0 ? a : b));
-    rebuild.push(await planRebuild(app, imageId, top, views.get(top.id)!, probe));
+    rebuild.push(await planRebuild(deps, imageId, top, views.get(top.id)!, probe));
   }
   const main = advisories[0]!;
   return {
@@ -108,11 +108,11 @@ export async function planResponse(app: App, ref: string, probe: MirrorProbe): P
   };
 }
 
-async function planRebuild(app: App, imageId: string, top: AffectedImageVersion, view: GalleryVersionView, probe: MirrorProbe): Promise<RebuildPlan> {
+async function planRebuild(deps: VulnDeps<unknown>, imageId: string, top: AffectedImageVersion, view: GalleryVersionView, probe: MirrorProbe): Promise<RebuildPlan> {
   const templateName = typeof view.metadata['templateName'] === 'string' ? view.metadata['templateName'] : null;
   const plan: RebuildPlan = { imageId, gallery: top.gallery, image: top.image, fromVersion: top.version, runId: view.buildRunId ?? null, templateFile: null, templateName, pins: [], unpinned: [] };
   if (!view.buildRunId) return { ...plan, blocked: `version ${top.version} has no build run, so its template is unknown; rebuild it by hand` };
-  const run = await app.builds.show(view.buildRunId).then((r) => r.run, () => undefined);
+  const run = await deps.builds.run(view.buildRunId);
   if (!run) return { ...plan, blocked: `build run ${view.buildRunId} of version ${top.version} is no longer recorded` };
   plan.templateFile = run.templateFile;
   plan.templateName = run.templateName;
@@ -120,8 +120,8 @@ async function planRebuild(app: App, imageId: string, top: AffectedImageVersion,
 
   const rootfs = view.artifacts.find((a) => a.kind === 'rootfs');
   const names = [...new Set(top.packages.map((p) => p.name))];
-  const offered = rootfs ? await probe.available(app.artifacts.path(view.location, rootfs.digest), names) : {};
-  const eco = top.packages[0] ? (await ecosystemOfVersion(app, top.id)) : undefined;
+  const offered = rootfs ? await probe.available(deps.artifacts.path(view.location, rootfs.digest), names) : {};
+  const eco = top.packages[0] ? (await ecosystemOfVersion(deps, top.id)) : undefined;
   const cmp = (eco && comparatorFor(eco)) || comparatorFor('Debian:12')!;
   for (const hit of top.packages) {
     const c = choosePin(hit, offered[hit.name] ?? [], cmp);
@@ -134,7 +134,7 @@ async function planRebuild(app: App, imageId: string, top: AffectedImageVersion,
   return plan;
 }
 
-async function ecosystemOfVersion(app: App, versionId: string): Promise<string | undefined> {
-  const [row] = await app.store.query<{ ecosystem: string }>(`SELECT ecosystem FROM image_packages WHERE version_id = $1 LIMIT 1`, [versionId]);
+async function ecosystemOfVersion(deps: VulnDeps<unknown>, versionId: string): Promise<string | undefined> {
+  const [row] = await deps.store.query<{ ecosystem: string }>(`SELECT ecosystem FROM image_packages WHERE version_id = $1 LIMIT 1`, [versionId]);
   return row?.ecosystem;
 }

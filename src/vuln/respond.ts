@@ -4,23 +4,22 @@
  * pinned (the full pipeline, validation included), index and re-check what was published, and
  * time every step.
  */
-import type { App } from '../app/index.js';
-import type { PipelineEvent } from '../pipeline/events.js';
-import type { RunRecord } from '../pipeline/run-store.js';
 import { recordCveEvent, type TimelineEntry, type TimelineStep } from './cve-timeline.js';
 import { affectedVersionsFor } from './impact.js';
 import { indexRunInventory } from './index-run.js';
 import { AptMirrorProbe, type MirrorProbe } from './mirror-probe.js';
+import type { BuildRunView, VulnDeps } from './ports.js';
 import { loadAdvisories, planResponse, type RespondPlan } from './respond-plan.js';
 
-export type RespondEvent =
+/** A step of the response, or a progress event `E` of one of its rebuilds (the pipeline's, passed through). */
+export type RespondEvent<E = unknown> =
   | { type: 'step'; step: TimelineStep; at: string; message: string; data?: Record<string, unknown> }
-  | { type: 'build'; image: string; event: PipelineEvent };
+  | { type: 'build'; image: string; event: E };
 
 export interface RebuildOutcome {
   imageId: string;
   runId: string;
-  state: RunRecord['state'];
+  state: BuildRunView['state'];
   /** The new gallery version id when the run published. */
   versionId?: string;
   /** Whether the advisory still matches the new version (it should not). */
@@ -39,23 +38,23 @@ export interface RespondResult {
   ok: boolean;
 }
 
-export interface RespondOptions {
+export interface RespondOptions<E = unknown> {
   apply?: boolean;
-  onEvent?: (e: RespondEvent) => void;
+  onEvent?: (e: RespondEvent<E>) => void;
   probe?: MirrorProbe;
   /** Why the versions are excluded, recorded in the timeline. */
   reason?: string;
 }
 
-export async function respond(app: App, ref: string, opts: RespondOptions = {}): Promise<RespondResult> {
+export async function respond<E>(deps: VulnDeps<E>, ref: string, opts: RespondOptions<E> = {}): Promise<RespondResult> {
   const probe = opts.probe ?? new AptMirrorProbe();
   const timeline: TimelineEntry[] = [];
-  const plan = await planResponse(app, ref, probe);
+  const plan = await planResponse(deps, ref, probe);
   const cve = plan.advisory.id;
   if (plan.advisory.published) timeline.push({ step: 'published', at: plan.advisory.published });
   timeline.push({ step: 'imported', at: plan.advisory.importedAt });
   const step = async (s: TimelineStep, message: string, data?: Record<string, unknown>) => {
-    const e = opts.apply ? await recordCveEvent(app.store, cve, s, app.clock(), data) : { step: s, at: app.clock().toISOString(), ...(data ? { data } : {}) };
+    const e = opts.apply ? await recordCveEvent(deps.store, cve, s, deps.clock(), data) : { step: s, at: deps.clock().toISOString(), ...(data ? { data } : {}) };
     timeline.push(e);
     opts.onEvent?.({ type: 'step', step: s, at: e.at, message, ...(data ? { data } : {}) });
   };
@@ -69,19 +68,19 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
   const reason = opts.reason ?? `affected by ${[...new Set([cve, ...plan.cves, ...plan.advisoryIds])].join(', ')}`;
   for (const e of plan.exclude) {
     if (!e.alreadyExcluded) {
-      await app.gallery.updateVersion(e.id, {
+      await deps.gallery.updateVersion(e.id, {
         excludeFromLatest: true,
         regionExcludeFromLatest: e.regions.map((region) => ({ region, excludeFromLatest: true })),
         // Why, on the version itself (the timeline has it too).
-        metadata: { exclusion: { reason, cves: plan.cves, at: app.clock().toISOString() } },
+        metadata: { exclusion: { reason, cves: plan.cves, at: deps.clock().toISOString() } },
       });
     }
     result.excluded.push(e.id);
     await step('excluded', `${e.gallery}/${e.image}/${e.version} excluded from latest in ${e.regions.join(', ')}`, { version: e.id, regions: e.regions, reason, cves: plan.cves });
   }
 
-  const patchDate = app.clock().toISOString().slice(0, 10);
-  const advisories = await loadAdvisories(app, ref);
+  const patchDate = deps.clock().toISOString().slice(0, 10);
+  const advisories = await loadAdvisories(deps, ref);
   for (const r of plan.rebuild) {
     if (r.blocked || !r.templateFile) {
       result.ok = false;
@@ -89,7 +88,7 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
       continue;
     }
     await step('rebuild-started', `${r.gallery}/${r.image}: out-of-band build of ${r.templateFile} with ${r.pins.join(' ')}`, { image: r.imageId, template: r.templateFile, pins: r.pins });
-    const run = await app.builds.start(r.templateFile, {
+    const run = await deps.builds.start(r.templateFile, {
       params: { emergency: { cves: plan.cves, advisories: plan.advisoryIds, patchDate, pins: r.pins } },
       onEvent: (event) => opts.onEvent?.({ type: 'build', image: `${r.gallery}/${r.image}`, event }),
     });
@@ -102,11 +101,11 @@ export async function respond(app: App, ref: string, opts: RespondOptions = {}):
     }
     const pub = run.outputs['publish'] as { gallery: string; image: string; version: string } | undefined;
     if (!pub) continue;
-    const v = await app.gallery.showVersion({ gallery: pub.gallery, image: pub.image, version: pub.version });
+    const v = await deps.gallery.showVersion({ gallery: pub.gallery, image: pub.image, version: pub.version });
     outcome.versionId = v.id;
     await step('version-published', `${pub.gallery}/${pub.image}/${pub.version} published (OOB=${v.tattoo['OOB'] ?? '?'}, CVE_IDS=${v.tattoo['CVE_IDS'] ?? ''}, ADVISORY_IDS=${v.tattoo['ADVISORY_IDS'] ?? ''})`, { version: v.id, run: run.id });
-    await indexRunInventory(app, run, v.id);
-    outcome.stillAffected = (await affectedVersionsFor(app.store, advisories)).some((a) => a.id === v.id);
+    await indexRunInventory(deps, run, v.id);
+    outcome.stillAffected = (await affectedVersionsFor(deps.store, advisories)).some((a) => a.id === v.id);
     if (outcome.stillAffected) result.ok = false;
     await step('verified', `${pub.gallery}/${pub.image}/${pub.version} ${outcome.stillAffected ? 'is STILL affected' : 'is not affected'}`, { version: v.id, stillAffected: outcome.stillAffected });
   }

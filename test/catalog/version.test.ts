@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertCatalogVersion, compareCatalogVersions, highestVersion } from '../../src/catalog/index.js';
+import { compareDebian, debianVersionProblem } from '../../src/vuln/version/index.js';
+import { genDebianPairs } from '../vuln/version/gen-debian.js';
 
 const cases: Array<{ note: string; a: string; b: string; want: -1 | 0 | 1 }> = [
   { note: 'numeric, not lexical', a: '1.10.0', b: '1.9.0', want: 1 },
@@ -22,6 +24,16 @@ test('compareCatalogVersions', async (t) => {
       assert.equal(Math.sign(compareCatalogVersions(c.b, c.a)), -c.want || 0);
     });
   }
+});
+
+test('Debian-like catalog versions order exactly as the dpkg-tested comparison does', () => {
+  const dotted = /^\d+(\.\d+)*$/;
+  const pairs = genDebianPairs(7, 2000).filter(([a, b]) => !debianVersionProblem(a) && !debianVersionProblem(b) && !(dotted.test(a) && dotted.test(b)));
+  assert.ok(pairs.length > 1000, `only ${pairs.length} pairs`);
+  for (const [a, b] of pairs) assert.equal(Math.sign(compareCatalogVersions(a, b)), compareDebian(a, b), `${a} vs ${b}`);
+  // What dpkg refuses but a catalog version may hold still orders, without throwing.
+  assert.equal(Math.sign(compareCatalogVersions('1x:2.0', '1.5')), 1, 'a non-numeric "epoch" counts as 0');
+  assert.equal(Math.sign(compareCatalogVersions('1.0-', '1.0')), 0);
 });
 
 test('highestVersion and validation', () => {

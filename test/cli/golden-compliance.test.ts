@@ -1,3 +1,4 @@
+import { passingBoot } from '../support/boot-record.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ describe('golden image compliance through the CLI', () => {
     await app.gallery.createImageDefinition({ gallery: 'contoso', name: 'deb12', identifier: { publisher: 'Contoso', offer: 'deb12', sku: 'gen2' }, osType: 'Linux', osState: 'Generalized', hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
     for (const version of ['1.0.0', '1.0.1']) {
       const blob = await app.artifacts.putBytes('westeurope', `rootfs ${version}`);
-      await app.gallery.publishVersion({ gallery: 'contoso', image: 'deb12', version, location: 'westeurope', targetRegions: [{ name: 'westeurope', replicaCount: 1 }], artifacts: [{ kind: 'rootfs', ...blob }] });
+      await app.gallery.publishVersion({ gallery: 'contoso', image: 'deb12', version, location: 'westeurope', targetRegions: [{ name: 'westeurope', replicaCount: 1 }], artifacts: [{ kind: 'rootfs', ...blob }], metadata: { boot: passingBoot() } });
     }
     await store.close();
   });

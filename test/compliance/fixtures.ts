@@ -1,3 +1,4 @@
+import * as repo from '../../src/arm/index.js';
 import type { Resource } from '../../src/policy/index.js';
 import type { Queryable, Store } from '../../src/store/index.js';
 import { Fixture } from '../gallery/fixtures.js';
@@ -50,19 +51,14 @@ export async function putResource(store: Store, doc: Resource, emit = true): Pro
   });
 }
 
+/** Through the one owner of the resources table, as the services write. */
 export async function upsertResource(q: Queryable, doc: Resource): Promise<void> {
-  const id = doc.id!;
-  const m = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?/i.exec(id);
-  await q.query(
-    `INSERT INTO resources (id, id_lower, type, subscription, resource_group, name, doc) VALUES ($1, lower($1), lower($2), $3, $4, $5, $6)
-     ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,
-    [id, doc.type, m?.[1] ?? null, m?.[2] ?? null, doc.name, doc],
-  );
+  await repo.upsertResource(q, doc as repo.ResourceDocument, new Date().toISOString());
 }
 
 export async function deleteResource(store: Store, id: string): Promise<void> {
   await store.tx(async (tx) => {
-    await tx.query(`DELETE FROM resources WHERE id = $1`, [id]);
+    await repo.deleteResource(tx, id);
     tx.emit({ type: 'resource.deleted', subject: id });
   });
 }

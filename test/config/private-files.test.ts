@@ -10,7 +10,7 @@ import { ensureScratchRoot, secureDataDir, tightenTree } from '../../src/config/
 import { isGoldsmithError } from '../../src/errors/index.js';
 import { packRootfs, unpackRootfs } from '../../src/image/index.js';
 import { BuildService } from '../../src/pipeline/build-service.js';
-import { runInRoot } from '../../src/pipeline/executor.js';
+import { runInRoot } from '../../src/sandbox/index.js';
 import type { StepDefinition } from '../../src/pipeline/step.js';
 import { PGliteStore } from '../../src/store/index.js';
 import type { LoadedTemplate, Template } from '../../src/template/types.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { upsertResources, type ArmResource } from '../../src/fleet/index.js';
-import { deleteResourceTree } from '../../src/fleet/resource-rows.js';
+import { deleteResourceTree } from '../../src/arm/index.js';
 import type { Queryable, Store } from '../../src/store/index.js';
 import { backends, describeEachBackend } from '../support/stores.js';
 

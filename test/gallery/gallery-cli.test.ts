@@ -7,6 +7,8 @@ import { cliFor } from '../support/cli.js';
 import { ArtifactStore } from '../../src/artifacts/index.js';
 import { GalleryService, type GalleryVersionView } from '../../src/gallery/index.js';
 import { migrate, PGliteStore } from '../../src/store/index.js';
+import { passingBoot } from '../support/boot-record.js';
+import type { GoldsmithError } from '../../src/errors/index.js';
 
 const home = mkdtempSync(join(tmpdir(), 'gs-gallery-cli-'));
 
@@ -25,10 +27,16 @@ test('goldsmith gallery … drives galleries, definitions, latest, exclusion and
   const artifacts = new ArtifactStore(join(home, 'artifacts'));
   const svc = new GalleryService(store, artifacts);
   const regions = [{ name: 'westeurope', replicaCount: 1 }, { name: 'eastus', replicaCount: 1 }];
+  // A Trusted Launch definition takes only versions whose boot proved Secure Boot and a vTPM.
+  const boot = passingBoot;
   for (const v of ['1.0.0', '1.1.0']) {
     const a = await artifacts.putBytes('local', `rootfs ${v}`);
     await svc.replicateArtifacts([a.digest], 'local', regions);
-    await svc.publishVersion({ gallery: 'g1', image: 'ubuntu', version: v, location: 'local', targetRegions: regions, artifacts: [{ kind: 'rootfs', ...a }] });
+    const input = { gallery: 'g1', image: 'ubuntu', version: v, location: 'local', targetRegions: regions, artifacts: [{ kind: 'rootfs' as const, ...a }] };
+    for (const [metadata, why] of [[{}, /no boot result/], [{ boot: boot({ ok: false, reason: 'emergency-mode' }) }, /failed boot \(emergency-mode\)/], [{ boot: boot({ secureBoot: { enforced: false, verified: false } }) }, /without Secure Boot/], [{ boot: boot({ tpm: { attached: false, present: false, eventLog: false, pcr7: false } }) }, /without a vTPM/]] as const) {
+      await assert.rejects(svc.publishVersion({ ...input, metadata }), (e: GoldsmithError) => e.code === 'GALLERY_TRUSTED_LAUNCH_UNPROVEN' && why.test(e.message));
+    }
+    await svc.publishVersion({ ...input, metadata: { boot: boot() } });
   }
   await store.close();
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { definitionOf, HAS_SHARED_DEFINITIONS, loadCases } from './cases.js';
+import { definitionOf, loadCases } from './cases.js';
+import { CONFORMANCE_ONLY } from '../support/conformance.js';
 
 // The bin runs the compiled CLI in dist/ (build with `npx tsc -p .` first; `npm test` does).
 const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/dist\/$/, '/');
@@ -17,9 +18,6 @@ function cli(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-// These cases evaluate Azure's own built-in definitions, read from ../shared (external conformance data).
-const sharedOnly = { skip: HAS_SHARED_DEFINITIONS ? false : 'external conformance data (../shared) is not beside this checkout' };
-
 describe('goldsmith policy (CLI)', { skip: built ? false : 'dist/ is not built; run `npx tsc -p .`' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'gs-policy-cases-'));
   const pick = (note: string) => {
@@ -29,7 +27,7 @@ describe('goldsmith policy (CLI)', { skip: built ? false : 'dist/ is not built; 
   };
 
   for (const note of ['allowed sizes: unlisted size denied', 'linux baseline: compliant with the default parameter hash', 'trusted launch: disabled by parameter']) {
-    it(`evaluate --json: ${note}`, sharedOnly, () => {
+    it(`evaluate --json: ${note}`, CONFORMANCE_ONLY, () => {
       const c = pick(note);
       const slug = note.replace(/\W+/g, '-');
       const f = (n: string, v: unknown) => {
@@ -60,7 +58,7 @@ describe('goldsmith policy (CLI)', { skip: built ? false : 'dist/ is not built; 
     assert.equal(out.error.where, '/properties/policyRule/if/allOf/1/startsWith');
   });
 
-  it('evaluate refuses a wrong parameter type', sharedOnly, () => {
+  it('evaluate refuses a wrong parameter type', CONFORMANCE_ONLY, () => {
     const def = join(dir, 'skus.json');
     writeFileSync(def, JSON.stringify(definitionOf(pick('allowed sizes: unlisted size denied'))));
     const res = join(dir, 'vm.json');

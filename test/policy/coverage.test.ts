@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultAliases, EFFECTS, functionNames, OPERATORS, parseDefinition } from '../../src/policy/index.js';
-import { CASES_DIR, definitionOf, HAS_SHARED_DEFINITIONS, loadCases, SHARED_DEFINITIONS } from './cases.js';
+import { CASES_DIR, definitionOf, loadCases, SHARED_DEFINITIONS } from './cases.js';
+import { CONFORMANCE_ONLY, HAS_CONFORMANCE } from '../support/conformance.js';
 
 /** Every .json file under dir, sorted. */
 const walk = (dir: string): string[] =>
@@ -21,11 +22,10 @@ function fieldsIn(v: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
-// The external conformance suite: it needs Azure's definitions from ../shared (CI always has them).
-const skip = { skip: HAS_SHARED_DEFINITIONS ? false : 'external conformance data (../shared) is not beside this checkout' };
-const shared = HAS_SHARED_DEFINITIONS ? walk(SHARED_DEFINITIONS).map((p) => relative(SHARED_DEFINITIONS, p)).sort() : [];
+// The external conformance suite: it needs Azure's definitions from the conformance data (CI always has them).
+const shared = HAS_CONFORMANCE ? walk(SHARED_DEFINITIONS).map((p) => relative(SHARED_DEFINITIONS, p)).sort() : [];
 
-describe('shared Azure built-in definitions', skip, () => {
+describe('shared Azure built-in definitions', CONFORMANCE_ONLY, () => {
   it('are all present (the README lists twelve)', () => assert.equal(shared.length, 12));
 
   for (const file of shared) {
@@ -56,7 +56,7 @@ describe('shared Azure built-in definitions', skip, () => {
   });
 });
 
-describe('conformance cases cover the language', skip, () => {
+describe('conformance cases cover the language', CONFORMANCE_ONLY, () => {
   const all = loadCases().map(({ c }) => ({ c, text: JSON.stringify(definitionOf(c)) }));
   it('every template function', () => {
     const missing = functionNames().filter((f) => !all.some(({ text }) => new RegExp(`[\\[(,. ]${f}\\(`, 'i').test(text)));

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { conformanceFile } from '../support/conformance.js';
 
 /** The project root, from test/ (tsx) or dist/test/ (compiled): schemas are read from source, not dist. */
 export const ROOT = (() => {
@@ -52,13 +53,13 @@ let spdx: ValidateFunction | undefined;
 let cdx: ValidateFunction | undefined;
 
 /**
- * The official SPDX 2.3 schema's validator, from ../shared (the external conformance data; not
- * vendored). Undefined on a checkout with nothing beside it: the schema check is then skipped and
- * the test says so, while everything else it asserts still runs.
+ * The official SPDX 2.3 schema's validator, from the external conformance data (not vendored).
+ * Undefined where that is missing: only the schema check is skipped (scripts/test.mjs says the
+ * conformance data is missing), everything else the tests assert still runs.
  */
 export async function spdxValidator(): Promise<ValidateFunction | undefined> {
   if (spdx) return spdx;
-  const path = join(ROOT, '../shared/schemas/spdx-2.3.schema.json');
+  const path = conformanceFile('schemas/spdx-2.3.schema.json');
   if (!existsSync(path)) return undefined;
   const schema = JSON.parse(await readFile(path, 'utf8'));
   const ajv = new Ajv({ allErrors: true, strict: false });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { migrate, PGliteStore, PostgresStore, type Store } from '../../src/store/index.js';
+import { migrate, PGliteStore, type Store } from '../../src/store/index.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { TEST_PG_URL } from '../support/stores.js';
+import { openPostgresSchema } from '../support/stores.js';
 
 /**
  * Upgrading keeps data: a database migrated up to 0006-supply-chain-2 (the package index keyed by
@@ -16,21 +14,7 @@ const before2 = migrations.slice(0, migrations.findIndex((m) => m.id === UPTO) +
 
 const empties: Array<{ name: string; open(): Promise<Store> }> = [
   { name: 'pglite', open: () => PGliteStore.open() },
-  {
-    name: 'postgres',
-    async open() {
-      const schema = `t_mig_${randomBytes(4).toString('hex')}`;
-      const s = await PostgresStore.open(TEST_PG_URL, schema);
-      const close = s.close.bind(s);
-      s.close = async () => {
-        await close();
-        const admin = new pg.Client({ connectionString: TEST_PG_URL });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => admin.end());
-      };
-      return s;
-    },
-  },
+  { name: 'postgres', open: () => openPostgresSchema('t_mig') },
 ];
 
 const G = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g1';

@@ -37,3 +37,28 @@ export function cachedMinbase(): Promise<string> {
   })();
   return memo;
 }
+
+/**
+ * Packages that make the minbase bootable under UEFI Secure Boot: the cloud kernel and its initramfs,
+ * systemd as init with udev and dbus, shim and Debian's signed grub, and sshd. Until the catalog's
+ * own bootable recipe lands, the test base is this package list (the VM runner's test disk uses the
+ * same list, so a machine builds it once).
+ */
+export const BOOTABLE_PACKAGES = ['linux-image-cloud-amd64', 'systemd-sysv', 'udev', 'dbus', 'shim-signed', 'grub-efi-amd64-signed', 'initramfs-tools', 'openssh-server'];
+
+let bootableMemo: Promise<string> | undefined;
+
+/** Path to a bootable bookworm `.tar.zst` (minbase + BOOTABLE_PACKAGES), built once per machine like cachedMinbase. */
+export function cachedBootable(): Promise<string> {
+  bootableMemo ??= (async () => {
+    const architecture = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+    const recipe = normalizeRecipe({ ...MINBASE_RECIPE, packages: BOOTABLE_PACKAGES }, { aptSources: await readAptSources(), architecture });
+    const file = join(TEST_CACHE_DIR, `bootable-${recipeDigest(recipe).slice(7, 23)}.tar.zst`);
+    if (existsSync(file)) return file;
+    return withFileLock(`${file}.lock`, async () => {
+      if (!existsSync(file)) await buildMmdebstrapBase(recipe, file, { workDir: TEST_CACHE_DIR });
+      return file;
+    });
+  })();
+  return bootableMemo;
+}

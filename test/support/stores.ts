@@ -7,8 +7,37 @@ import { describe } from 'node:test';
 import pg from 'pg';
 import { migrate, PGliteStore, PostgresStore, type Store } from '../../src/store/index.js';
 
-/** PostgreSQL used by the contract tests; CI machines run one at 127.0.0.1:5432 with trust auth. */
-export const TEST_PG_URL = process.env.GOLDSMITH_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+/**
+ * The PostgreSQL the contract tests use: scripts/test.mjs starts a throwaway cluster for each run
+ * and passes its URL here, or passes on GOLDSMITH_TEST_DATABASE_URL when that is set.
+ */
+export function testPgUrl(): string {
+  const url = process.env.GOLDSMITH_TEST_DATABASE_URL;
+  if (!url) throw new Error('GOLDSMITH_TEST_DATABASE_URL is not set: run tests with scripts/test.mjs (npm test), which starts a throwaway PostgreSQL');
+  return url;
+}
+
+/**
+ * A store in a schema of its own on the test PostgreSQL, so test files running in parallel never
+ * see each other's rows; the schema is dropped when the store is closed, so runs leave nothing behind.
+ */
+export async function openPostgresSchema(prefix: string): Promise<Store> {
+  const url = testPgUrl();
+  const schema = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const s = await PostgresStore.open(url, schema);
+  const close = s.close.bind(s);
+  s.close = async () => {
+    await close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await admin.end();
+    }
+  };
+  return s;
+}
 
 let template: Promise<Blob> | undefined;
 
@@ -52,21 +81,8 @@ export const backends: BackendFactory[] = [
   {
     name: 'postgres',
     async open() {
-      const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-      const s = await PostgresStore.open(TEST_PG_URL, schema);
+      const s = await openPostgresSchema('t');
       await migrate(s);
-      // Drop the schema when the test closes the store, so CI runs do not pile up schemas.
-      const close = s.close.bind(s);
-      s.close = async () => {
-        await close();
-        const admin = new pg.Client({ connectionString: TEST_PG_URL });
-        await admin.connect();
-        try {
-          await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        } finally {
-          await admin.end();
-        }
-      };
       return s;
     },
   },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
-import { AptMirrorProbe, impact, importAdvisories, indexRunInventory, respond, type RespondEvent } from '../../src/vuln/index.js';
+import type { PipelineEvent } from '../../src/pipeline/events.js';
+import { AptMirrorProbe, impact, importAdvisories, type RespondEvent } from '../../src/vuln/index.js';
 import { compareDebian } from '../../src/vuln/version/index.js';
 import { cachedMinbase } from '../support/base-image.js';
 import { testApp, TEST_BASE } from '../support/app.js';
@@ -51,7 +52,7 @@ describe('cve respond --apply on a real build [pglite]', () => {
     const first = await app.builds.start(template);
     assert.equal(first.state, 'succeeded', JSON.stringify(first.error));
     const v1 = await app.gallery.showVersion({ gallery: 'gcve', image: 'web', version: '1.0.0' });
-    assert.ok((await indexRunInventory(app, first, v1.id)) > 50);
+    assert.ok((await app.vuln.indexRunInventory(first, v1.id)) > 50);
 
     // The fictitious glibc advisory matches any freshly built bookworm image; the mirror has no fix.
     await importAdvisories(app.store, fixture('goldsmith-test-0001.osv.json'));
@@ -74,8 +75,8 @@ describe('cve respond --apply on a real build [pglite]', () => {
     const imageDef = v1.id.replace(/\/versions\/.*$/, '');
     await putVm(app.store, 'web-a', { team: 'shop', role: 'cattle' }, { id: imageDef, exactVersion: '1.0.0' });
 
-    const events: RespondEvent[] = [];
-    const r = await respond(app, 'CVE-2099-0002', { apply: true, onEvent: (e) => events.push(e) });
+    const events: Array<RespondEvent<PipelineEvent>> = [];
+    const r = await app.vuln.respond('CVE-2099-0002', { apply: true, onEvent: (e) => events.push(e) });
     assert.equal(r.ok, true, JSON.stringify({ rebuilds: r.rebuilds, plan: r.plan.rebuild }));
     assert.deepEqual(r.plan.rebuild[0]!.pins, [`openssl=${fixed}`]);
     assert.deepEqual(r.plan.vms.map((v) => v.name), ['web-a']);

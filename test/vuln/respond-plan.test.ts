@@ -6,7 +6,7 @@ import { after, before, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
 import { RunStore } from '../../src/pipeline/run-store.js';
 import type { Store } from '../../src/store/index.js';
-import { cveTimeline, importAdvisories, respond, type MirrorProbe, type RespondEvent } from '../../src/vuln/index.js';
+import { cveTimeline, importAdvisories, type MirrorProbe, type RespondEvent } from '../../src/vuln/index.js';
 import { describeEachBackend } from '../support/stores.js';
 import { count, fixture, inventory, newApp, publishWith, putVm, type Pkg } from './helpers.js';
 
@@ -44,7 +44,7 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
   it('plans exclusions, the rebuild template and pins from the mirror, without changing anything', async () => {
     const probe = new FakeProbe({ libc6: ['2.36-9+deb12u4', '2.36-9+deb12u6', '2.36-9+deb12u7'], 'libc-bin': ['2.36-9+deb12u4', '2.36-9+deb12u6'] });
     const events: RespondEvent[] = [];
-    const r = await respond(app, 'CVE-2024-2961', { probe, onEvent: (e) => events.push(e) });
+    const r = await app.vuln.respond('CVE-2024-2961', { probe, onEvent: (e) => events.push(e) });
     assert.equal(r.applied, false);
     assert.deepEqual(r.plan.exclude.map((e) => [e.image, e.version, e.regions.join(',')]), [['db', '1.0.0', 'local'], ['web', '1.0.1', 'local,westeurope,eastus']]);
     const web = r.plan.rebuild.find((x) => x.image === 'web')!;
@@ -68,13 +68,13 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
     writeFileSync(join(dir, 'ghsa.json'), JSON.stringify(record));
     await importAdvisories(store, join(dir, 'ghsa.json'));
     const probe = new FakeProbe({ libc6: ['2.36-9+deb12u6'], 'libc-bin': ['2.36-9+deb12u6'] });
-    const r = await respond(app, 'GHSA-gs00-0000-0001', { probe });
+    const r = await app.vuln.respond('GHSA-gs00-0000-0001', { probe });
     assert.deepEqual([r.plan.cves, r.plan.advisoryIds], [[], ['GHSA-gs00-0000-0001']]);
     assert.equal(r.plan.rebuild.find((x) => x.image === 'web')!.blocked, undefined);
   });
 
   it('a mirror without the fix blocks the rebuild and says what it offers', async () => {
-    const r = await respond(app, 'DSA-5673-1', { probe: new FakeProbe({ libc6: ['2.36-9+deb12u4'] }) });
+    const r = await app.vuln.respond('DSA-5673-1', { probe: new FakeProbe({ libc6: ['2.36-9+deb12u4'] }) });
     const web = r.plan.rebuild.find((x) => x.image === 'web')!;
     assert.match(web.blocked!, /no fixed package is available/);
     assert.match(web.unpinned.find((u) => u.package === 'libc6')!.reason, /it offers 2\.36-9\+deb12u4/);
@@ -83,7 +83,7 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
 
   it('apply excludes every affected version in every region, records the timeline, and reports blocked rebuilds', async () => {
     assert.equal((await app.gallery.resolveLatest('g1', 'web'))!.name, '1.0.1');
-    const r = await respond(app, 'CVE-2024-2961', { apply: true, probe: new FakeProbe({}) });
+    const r = await app.vuln.respond('CVE-2024-2961', { apply: true, probe: new FakeProbe({}) });
     assert.equal(r.ok, false, 'rebuilds were blocked');
     assert.deepEqual(r.excluded.sort(), [ids.db, ids.web1].sort());
     const v = await app.gallery.showVersion(ids.web1!);
@@ -97,7 +97,7 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
     assert.match(String((ex.data as { reason: string }).reason), /DSA-5673-1, CVE-2024-2961/);
     assert.equal(r.totalMs, 60_000, 'from import (18:59) to the last step (19:00, the test clock)');
     // Idempotent: a second apply finds them already excluded and changes nothing more.
-    const again = await respond(app, 'CVE-2024-2961', { apply: true, probe: new FakeProbe({}) });
+    const again = await app.vuln.respond('CVE-2024-2961', { apply: true, probe: new FakeProbe({}) });
     assert.ok(again.plan.exclude.every((e) => e.alreadyExcluded));
   });
 
@@ -106,7 +106,7 @@ describeEachBackend('cve respond (plan, and apply without a build)', (b) => {
     await putVm(store, 'old-vm', { team: 'legacy' }, { id: old });
     await putVm(store, 'web-vm', { team: 'shop' }, { id: ids.web1! });
     await app.gallery.deleteVersion(old);
-    const r = await respond(app, 'CVE-2024-2961', { probe: new FakeProbe({}) });
+    const r = await app.vuln.respond('CVE-2024-2961', { probe: new FakeProbe({}) });
     assert.deepEqual(r.plan.vms.map((v) => [v.name, v.imageVersion]), [['old-vm', old], ['web-vm', ids.web1]]);
     assert.ok(!r.plan.exclude.some((e) => e.id === old));
     assert.ok(!r.plan.rebuild.some((x) => x.image === 'old'));

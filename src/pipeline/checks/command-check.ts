@@ -1,4 +1,4 @@
-import type { runInRoot as RunInRoot } from '../executor.js';
+import type { runInRoot as RunInRoot } from '../../sandbox/index.js';
 import { broken, fail, pass, type CheckOutcome } from './check-result.js';
 
 export const COMMAND_OUTPUT_LINES = 20;

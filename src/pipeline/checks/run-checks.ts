@@ -1,5 +1,5 @@
 import type { Check } from '../../template/types.js';
-import type { runInRoot as RunInRoot } from '../executor.js';
+import type { runInRoot as RunInRoot } from '../../sandbox/index.js';
 import { scanSecretsDetailed, type ScanOptions } from '../secrets/scan-secrets.js';
 import type { Tattoo } from '../tattoo/tattoo.js';
 import { broken, type CheckOutcome, type CheckResult } from './check-result.js';

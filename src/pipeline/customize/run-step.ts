@@ -1,4 +1,4 @@
-import { shellQuote, type runInRoot } from '../executor.js';
+import { shellQuote, type runInRoot } from '../../sandbox/index.js';
 import { FailedError } from '../../errors/index.js';
 import type { CustomizeStep } from '../../template/types.js';
 import { assertCaCertificate, openStage, readVerified, type Stage } from './stage.js';

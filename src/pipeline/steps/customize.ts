@@ -1,7 +1,7 @@
 import { FailedError } from '../../errors/index.js';
 import { packRootfs } from '../../image/index.js';
 import type { CustomizeStep } from '../../template/types.js';
-import { runInRoot } from '../executor.js';
+import { runInRoot } from '../../sandbox/index.js';
 import { GENERALIZE_SCRIPT } from '../customize/generalize.js';
 import { installPolicyRcD } from '../customize/stage.js';
 import { runCustomizeStep } from '../customize/run-step.js';

@@ -1,6 +1,6 @@
 import { hygieneChecks, runChecks, type CheckResult } from '../checks/index.js';
 import { runCustomizeStep } from '../customize/run-step.js';
-import { runInRoot } from '../executor.js';
+import { runInRoot } from '../../sandbox/index.js';
 import { AptPackageArchive } from '../secrets/index.js';
 import { tattooFromRecord } from '../tattoo/index.js';
 import type { StepContext, StepDefinition } from '../step.js';

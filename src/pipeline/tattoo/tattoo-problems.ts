@@ -1,3 +1,4 @@
+import { isVersionName } from '../../arm/index.js';
 import { TATTOO_KEYS, type Tattoo, type TattooKey } from './tattoo.js';
 
 export interface TattooProblem {
@@ -43,7 +44,7 @@ export function tattooProblems(t: Partial<Tattoo>): TattooProblem[] {
   if (t.sourceVersion !== undefined && has('SOURCE_VERSION') && t.sourceVersion.toLowerCase() === 'latest') {
     bad('SOURCE_VERSION', 'must be the exact resolved base version, not "latest"');
   }
-  if (t.imageVersion && !/^\d+\.\d+\.\d+$/.test(t.imageVersion)) {
+  if (t.imageVersion && !isVersionName(t.imageVersion)) {
     bad('IMAGE_VERSION', `must be Major.Minor.Patch, got ${JSON.stringify(t.imageVersion)}`);
   }
   if (t.publishDate && !validDate(t.publishDate, true)) {

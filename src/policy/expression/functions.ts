@@ -1,3 +1,4 @@
+import { parseId, resourceGroupId } from '../../arm/index.js';
 import { DEFAULT_INPUT_LIMITS, inputShapeProblem } from '../../input/index.js';
 import { envNow, PolicyEvaluationError, type Env } from '../runtime.js';
 import { azureDeepEqual } from '../values.js';
@@ -91,11 +92,11 @@ function intersectionOf(args: unknown[]): unknown {
 function resourceGroupOf(env: Env): Record<string, unknown> {
   if (env.ctx.resourceGroup) return env.ctx.resourceGroup;
   const id = env.fnResource.id ?? '';
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/i.exec(id);
-  if (!m) return fail('resourceGroup', `the resource id ${JSON.stringify(id)} is not in a resource group`);
+  const p = parseId(id);
+  if (!p?.resourceGroup) return fail('resourceGroup', `the resource id ${JSON.stringify(id)} is not in a resource group`);
   return {
-    id: `/subscriptions/${m[1]}/resourceGroups/${m[2]}`,
-    name: m[2],
+    id: resourceGroupId(p.subscription!, p.resourceGroup),
+    name: p.resourceGroup,
     type: 'Microsoft.Resources/resourceGroups',
     location: env.fnResource.location ?? null,
     managedBy: null,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { runChecks } from '../../../src/pipeline/checks/index.js';
-import type { runInRoot } from '../../../src/pipeline/executor.js';
+import type { runInRoot } from '../../../src/sandbox/index.js';
 import { writeTattoo } from '../../../src/pipeline/tattoo/index.js';
 import { CHECK_TYPES } from '../../../src/template/registry.js';
 import type { Check } from '../../../src/template/types.js';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveInRoot, runChecks, type CheckResult } from '../../../src/pipeline/checks/index.js';
-import { runInRoot } from '../../../src/pipeline/executor.js';
+import { runInRoot } from '../../../src/sandbox/index.js';
 import type { Check } from '../../../src/template/types.js';
 import { makeRootfs, type Fixture } from './rootfs-fixture.js';
 

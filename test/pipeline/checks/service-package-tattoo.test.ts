@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { installSection, runChecks, type CheckResult } from '../../../src/pipeline/checks/index.js';
-import { runInRoot } from '../../../src/pipeline/executor.js';
+import { runInRoot } from '../../../src/sandbox/index.js';
 import { formatTattoo, writeTattoo } from '../../../src/pipeline/tattoo/index.js';
 import type { Check } from '../../../src/template/types.js';
 import { sample } from '../tattoo/sample-tattoo.js';

@@ -1,6 +1,7 @@
 /**
- * Azure resource ids: parse them into scope and type, and build the ids of the hierarchy.
- * Azure compares ids case-insensitively, so everything that matches ids here does so lower-cased.
+ * Azure resource ids, the one parser and builder: parse them into scope and type, format them
+ * back, find the scope above, compare them. Azure compares ids case-insensitively, so everything
+ * that matches ids does so through `idKey`.
  */
 export const MANAGEMENT_GROUP_TYPE = 'Microsoft.Management/managementGroups';
 export const SUBSCRIPTION_TYPE = 'Microsoft.Resources/subscriptions';
@@ -21,7 +22,24 @@ export interface ParsedId {
   name: string;
   /** The id of the resource this one is nested in (a VM for its extensions), if any. */
   parentId?: string;
+  /** Resources only: how `formatId` rebuilds the id. See `ResourcePath`. */
+  path?: ResourcePath;
 }
+
+/**
+ * The innermost provider block of a resource id: `{scope}/providers/{provider}/{types[0]}/{names[0]}/…`.
+ * `scope` is the resource group, or the resource an extension resource (a guest configuration
+ * assignment on a VM) extends. Casing is as given.
+ */
+export interface ResourcePath {
+  scope: string;
+  provider: string;
+  types: string[];
+  names: string[];
+}
+
+/** Longer ids are refused before any work: Azure's request URLs stay far below this. */
+export const MAX_ID_LENGTH = 4096;
 
 const MG_PREFIX = '/providers/microsoft.management/managementgroups/';
 
@@ -60,8 +78,8 @@ export function resourceId(sub: string, rg: string, type: string, names: readonl
  * into an error naming their own field.
  */
 export function parseId(raw: string): ParsedId | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const id = raw.trim().replace(/\/+$/, '');
+  if (typeof raw !== 'string' || raw.length > MAX_ID_LENGTH) return undefined;
+  const id = trimId(raw);
   if (!id.startsWith('/')) return undefined;
   const seg = id.slice(1).split('/');
   if (seg.some((s) => s === '')) return undefined;
@@ -79,43 +97,97 @@ export function parseId(raw: string): ParsedId | undefined {
   const typed = parseProviderPath(seg.slice(4));
   if (!typed) return undefined;
   const parentId = typed.parentSegments > 0 ? '/' + seg.slice(0, 4 + typed.parentSegments).join('/') : undefined;
-  return { kind: 'resource', id, subscription, resourceGroup, type: typed.type, name: typed.name, ...(parentId ? { parentId } : {}) };
+  const path: ResourcePath = { scope: '/' + seg.slice(0, 4 + typed.blockStart).join('/'), provider: typed.provider, types: typed.types, names: typed.names };
+  return { kind: 'resource', id, subscription, resourceGroup, type: typed.type, name: typed.name, ...(parentId ? { parentId } : {}), path };
 }
 
 /**
  * providers/{ns}/{type}/{name}[/{childType}/{childName}…][/providers/{ns2}/{type2}/{name2}…]:
  * the type is taken from the innermost provider, as Azure does for extension resources.
  */
-function parseProviderPath(seg: string[]): { type: string; name: string; parentSegments: number } | undefined {
+interface ProviderPath {
+  type: string;
+  name: string;
+  parentSegments: number;
+  blockStart: number;
+  provider: string;
+  types: string[];
+  names: string[];
+}
+function parseProviderPath(seg: string[]): ProviderPath | undefined {
   let i = 0;
-  let type = '';
-  let name = '';
   let pairs = 0;
   let parentEnd = 0;
+  let last: Omit<ProviderPath, 'type' | 'name' | 'parentSegments'> | undefined;
   while (i < seg.length) {
     if (seg[i]!.toLowerCase() !== 'providers' || seg.length - i < 4) return undefined;
-    const ns = seg[i + 1]!;
-    if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(ns)) return undefined;
-    const blockStart = i;
-    const parts: string[] = [ns];
+    const provider = seg[i + 1]!;
+    if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(provider)) return undefined;
+    const block = { blockStart: i, provider, types: [] as string[], names: [] as string[] };
     i += 2;
     while (i + 1 < seg.length && seg[i]!.toLowerCase() !== 'providers') {
       if (!/^[A-Za-z][A-Za-z0-9]*$/.test(seg[i]!) || !isResourceName(seg[i + 1]!)) return undefined;
       // The parent of a pair is everything before it (before its provider block, for the block's first pair).
-      parentEnd = parts.length === 1 ? blockStart : i;
-      parts.push(seg[i]!);
-      name = seg[i + 1]!;
+      parentEnd = block.types.length === 0 ? block.blockStart : i;
+      block.types.push(seg[i]!);
+      block.names.push(seg[i + 1]!);
       pairs++;
       i += 2;
     }
-    if (parts.length < 2) return undefined;
+    if (block.types.length === 0) return undefined;
     if (i < seg.length && seg[i]!.toLowerCase() !== 'providers') return undefined;
-    type = parts.join('/');
+    last = block;
   }
-  return { type, name, parentSegments: pairs > 1 ? parentEnd : 0 };
+  if (!last) return undefined;
+  return { ...last, type: [last.provider, ...last.types].join('/'), name: last.names.at(-1)!, parentSegments: pairs > 1 ? parentEnd : 0 };
 }
 
-/** Lower-cased id without trailing slashes: the key every lookup uses. */
+/**
+ * The id without surrounding whitespace and trailing slashes. A loop, not /\/+$/: that regex is
+ * quadratic on a long run of slashes followed by anything else.
+ */
+export function trimId(raw: string): string {
+  const s = raw.trim();
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
+  return s.slice(0, end);
+}
+
+/** Lower-cased id without trailing slashes: the key every lookup uses (and `resources.id_lower` holds). */
 export function idKey(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
+  return trimId(id).toLowerCase();
+}
+
+/** Same resource? Azure compares ids case-insensitively. */
+export function sameId(a: string, b: string): boolean {
+  return idKey(a) === idKey(b);
+}
+
+/** The id a parse came from, rebuilt from its parts (normalised: no trailing slash). */
+export function formatId(p: ParsedId): string {
+  switch (p.kind) {
+    case 'managementGroup':
+      return managementGroupId(p.managementGroup!);
+    case 'subscription':
+      return subscriptionId(p.subscription!);
+    case 'resourceGroup':
+      return resourceGroupId(p.subscription!, p.resourceGroup!);
+    case 'resource': {
+      const { scope, provider, types, names } = p.path!;
+      return `${scope}/providers/${provider}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
+    }
+  }
+}
+
+/**
+ * The scope directly above an id: a nested or extension resource's parent resource, a resource's
+ * resource group, a resource group's subscription. Undefined for a subscription or management group
+ * (their parents live in documents, not in the id) and for anything that is not an id.
+ */
+export function parentScope(id: string): string | undefined {
+  const p = parseId(id);
+  if (!p) return undefined;
+  if (p.kind === 'resource') return p.parentId ?? resourceGroupId(p.subscription!, p.resourceGroup!);
+  if (p.kind === 'resourceGroup') return subscriptionId(p.subscription!);
+  return undefined;
 }

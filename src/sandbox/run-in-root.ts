@@ -1,4 +1,5 @@
-import { runInImage, type ImageRunOptions, type SandboxRun } from '../sandbox/index.js';
+import { runInImage, type ImageRunOptions } from './run-in-image.js';
+import type { SandboxRun } from './run-sandboxed.js';
 
 export type RunResult = SandboxRun;
 
@@ -8,14 +9,15 @@ export interface RunOptions extends Omit<ImageRunOptions, 'network'> {
 }
 
 /**
- * Run a shell script inside a root filesystem. Everything the pipeline runs on image content goes
- * through here into the sandbox (src/sandbox): root inside is an unprivileged id outside, the image
- * is `/` after pivot_root, and the host is out of sight.
+ * Run a shell script inside a root filesystem, with the mirrors by default. What the pipeline and
+ * the vulnerability service's mirror probe run on image content goes through here: root inside is
+ * an unprivileged id outside, the image is `/` after pivot_root, and the host is out of sight.
  */
 export function runInRoot(root: string, script: string, opts: RunOptions = {}): Promise<RunResult> {
   return runInImage(root, script, { ...opts, network: opts.network ?? true });
 }
 
+/** One word for sh, whatever it contains. */
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
