@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   TEMPLATE_LIMIT: { kind: 'input', summary: 'The template breaks an input limit (nesting, string length, NUL, a __proto__ key); data.limit says which.' },
   TEMPLATE_TOO_LARGE: { kind: 'input', summary: 'The template is larger than any real template.' },
   TEMPLATE_PROBLEMS: { kind: 'input', summary: 'The template has several problems; each is listed in the message and in data.problems.' },
+  TEMPLATE_BOOT_REQUIRED: { kind: 'input', summary: 'A Trusted Launch image needs its boot check: remove `validate.boot: false` or choose securityType Standard.' },
   TEMPLATE_SOURCE_VERSION_UNUSABLE: { kind: 'input', summary: 'The "source" versioning scheme needs a base version of up to three numbers; pick another scheme or base.' },
 
   // Builds and pipeline
@@ -135,6 +136,8 @@ export const ERROR_CODES = {
   IMAGE_ARCHIVE_TOO_LARGE: { kind: 'input', summary: 'An archive expands to more than the limits allow; raise GOLDSMITH_ARCHIVE_MAX_BYTES or _MAX_RATIO if it is genuine.' },
   IMAGE_ARCHIVE_UNREADABLE: { kind: 'input', summary: 'The archive\'s listing from tar cannot be parsed; the archive is not usable.' },
   IMAGE_BAD_ARCHIVE_LIMIT: { kind: 'input', summary: 'An archive limit setting (GOLDSMITH_ARCHIVE_MAX_*) is not a positive number.' },
+  IMAGE_BAD_BOOT_CONFIG: { kind: 'input', summary: 'The boot configuration (kernel arguments, menu timeout) has a value a bootable disk may not have.' },
+  IMAGE_BAD_LAYOUT: { kind: 'input', summary: 'A disk layout is not what bootLayout() derives from its seed (or the seed is empty or too long).' },
   IMAGE_BAD_EPOCH: { kind: 'input', summary: 'The sourceDateEpoch is not a non-negative integer of seconds.' },
   IMAGE_BAD_FORMAT: { kind: 'input', summary: 'The disk image format is not one Goldsmith writes.' },
   IMAGE_BAD_LABEL: { kind: 'input', summary: 'The ext4 filesystem label is longer than 16 bytes.' },
@@ -142,6 +145,7 @@ export const ERROR_CODES = {
   IMAGE_DEVICE_NODE: { kind: 'input', summary: 'An archive holds a device node that cannot be made or that clashes with a directory.' },
   IMAGE_FILE_TOO_LARGE: { kind: 'input', summary: 'A file in the image is larger than Goldsmith reads for this purpose.' },
   IMAGE_NOT_A_DIRECTORY: { kind: 'input', summary: 'The rootfs directory to pack does not exist or is not a directory.' },
+  IMAGE_NOT_BOOTABLE: { kind: 'input', summary: 'The tree lacks what a bootable disk needs (kernel, initrd, signed shim and grub, systemd as init, the layout\'s boot configuration); the problems are listed.' },
   IMAGE_UNSAFE_FILE: { kind: 'input', summary: 'A path in the image is not a regular file (a link, device or directory) or changed while opened; Goldsmith does not follow it.' },
   IMAGE_UNSAFE_PATH: { kind: 'input', summary: 'A path to create in the image would leave the image root or is not a file name.' },
   IMAGE_TOOL_FAILED: { kind: 'failed', summary: 'A host tool (tar, mkfs, qemu-img…) exited non-zero; its output tail is in the error.' },
@@ -196,6 +200,7 @@ export const ERROR_CODES = {
   GALLERY_SOURCE_REGION: { kind: 'conflict', summary: 'The region holds the version\'s source artifacts and cannot be removed.' },
   GALLERY_NOT_REPLICATED: { kind: 'conflict', summary: 'An artifact is not in a target region yet; replicate before publishing.' },
   GALLERY_REPLICATION_FAILED: { kind: 'conflict', summary: 'Replication to a target region failed, so the version cannot be published there.' },
+  GALLERY_TRUSTED_LAUNCH_UNPROVEN: { kind: 'conflict', summary: 'A Trusted Launch image definition takes only versions whose recorded boot proves Secure Boot and a vTPM.' },
   GALLERY_BAD_ARTIFACT: { kind: 'input', summary: 'A version\'s artifact has an unknown kind or an invalid size.' },
   GALLERY_BAD_DATE: { kind: 'input', summary: 'A date is not ISO 8601 (e.g. 2027-12-31).' },
   GALLERY_BAD_ID: { kind: 'input', summary: 'The id is not a gallery image version id.' },
