@@ -18,7 +18,11 @@ export interface ErrorDetails {
   cause?: unknown;
 }
 
-/** The codes each class accepts: a code registered with another kind does not compile here. */
+/**
+ * The codes each class accepts: those registered in ./registry.ts (ERROR_CODES) with the class's
+ * kind. An unregistered code, or one of another kind, fails to compile with "not assignable to
+ * parameter of type 'InputCode'" (or the class's own type): register it there first.
+ */
 export type UsageCode = CodeOfKind<'usage'>;
 export type InputCode = CodeOfKind<'input'>;
 export type NotFoundCode = CodeOfKind<'not-found'>;
