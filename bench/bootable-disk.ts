@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootLayout, installBootConfig, makeBootableDisk, partitionExtents, unpackRootfs } from '../src/image/index.js';
-import { cachedBootable } from '../test/support/base-image.js';
+import { cachedBootableBase } from '../test/support/base-image.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -26,7 +26,7 @@ export async function benchBootableDisk(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'gs-bench-bootdisk-'));
   try {
     const tree = join(work, 'rootfs');
-    await unpackRootfs(await cachedBootable(), tree);
+    await unpackRootfs(await cachedBootableBase(), tree);
     const layout = bootLayout('bench');
     await installBootConfig(tree, layout);
     const out = join(work, 'disk.raw');

@@ -4,12 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd xz:xz-utils bzip2:bzip2 unshare:util-linux tar:tar unzip:unzip zip:zip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap setfacl:acl prlimit:util-linux nsenter:util-linux mkfs.vfat:dosfstools fsck.vfat:dosfstools mcopy:mtools mmd:mtools sfdisk:fdisk; do
+for pair in mmdebstrap:mmdebstrap mke2fs:e2fsprogs debugfs:e2fsprogs qemu-img:qemu-utils zstd:zstd xz:xz-utils bzip2:bzip2 unshare:util-linux tar:tar unzip:unzip zip:zip openssl:openssl ssh-keygen:openssh-client bwrap:bubblewrap newuidmap:uidmap setfacl:acl prlimit:util-linux nsenter:util-linux mkfs.vfat:dosfstools fsck.vfat:dosfstools mcopy:mtools mmd:mtools sfdisk:fdisk qemu-system-x86_64:qemu-system-x86 swtpm:swtpm setpriv:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 # The tests start a throwaway PostgreSQL of their own (scripts/pg-cluster.mjs): Debian keeps the
 # server binaries off PATH, under /usr/lib/postgresql/<version>/bin.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# UEFI firmware for boot validation (src/vm): data only, no command to look for.
+[ -e /usr/share/OVMF/OVMF_CODE_4M.ms.fd ] || need+=(ovmf)
 
 # Another apt (unattended-upgrades, a second setup) may hold apt's locks: wait for it, up to
 # GOLDSMITH_APT_LOCK_TIMEOUT seconds, instead of failing. DPkg::Lock::Timeout covers dpkg's lock;

@@ -30,8 +30,8 @@ export interface BootRecord {
   ok: boolean;
   /** 'kvm' or 'tcg' (emulation): boot seconds under TCG are not comparable to hardware. */
   accelerator: string;
-  /** Power-on to systemd's multi-user.target, measured by the host. */
-  bootSeconds: number;
+  /** Power-on to systemd's multi-user.target, measured by the host; null when it never got there. */
+  bootSeconds: number | null;
   maxSeconds: number;
   secureBoot: { enforced: boolean; verified: boolean };
   tpm: { attached: boolean; present: boolean; eventLog: boolean; pcr7: boolean };
@@ -83,7 +83,7 @@ export function versionPredicateProblems(p: Record<string, unknown>): string[] {
   if (!isObject(i) || !isText(i.buildRunId) || !isObject(i.template) || !isObject(i.base)) out.push('image-version predicate inputs needs buildRunId, template and base');
   const b = p.boot;
   if (b !== undefined) {
-    if (!isObject(b) || typeof b.ok !== 'boolean' || typeof b.bootSeconds !== 'number' || !isObject(b.secureBoot) || !isObject(b.tpm) || !Array.isArray(b.checks) || !isObject(b.disk)) {
+    if (!isObject(b) || typeof b.ok !== 'boolean' || (typeof b.bootSeconds !== 'number' && b.bootSeconds !== null) || !isObject(b.secureBoot) || !isObject(b.tpm) || !Array.isArray(b.checks) || !isObject(b.disk)) {
       out.push('image-version predicate boot needs ok, bootSeconds, secureBoot, tpm, checks and disk');
     }
   }

@@ -84,7 +84,7 @@ export class CatalogService {
     const work = await this.workDir('import-');
     try {
       const allow = Object.fromEntries(Object.entries(opts.allow ?? {}).filter(([, v]) => v === true)) as ImportAllowances;
-      const { archive, size, os, sourceDigest, specialFiles } = await repackTarball(file, work, {
+      const { archive, size, os, sourceDigest, specialFiles, bootable } = await repackTarball(file, work, {
         sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
         onOutput: opts.onOutput,
         ...allow,
@@ -98,6 +98,7 @@ export class CatalogService {
           osId: os.id,
           ...(Object.keys(allow).length ? { allowances: allow } : {}),
           ...(specialFiles.length ? { specialFiles } : {}),
+          bootable,
         },
         artifact: { digest: put.digest, size, region: this.region },
         os: baseOs(os),

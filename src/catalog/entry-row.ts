@@ -32,6 +32,7 @@ export function entryFromRow(r: EntryRow): CatalogEntry {
       ? { artifact: { digest: r.artifact_digest, size: Number(r.artifact_size), region: r.artifact_region ?? 'local' } }
       : {}),
     ...(r.os ? { os: r.os } : {}),
+    bootable: r.kind === 'mmdebstrap' ? r.recipe?.bootable === true : r.source?.bootable === true,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

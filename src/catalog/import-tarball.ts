@@ -5,6 +5,7 @@ import { InputError, isGoldsmithError } from '../errors/index.js';
 import {
   apkOwnedFiles,
   archiveLimits,
+  bootableTreeProblems,
   printArchiveMembers,
   ownedPaths,
   packRootfs,
@@ -28,6 +29,8 @@ export interface RepackedTarball {
   sourceDigest: string;
   /** Device nodes, setuid/setgid and world-writable files the import accepted (by default or by an allowance). */
   specialFiles: SpecialFile[];
+  /** Whether the tree holds what a UEFI Secure Boot VM needs (image/boot-config's bootableTreeProblems). */
+  bootable: boolean;
 }
 
 export interface ImportOptions extends ImportAllowances {
@@ -125,7 +128,9 @@ export async function repackTarball(file: string, work: string, opts: ImportOpti
       where: file,
     });
   }
+  const bootProblems = await bootableTreeProblems(rootfs);
+  opts.onOutput?.(bootProblems.length ? `import: not bootable: ${bootProblems.join('; ')}` : 'import: bootable (kernel, systemd, shim, signed GRUB)');
   const archive = join(work, 'base.tar.zst');
   const packed = await packRootfs(rootfs, archive, { sourceDateEpoch: opts.sourceDateEpoch, onOutput: opts.onOutput });
-  return { archive, size: packed.size, os, sourceDigest, specialFiles: special };
+  return { archive, size: packed.size, os, sourceDigest, specialFiles: special, bootable: bootProblems.length === 0 };
 }

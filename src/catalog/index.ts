@@ -5,4 +5,4 @@ export { compareCatalogVersions, highestVersion, assertCatalogVersion } from './
 export { normalizeRecipe, recipeDigest, canonicalJson, DEFAULT_SOURCE_DATE_EPOCH, DEFAULT_MIRROR, MMDEBSTRAP_VARIANTS, type RecipeDefaults } from './recipe.js';
 export { readAptSources, parseDeb822Sources, parseSourcesList, mirrorForSuite, type AptSource } from './apt-sources.js';
 export { buildMmdebstrapBase, mmdebstrapArgs } from './mmdebstrap.js';
-export type { CatalogRef, CatalogEntry, MmdebstrapRecipe, NormalizedRecipe, AddEntryInput, BaseOs, EnsuredArtifact } from './types.js';
+export type { BootKernel, CatalogRef, CatalogEntry, MmdebstrapRecipe, NormalizedRecipe, AddEntryInput, BaseOs, EnsuredArtifact } from './types.js';

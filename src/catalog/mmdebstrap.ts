@@ -2,7 +2,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailedError } from '../errors/index.js';
-import { packRootfs, readOsRelease, runTool, type OsRelease, type OutputListener } from '../image/index.js';
+import { bootableTreeProblems, packRootfs, readOsRelease, runTool, type OsRelease, type OutputListener } from '../image/index.js';
+import { bootHooks, bootPackages } from './boot-recipe.js';
 import type { NormalizedRecipe } from './types.js';
 
 /** The mmdebstrap command line for a recipe, into `target` as a plain directory. */
@@ -19,13 +20,33 @@ export function mmdebstrapArgs(recipe: NormalizedRecipe, target: string): string
     // The build host's name and resolver must not leak into the image.
     '--customize-hook=rm -f "$1"/etc/hostname "$1"/etc/resolv.conf',
   ];
-  if (recipe.packages.length) args.push(`--include=${recipe.packages.join(',')}`);
+  if (recipe.bootable) {
+    // Without /sys, no maintainer script (shim-signed, grub) can see the build host's EFI
+    // variables or decide it runs on an EFI machine and call grub-install or efibootmgr.
+    args.push('--skip=chroot/mount/sys', ...bootHooks().map((h) => `--customize-hook=${h}`));
+  }
+  if (includes(recipe).length) args.push(`--include=${includes(recipe).join(',')}`);
   args.push(recipe.suite, target, recipe.mirror);
   if (recipe.updates) {
     const comps = recipe.components.join(' ');
     args.push(`deb ${recipe.mirror} ${recipe.suite}-updates ${comps}`, `deb ${recipe.securityMirror} ${recipe.suite}-security ${comps}`);
   }
   return args;
+}
+
+/** A bootable recipe whose build lacks a boot file (a suite without shim, a kernel that failed to install) must not pass as bootable. */
+async function assertBootable(target: string): Promise<void> {
+  const problems = await bootableTreeProblems(target);
+  if (problems.length) {
+    throw new FailedError('CATALOG_BUILD_NOT_BOOTABLE', `the recipe is bootable but the built base is not: ${problems.join('; ')}; see the mmdebstrap output`, { where: target });
+  }
+}
+
+/** The recipe's packages plus, for a bootable recipe, the boot packages it does not already pin. */
+function includes(recipe: NormalizedRecipe): string[] {
+  if (!recipe.bootable) return recipe.packages;
+  const named = new Set(recipe.packages.map((p) => p.split('=')[0]));
+  return [...recipe.packages, ...bootPackages(recipe.kernel ?? 'cloud').filter((p) => !named.has(p))];
 }
 
 /**
@@ -46,6 +67,7 @@ export async function buildMmdebstrapBase(
     await runTool('mmdebstrap', mmdebstrapArgs(recipe, target), { env, onOutput: opts.onOutput });
     const os = await readOsRelease(target);
     if (!os) throw new FailedError('CATALOG_BUILD_NO_OS', `mmdebstrap finished but ${target} has no etc/os-release`, { where: target });
+    if (recipe.bootable) await assertBootable(target);
     const packed = await packRootfs(target, outFile, { sourceDateEpoch: recipe.sourceDateEpoch, onOutput: opts.onOutput });
     return { ...packed, os };
   } finally {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../errors/index.js';
 import type { AptSource } from './apt-sources.js';
 import { mirrorForSuite } from './apt-sources.js';
-import type { MmdebstrapRecipe, NormalizedRecipe } from './types.js';
+import type { BootKernel, MmdebstrapRecipe, NormalizedRecipe } from './types.js';
 
 /** 2024-01-01T00:00:00Z: the mtime every file of a base gets unless the recipe names another. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 1704067200;
@@ -69,6 +69,7 @@ export function normalizeRecipe(recipe: MmdebstrapRecipe, defaults: RecipeDefaul
   if (!/^(https?|file):\/\/\S+$/.test(securityMirror)) throw bad('securityMirror', `securityMirror must be an http(s):// or file:// URL, got ${JSON.stringify(securityMirror)}`);
   const architecture = recipe.architecture ?? defaults.architecture;
   if (!ARCH_RE.test(architecture)) throw bad('architecture', `architecture must be a Debian architecture such as amd64, got ${JSON.stringify(architecture)}`);
+  const boot = normalizeBoot(recipe, architecture, variant);
   return {
     kind: 'mmdebstrap',
     suite: recipe.suite,
@@ -81,7 +82,30 @@ export function normalizeRecipe(recipe: MmdebstrapRecipe, defaults: RecipeDefaul
     architecture,
     updates,
     securityMirror,
+    ...boot,
   };
+}
+
+const KERNELS: readonly BootKernel[] = ['cloud', 'generic'];
+
+/**
+ * The boot fields of a normalised recipe: `{bootable: true, kernel}` or nothing at all, so a
+ * recipe that is not bootable keeps the digest it had before these fields existed.
+ */
+function normalizeBoot(recipe: MmdebstrapRecipe, architecture: string, variant: string): Pick<NormalizedRecipe, 'bootable' | 'kernel'> {
+  const bootable = recipe.bootable ?? false;
+  if (typeof bootable !== 'boolean') throw bad('bootable', `bootable must be true or false, got ${JSON.stringify(bootable)}`);
+  if (!bootable) {
+    if (recipe.kernel !== undefined) throw bad('kernel', 'kernel applies only to a bootable recipe; add bootable: true or remove kernel');
+    return {};
+  }
+  // shim-signed and grub-efi-amd64-signed are the Secure Boot chain Debian signs for amd64 only here.
+  if (architecture !== 'amd64') throw bad('bootable', `a bootable base can be built for amd64 only for now, not ${architecture}`);
+  // These variants do not configure the packages they unpack, so no initramfs would be made.
+  if (variant === 'extract' || variant === 'custom') throw bad('bootable', `a bootable base needs a variant that configures packages (e.g. minbase), not ${variant}`);
+  const kernel = recipe.kernel ?? 'cloud';
+  if (!KERNELS.includes(kernel)) throw bad('kernel', `kernel must be one of ${KERNELS.join(', ')}, got ${JSON.stringify(kernel)}`);
+  return { bootable: true, kernel };
 }
 
 /** JSON with object keys sorted at every level: the same value always gives the same bytes. */

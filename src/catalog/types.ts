@@ -26,9 +26,23 @@ export interface MmdebstrapRecipe {
   updates?: boolean;
   /** Mirror of the security archive; defaults from the machine's apt sources. */
   securityMirror?: string;
+  /**
+   * Make the base a bootable OS (amd64 only): kernel, systemd as init, shim + signed GRUB for
+   * Secure Boot, initramfs, DHCP networking and SSH, with first-boot generalisation. Default false:
+   * a root filesystem without a kernel, for containers or bases a template makes bootable itself.
+   */
+  bootable?: boolean;
+  /** Kernel flavour of a bootable base: "cloud" (linux-image-cloud-amd64, the default) or "generic" (linux-image-amd64). */
+  kernel?: BootKernel;
 }
 
-export type NormalizedRecipe = Required<MmdebstrapRecipe>;
+export type BootKernel = 'cloud' | 'generic';
+
+/**
+ * A recipe with every default filled in. `bootable` and `kernel` appear only on bootable recipes,
+ * so the digests of recipes written before they existed stay the same.
+ */
+export type NormalizedRecipe = Required<Omit<MmdebstrapRecipe, 'bootable' | 'kernel'>> & { bootable?: true; kernel?: BootKernel };
 
 export interface AddEntryInput extends Omit<CatalogRef, 'version'> {
   version: string;
@@ -57,10 +71,15 @@ export interface CatalogEntry extends CatalogRef {
    * allowances it was imported with, and the device nodes, setuid/setgid and world-writable files
    * it holds (accepted by default or by those allowances).
    */
-  source?: { file: string; digest: string; osId?: string; allowances?: ImportAllowances; specialFiles?: SpecialFile[] };
+  source?: { file: string; digest: string; osId?: string; allowances?: ImportAllowances; specialFiles?: SpecialFile[]; bootable?: boolean };
   /** The base rootfs .tar.zst, once built or imported. */
   artifact?: { digest: string; size: number; region: string };
   os?: BaseOs;
+  /**
+   * Whether the base boots as a VM (kernel, systemd init, shim and signed GRUB): from the recipe, or
+   * for an import from inspecting its tree. Only a bootable base may back a Gen2 / Trusted Launch definition.
+   */
+  bootable: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,5 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { NotFoundError } from '../errors/index.js';
+import { chmod, copyFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { verifiedArtifact } from '../app/verified-artifact.js';
+import type { BootRecord } from '../attest/index.js';
+import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
 import type { Gallery, GalleryService, GalleryVersionView, ImageDefinition, TargetRegion, UpdateVersionInput } from '../gallery/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
@@ -74,7 +78,7 @@ export function registerGallery(program: Command, ctx: CliContext): void {
     });
 
   registerImage(gallery.command('image').description('image definitions'), svc);
-  registerVersion(gallery.command('version').description('image versions'), svc);
+  registerVersion(gallery.command('version').description('image versions'), svc, ctx);
 }
 
 type Svc = () => Promise<GalleryService>;
@@ -138,7 +142,7 @@ function registerImage(image: Command, svc: Svc): void {
     });
 }
 
-function registerVersion(version: Command, svc: Svc): void {
+function registerVersion(version: Command, svc: Svc, ctx: CliContext): void {
   version
     .command('list <gallery> <image>')
     .description('list versions with state, latest marker, regions and dates (soft-deleted ones included)')
@@ -155,6 +159,25 @@ function registerVersion(version: Command, svc: Svc): void {
     .action(async (g: string, i: string, v: string, o: OutputOptions) => {
       const view = await (await svc()).showVersion({ gallery: g, image: i, version: v });
       emit(o, view, () => versionDetail(view));
+    });
+
+  version
+    .command('export <version>')
+    .description('write a disk image (or another artifact) of <gallery>/<image>/<version>, verified against its signature first')
+    .requiredOption('--format <format>', `raw | qcow2 | vhd (or ${EXPORT_KINDS.filter((k) => !DISK_KINDS.includes(k)).join(', ')})`)
+    .requiredOption('-o, --output <file>', 'file to write (mode 0600; an existing file is not overwritten)')
+    .option('--region <region>', 'read from this region (default: the first that holds it)')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: OutputOptions & { format: string; output: string; region?: string }) => {
+      if (!EXPORT_KINDS.includes(o.format)) throw new InputError('CLI_BAD_FORMAT', `--format must be one of ${EXPORT_KINDS.join(', ')}, got ${o.format}`, { where: '--format' });
+      const a = await verifiedArtifact(await ctx.app(), versionRef(ref), o.format === 'rootfs' ? 'rootfs' : o.format, { region: o.region });
+      await copyFile(a.path, o.output, constants.COPYFILE_EXCL).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') throw new ConflictError('CLI_OUTPUT_EXISTS', `${o.output} exists; remove it or choose another file`, { where: o.output });
+        throw e;
+      });
+      await chmod(o.output, 0o600);
+      const out = { version: ref, kind: o.format, digest: a.digest, size: a.size, region: a.region, name: a.name, output: o.output, verified: true };
+      emit(o, out, () => `wrote ${a.name} (${o.format}, ${(a.size / 2 ** 20).toFixed(0)} MiB, ${a.digest}) to ${o.output}; verified against the version's signed statement in ${a.region}`);
     });
 
   version
@@ -258,6 +281,8 @@ function versionDetail(v: GalleryVersionView): string {
   ];
   if (v.deletedAt) lines.push(`  deleted     ${v.deletedAt}, recoverable until ${v.purgeAfter}`);
   if (v.buildRunId) lines.push(`  build run   ${v.buildRunId}`);
+  const boot = v.metadata['boot'] as BootRecord | undefined;
+  lines.push(`  boot        ${boot ? bootSummary(boot) : 'not booted (a root filesystem without a boot chain, or published before boot validation)'}`);
   for (const [k, val] of Object.entries(v.tattoo)) lines.push(`  tattoo      ${k}=${val}`);
   return lines.join('\n');
 }
@@ -281,4 +306,24 @@ function collect(v: string, prev: string[]): string[] {
 function regionArg(v: string): TargetRegion {
   const [name, count] = v.split('=');
   return { name: name!, replicaCount: count === undefined ? 1 : Number(count) };
+}
+
+const DISK_KINDS = ['raw', 'qcow2', 'vhd'];
+const EXPORT_KINDS = [...DISK_KINDS, 'rootfs', 'sbom-spdx', 'sbom-cyclonedx'];
+
+function versionRef(ref: string): { gallery: string; image: string; version: string } {
+  const [gallery, image, version, ...rest] = ref.split('/');
+  if (!gallery || !image || !version || rest.length) throw new InputError('CLI_BAD_VERSION_REF', `expected <gallery>/<image>/<version>, got ${ref}`, { where: ref });
+  return { gallery, image, version };
+}
+
+/** One line: how the version's disk booted (signed with the version). */
+export function bootSummary(b: BootRecord): string {
+  const parts = [
+    b.ok ? `passed: multi-user.target in ${b.bootSeconds} s (budget ${b.maxSeconds} s, ${b.accelerator})` : `FAILED (${b.reason ?? 'unknown'})`,
+    b.secureBoot.enforced ? `Secure Boot ${b.secureBoot.verified ? 'verified' : 'NOT verified'}` : 'Secure Boot off',
+    b.tpm.attached ? `vTPM ${b.tpm.present ? 'present' : 'ABSENT'}, measured boot ${b.tpm.eventLog || b.tpm.pcr7 ? 'recorded' : 'NOT recorded'}` : 'no vTPM',
+    `${b.checks.filter((c) => c.ok).length}/${b.checks.length} guest checks`,
+  ];
+  return parts.join('; ');
 }

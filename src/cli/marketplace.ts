@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatCatalogRef, parseCatalogRef, type CatalogEntry } from '../catalog/index.js';
+import { formatCatalogRef, parseCatalogRef, type BootKernel, type CatalogEntry } from '../catalog/index.js';
 import { InputError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { emit, table } from './output.js';
@@ -13,6 +13,7 @@ function row(e: CatalogEntry): Record<string, unknown> {
     kind: e.kind,
     source: e.recipe ? `${e.recipe.suite}/${e.recipe.variant}${e.recipe.packages.length ? ` +${e.recipe.packages.length}` : ''}` : e.source?.file,
     os: e.os?.prettyName,
+    bootable: e.bootable ? 'yes' : 'no',
     artifact: e.artifact ? `${e.artifact.digest.slice(0, 19)}… ${mib(e.artifact.size)}` : '(not built)',
   };
 }
@@ -22,6 +23,7 @@ function details(e: CatalogEntry): string {
     ['urn', formatCatalogRef(e)],
     ['kind', e.kind],
     ['os', e.os ? `${e.os.prettyName}${e.os.versionId ? ` (VERSION_ID ${e.os.versionId})` : ''}` : '(unknown until built)'],
+    ['bootable', bootableSummary(e)],
     ['artifact', e.artifact ? `${e.artifact.digest} (${mib(e.artifact.size)}, region ${e.artifact.region})` : '(not built: goldsmith marketplace build)'],
   ];
   if (e.recipe) {
@@ -42,6 +44,12 @@ function details(e: CatalogEntry): string {
   if (specialSummary(e)) lines.push(['special files', specialSummary(e)]);
   lines.push(['created', e.createdAt]);
   return lines.map(([k, v]) => `${(k + ':').padEnd(19)} ${String(v)}`).join('\n');
+}
+
+/** Whether the base boots as a VM, and why Goldsmith thinks so. */
+function bootableSummary(e: CatalogEntry): string {
+  if (e.kind === 'import') return e.bootable ? 'yes (kernel, systemd, shim and signed GRUB found in the tarball)' : 'no (root filesystem only: V1 without Trusted Launch)';
+  return e.bootable ? `yes (recipe: ${e.recipe?.kernel ?? 'cloud'} kernel, systemd, shim, signed GRUB)` : 'no (root filesystem only: V1 without Trusted Launch)';
 }
 
 /** What an import accepted: device nodes, setuid/setgid and world-writable files ('' when none). */
@@ -119,11 +127,24 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
     .option('--mirror <url>', 'Debian mirror URL')
     .option('--architecture <arch>', 'Debian architecture (default: this machine)')
     .option('--source-date-epoch <seconds>', 'mtime of every file in the base (default 1704067200)')
+    .option('--bootable', 'make the base a bootable OS: kernel, systemd, shim + signed GRUB (amd64), DHCP and SSH')
+    .option('--kernel <flavour>', 'kernel of a bootable base: cloud (linux-image-cloud-amd64, default) or generic (linux-image-amd64)')
     .option('--json', 'print JSON')
     .action(
       async (
         urn: string | undefined,
-        o: Partial<RefOptions> & { suite: string; variant: string; package: string[]; component: string[]; mirror?: string; architecture?: string; sourceDateEpoch?: string; json?: boolean },
+        o: Partial<RefOptions> & {
+          suite: string;
+          variant: string;
+          package: string[];
+          component: string[];
+          mirror?: string;
+          architecture?: string;
+          sourceDateEpoch?: string;
+          bootable?: boolean;
+          kernel?: string;
+          json?: boolean;
+        },
       ) => {
         const e = await (await ctx.app()).catalog.add({
           ...newRef(urn, o),
@@ -136,6 +157,9 @@ export function registerMarketplace(program: Command, ctx: CliContext): void {
             ...(o.mirror ? { mirror: o.mirror } : {}),
             ...(o.architecture ? { architecture: o.architecture } : {}),
             ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: intOption(o.sourceDateEpoch, '--source-date-epoch') } : {}),
+            ...(o.bootable ? { bootable: true } : {}),
+            // Checked by the recipe's normalisation, which names the valid flavours.
+            ...(o.kernel !== undefined ? { kernel: o.kernel as BootKernel } : {}),
           },
         });
         emit(o, e, () => `added ${formatCatalogRef(e)}; build it with: goldsmith marketplace build ${formatCatalogRef(e)}`);

@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { App } from '../app/index.js';
-import { IntegrityError, InputError, NotFoundError } from '../errors/index.js';
-import { trustFromKeyring, verifyConsumedArtifact } from '../attest/index.js';
-import { resolveTrust } from '../attest/trust-source.js';
+import { IntegrityError, InputError, isGoldsmithError, NotFoundError } from '../errors/index.js';
+import { verifiedArtifact } from '../app/verified-artifact.js';
 import { diffInventories, parseSpdx, type Inventory } from '../sbom/index.js';
 import type { CliContext } from './context.js';
 import { emit, printJson, table } from './output.js';
@@ -14,26 +13,18 @@ function parseRef(ref: string): { gallery: string; image: string; version: strin
   return { gallery, image, version };
 }
 
-/** The stored SBOM document of a version (soft-deleted versions keep theirs), from any region holding it. */
+/** The stored SBOM document of a version, verified against its signed statement (verifiedArtifact). */
 async function sbomOf(app: App, ref: string, kind: 'sbom-spdx' | 'sbom-cyclonedx' = 'sbom-spdx'): Promise<{ text: string; name: string }> {
-  const v = await app.gallery.showVersion(parseRef(ref));
-  const art = v.artifacts.find((a) => a.kind === kind);
-  if (!art) throw new NotFoundError('SBOM_NOT_FOUND', `${ref} has no ${kind} artifact`, { where: ref });
-  const files = (v.metadata['files'] as Array<{ digest: string; name: string }> | undefined) ?? [];
-  const bundle = v.artifacts.find((a) => a.kind === 'attestation');
-  if (!bundle) throw new IntegrityError('SBOM_UNVERIFIED', `${ref} has no attestation bundle: its SBOM cannot be verified`, { where: ref });
-  const trust = app.pipeline.trust ? await resolveTrust(app.pipeline.trust, app.keyring) : await trustFromKeyring(app.keyring);
-  for (const region of [app.pipeline.buildRegion, ...v.replicationStatus.map((r) => r.region)]) {
-    if ((await app.artifacts.has(region, art.digest)) && (await app.artifacts.has(region, bundle.digest))) {
-      // What is shown or exported is what was signed for this version: the database row alone
-      // (which names the digest) could point at another version's document.
-      const path = app.artifacts.path(region, art.digest);
-      const check = await verifyConsumedArtifact({ ref: parseRef(ref), kind, artifactPath: path, bundlePath: app.artifacts.path(region, bundle.digest), trusted: trust.trusted, known: trust.known });
-      if (!check.ok) throw new IntegrityError('SBOM_UNVERIFIED', `the ${kind} of ${ref} in ${region} does not verify: ${check.problems.join('; ')}`, { where: `${ref} (${region})` });
-      return { text: await readFile(path, 'utf8'), name: files.find((f) => f.digest === art.digest)?.name ?? `${kind}.json` };
-    }
+  try {
+    const a = await verifiedArtifact(app, parseRef(ref), kind);
+    return { text: await readFile(a.path, 'utf8'), name: a.name };
+  } catch (e) {
+    // The SBOM commands keep their own codes, which scripts already match on.
+    if (isGoldsmithError(e) && e.code === 'GALLERY_ARTIFACT_NOT_FOUND') throw new NotFoundError('SBOM_NOT_FOUND', e.message, { where: ref });
+    if (isGoldsmithError(e) && e.code === 'GALLERY_ARTIFACT_UNVERIFIED') throw new IntegrityError('SBOM_UNVERIFIED', e.message, { where: e.where });
+    if (isGoldsmithError(e) && e.code === 'GALLERY_ARTIFACT_MISSING') throw new NotFoundError('SBOM_BLOB_MISSING', e.message, { where: ref });
+    throw e;
   }
-  throw new NotFoundError('SBOM_BLOB_MISSING', `the ${kind} of ${ref} (${art.digest}) is in no region's store`, { where: ref });
 }
 
 async function inventoryOf(app: App, ref: string): Promise<Inventory> {

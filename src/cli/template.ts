@@ -64,7 +64,7 @@ export async function planPorts(ctx: CliContext): Promise<PlanPorts> {
   return {
     async resolveBase(ref) {
       const entry = await app.catalog.resolve(ref);
-      return { publisher: entry.publisher, offer: entry.offer, sku: entry.sku, version: entry.version };
+      return { publisher: entry.publisher, offer: entry.offer, sku: entry.sku, version: entry.version, bootable: entry.bootable };
     },
     async nextVersion(gallery, image, major) {
       try {

@@ -6,6 +6,7 @@ import { tagValue, type ArmResource, type FleetService, type ImageReference } fr
 import type { ImageFacts } from '../policy/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
+import { registerVmBoot } from './vm-boot.js';
 
 /** The app's fleet: every write passes policy admission. */
 export async function fleetFor(ctx: CliContext): Promise<FleetService> {
@@ -38,6 +39,7 @@ type VmOpts = OutputOptions & {
 /** `goldsmith vm …`: the VM inventory. Every create/update/delete passes policy admission when compliance is wired. */
 export function registerVm(program: Command, ctx: CliContext): void {
   const vm = program.command('vm').description('virtual machines in the fleet inventory (ARM documents; policy admission on every write)');
+  registerVmBoot(vm, ctx);
 
   vm.command('create <name>')
     .description('create a VM record from a gallery image (latest or a version) or a marketplace image')

@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../app/index.js';
+import type { MmdebstrapRecipe } from '../catalog/index.js';
 import { FailedError, isGoldsmithError } from '../errors/index.js';
 import { compareDebian } from '../vuln/version/index.js';
 import { AptMirrorProbe } from '../vuln/mirror-probe.js';
@@ -10,7 +11,16 @@ import type { RunRecord } from '../pipeline/run-store.js';
 
 /** The demo's sources: examples/demo in the repository. */
 export const DEMO_DIR = fileURLToPath(new URL('../../../examples/demo/', import.meta.url));
-export const DEMO_BASE = { publisher: 'Debian', offer: 'debian-12', sku: 'minbase' };
+/**
+ * The Debian 12 catalog the demo registers, named like Azure's Debian images (publisher Debian,
+ * offer debian-12): a root filesystem only (minbase), and the bootable Gen2 base (12-gen2: kernel,
+ * systemd, shim and signed GRUB for Secure Boot) the golden image is built on.
+ */
+export const DEBIAN_12: ReadonlyArray<{ sku: string; recipe: MmdebstrapRecipe }> = [
+  { sku: 'minbase', recipe: { kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase' } },
+  { sku: '12-gen2', recipe: { kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase', bootable: true } },
+];
+export const DEMO_BASE = { publisher: 'Debian', offer: 'debian-12', sku: '12-gen2' };
 const PINNED = ['ca-certificates', 'openssh-server'];
 
 export interface DemoResult {
@@ -20,18 +30,20 @@ export interface DemoResult {
 }
 
 /**
- * The main job: a Debian 12 minbase catalog entry, two published versions of the hardened golden
- * image built from one template, and the gallery with latest and aged. `say` narrates.
+ * The main job: the Debian 12 catalog entries, two published versions of the hardened golden image
+ * built from one template on the bootable base, and the gallery with latest and aged. `say` narrates.
  */
 export async function runDemo(app: App, opts: { say: (s: string) => void; onEvent: PipelineListener; today?: Date }): Promise<DemoResult> {
   const { say } = opts;
   const today = (opts.today ?? app.clock()).toISOString().slice(0, 10).replace(/-/g, '');
-  say('1/4  base image catalog: Debian 12 minbase built with mmdebstrap');
-  let entry = (await app.catalog.list(DEMO_BASE)).at(-1);
-  if (!entry) {
-    entry = await app.catalog.add({ ...DEMO_BASE, version: `0.${today}.0`, recipe: { kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase' } });
-    say(`     added ${DEMO_BASE.publisher}:${DEMO_BASE.offer}:${DEMO_BASE.sku}:${entry.version}`);
+  say('1/4  base image catalog: bootable Debian 12 (Gen2, Secure Boot) built with mmdebstrap');
+  for (const { sku, recipe } of DEBIAN_12) {
+    const ref = { publisher: DEMO_BASE.publisher, offer: DEMO_BASE.offer, sku };
+    if ((await app.catalog.list(ref)).length) continue;
+    const added = await app.catalog.add({ ...ref, version: `0.${today}.0`, recipe });
+    say(`     added ${ref.publisher}:${ref.offer}:${sku}:${added.version}${added.bootable ? ' (bootable)' : ''}`);
   }
+  const entry = (await app.catalog.list(DEMO_BASE)).at(-1)!;
   const t0 = Date.now();
   const base = await app.catalog.ensureArtifact(entry, { onOutput: (l) => opts.onEvent({ type: 'step.output', runId: 'demo', step: 'base', line: l }) });
   say(`     base rootfs ${base.digest.slice(0, 23)}… ${base.cached ? '(cached)' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { mkdirPrivate } from '../config/private-files.js';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, isGoldsmithError } from '../errors/index.js';
 import { acquireDirLock } from '../store/lock.js';
-import { loadTemplate } from '../template/index.js';
+import { assertBaseCanBoot, loadTemplate } from '../template/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
 import { PIPELINE } from './registry.js';
@@ -32,6 +32,7 @@ export class BuildService {
   }
 
   async startLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<RunRecord> {
+    await this.assertBaseCanBoot(loaded);
     const id = newRunId(this.services.clock());
     const workDir = join(this.home, 'runs', id);
     await mkdirPrivate(workDir);
@@ -46,6 +47,19 @@ export class BuildService {
       workDir,
     });
     return this.execute(run, loaded, opts.onEvent, false);
+  }
+
+  /**
+   * Like a template error, a Gen2 / Trusted Launch claim on a base that cannot boot is refused before
+   * a run exists (a resumed run keeps its source and distribute, so it was checked at start). A base
+   * that does not resolve is left to the resolve-base step, which records that failure on the run.
+   */
+  private async assertBaseCanBoot(loaded: LoadedTemplate): Promise<void> {
+    const base = await this.services.catalog.resolve(loaded.template.source).catch((e: unknown) => {
+      if (isGoldsmithError(e) && e.kind === 'not-found') return undefined;
+      throw e;
+    });
+    if (base) assertBaseCanBoot(loaded, base);
   }
 
   /**

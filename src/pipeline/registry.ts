@@ -1,5 +1,6 @@
 import type { StepDefinition } from './step.js';
 import { attestStep } from './steps/attest.js';
+import { bootStep } from './steps/boot.js';
 import { customize } from './steps/customize.js';
 import { packageImage } from './steps/package.js';
 import { prepare } from './steps/prepare.js';
@@ -14,4 +15,4 @@ import { validate } from './steps/validate.js';
  * one entry here. Step names are stored with runs:
  * never rename one.
  */
-export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, sbom, validate, packageImage, attestStep, publish];
+export const PIPELINE: readonly StepDefinition[] = [resolveBase, prepare, customize, tattoo, sbom, validate, packageImage, bootStep, attestStep, publish];

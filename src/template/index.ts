@@ -8,3 +8,4 @@ export { canonicalJson, templateDigest } from './digest.js';
 export { AIB_RESOURCE_TYPE, isAibDocument, translateAib } from './aib-translate.js';
 export { planBuild, versionFromSource, type BuildPlan, type PlanItem, type PlanPorts, type PlanStep } from './plan.js';
 export { renderPlan } from './render-plan.js';
+export { assertBaseCanBoot, bootClaim, type ResolvedBase } from './boot-claims.js';

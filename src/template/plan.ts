@@ -1,11 +1,13 @@
 import { InputError } from '../errors/index.js';
+import { assertBaseCanBoot, type ResolvedBase } from './boot-claims.js';
 import { parsePackageSpec } from './package-spec.js';
-import type { Check, CustomizeStep, ImageRef, LoadedTemplate } from './types.js';
+import { isTrustedLaunch } from './semantic-checks.js';
+import type { Check, CustomizeStep, GuestCheck, ImageRef, LoadedTemplate } from './types.js';
 
 /** What planning needs from the catalog and the gallery; reads only. */
 export interface PlanPorts {
-  /** The exact catalog entry a reference (possibly "latest") resolves to. */
-  resolveBase(ref: ImageRef): Promise<ImageRef>;
+  /** The exact catalog entry a reference (possibly "latest") resolves to, and whether it boots. */
+  resolveBase(ref: ImageRef): Promise<ResolvedBase>;
   /** Next version under the "latest" scheme, within `major` when given. */
   nextVersion(gallery: string, image: string, major?: number): Promise<string>;
   /** The version `latest` currently points to (in the first target region), if any. */
@@ -20,7 +22,7 @@ export interface PlanItem {
 
 /** One pipeline step as it will run, with what it does for this template. Names match the pipeline's step registry. */
 export interface PlanStep {
-  step: 'resolve-base' | 'prepare' | 'customize' | 'tattoo' | 'sbom' | 'validate' | 'package' | 'attest' | 'publish';
+  step: 'resolve-base' | 'prepare' | 'customize' | 'tattoo' | 'sbom' | 'validate' | 'package' | 'boot' | 'attest' | 'publish';
   summary: string;
   items?: PlanItem[];
   /** validate: the repair steps bound to checks, run when those checks fail. */
@@ -32,7 +34,8 @@ export interface BuildPlan {
   format: LoadedTemplate['format'];
   file: string;
   digest: string;
-  base: { requested: ImageRef; resolved: ImageRef };
+  /** bootable: the base has a kernel, systemd and the Secure Boot loaders (required by a Gen2 / Trusted Launch claim). */
+  base: { requested: ImageRef; resolved: ImageRef; bootable: boolean };
   version: { value: string; scheme: string; major?: number; currentLatest?: string };
   steps: PlanStep[];
   distribute: {
@@ -52,7 +55,8 @@ export interface BuildPlan {
 export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promise<BuildPlan> {
   const t = loaded.template;
   const d = t.distribute;
-  const resolved = await ports.resolveBase(t.source);
+  const { bootable, ...resolved } = await ports.resolveBase(t.source);
+  assertBaseCanBoot(loaded, { ...resolved, bootable });
   let version: BuildPlan['version'];
   switch (d.versioning.scheme) {
     case 'explicit':
@@ -88,7 +92,8 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
       items: [...t.validate.checks.map(checkItem), { name: 'secret-scan', type: 'hygiene', summary: 'no private keys, tokens or passwords in the image' }],
       repairs: bound.flatMap((name) => (t.repair[name] ?? []).map((s) => ({ ...stepItem(s), name: `${name}/${s.name}` }))),
     },
-    { step: 'package', summary: outputs.join(', ') },
+    { step: 'package', summary: bootable ? `${outputs.join(', ')}; bootable GPT disk (EFI system partition + ext4 root)${(d.outputs ?? []).includes('raw') ? '' : ', raw always'}` : outputs.join(', ') },
+    bootPlan(t, bootable),
     { step: 'attest', summary: 'SPDX 2.3 and CycloneDX 1.6 SBOMs; signed SBOM, SLSA provenance and tattoo attestations (DSSE, in-toto)' },
     {
       step: 'publish',
@@ -100,7 +105,7 @@ export async function planBuild(loaded: LoadedTemplate, ports: PlanPorts): Promi
     format: loaded.format,
     file: loaded.file,
     digest: loaded.digest,
-    base: { requested: t.source, resolved },
+    base: { requested: t.source, resolved, bootable },
     version,
     steps,
     distribute: {
@@ -172,4 +177,32 @@ function checkItem(c: Check): PlanItem {
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The boot step for this template: what it boots with, its budget and guest checks, or why it is skipped. */
+function bootPlan(t: LoadedTemplate['template'], bootable: boolean): PlanStep {
+  const b = t.validate.boot;
+  if (b === false) return { step: 'boot', summary: 'skipped: validate.boot is false' };
+  if (!bootable) return { step: 'boot', summary: b ? 'FAILS: validate.boot is set but the base cannot boot' : 'skipped: the base is a root filesystem without a boot chain' };
+  const secureBoot = b?.secureBoot ?? isTrustedLaunch(t.distribute.securityType);
+  const tpm = b?.tpm ?? secureBoot;
+  const checks = b?.checks ?? [];
+  return {
+    step: 'boot',
+    summary: `deploy the raw disk as a QEMU VM (UEFI${secureBoot ? ', Secure Boot enforced' : ''}${tpm ? ', vTPM 2.0' : ''}); multi-user.target within ${b?.maxSeconds ?? 180} s; ${count(checks.length, 'guest check')}`,
+    items: checks.map((c) => ({ name: c.name, type: c.type, summary: guestCheckSummary(c) })),
+  };
+}
+
+function guestCheckSummary(c: GuestCheck): string {
+  switch (c.type) {
+    case 'service-active':
+      return `${c.service} is active`;
+    case 'port-listening':
+      return `something listens on ${c.proto ?? 'tcp'}/${c.port}`;
+    case 'command':
+      return c.run;
+    case 'sshd-option':
+      return `sshd -T shows ${c.option} ${c.value}`;
+  }
 }

@@ -7,7 +7,7 @@ export function renderPlan(plan: BuildPlan): string {
   const lines = [
     `Plan for template ${plan.template}${plan.format === 'azure-image-builder' ? ' (translated from Azure VM Image Builder)' : ''}`,
     `  digest   ${plan.digest}`,
-    `  base     ${r.publisher}/${r.offer}/${r.sku} ${r.version}${plan.base.requested.version === 'latest' ? ' (latest)' : ''}`,
+    `  base     ${r.publisher}/${r.offer}/${r.sku} ${r.version}${plan.base.requested.version === 'latest' ? ' (latest)' : ''}${plan.base.bootable ? ', bootable' : ', not bootable (root filesystem only)'}`,
     `  version  ${plan.distribute.gallery}/${plan.distribute.image} ${v.value} (scheme ${v.scheme}${v.major === undefined ? '' : `, major ${v.major}`}${v.currentLatest ? `; latest now ${v.currentLatest}` : ''})`,
     '',
     'Steps:',

@@ -38,6 +38,7 @@ describeEachBackend('catalog service', (b) => {
     assert.equal(latest.kind, 'mmdebstrap');
     assert.equal(latest.recipe?.sourceDateEpoch, 1704067200, 'the default epoch is recorded in the entry');
     assert.equal(latest.recipe?.architecture, 'amd64');
+    assert.equal(latest.bootable, false, 'a minbase recipe is a root filesystem only');
     assert.match(latest.recipeDigest ?? '', /^sha256:[0-9a-f]{64}$/);
     assert.equal((await catalog.show({ ...ref('12.0.2'), publisher: 'debian' })).version, '12.0.2', 'names are case-insensitive');
     const listed = await catalog.list({ publisher: 'Debian' });
@@ -69,6 +70,38 @@ describeEachBackend('catalog service', (b) => {
     assert.equal((await catalog.list()).length, 3);
   });
 
+  test('a bootable recipe makes a bootable entry, with the kernel flavour recorded', async () => {
+    const e = await catalog.add({ ...ref('12.0.0', '12-gen2'), recipe: { ...minbase, bootable: true } });
+    assert.equal(e.bootable, true);
+    assert.equal(e.recipe?.kernel, 'cloud');
+    assert.equal((await catalog.resolve(ref('latest', '12-gen2'))).bootable, true);
+    await assert.rejects(catalog.add({ ...ref('12.0.1', '12-gen2'), recipe: { ...minbase, bootable: true, architecture: 'arm64' } }), { code: 'CATALOG_BAD_RECIPE', where: 'recipe.bootable' });
+  });
+
+  test('import: a tree with kernel, systemd init, shim and signed GRUB is recorded bootable', async () => {
+    const tree = join(home, 'debboot');
+    const file = (p: string, text = 'x') => {
+      mkdirSync(join(tree, p, '..'), { recursive: true });
+      writeFileSync(join(tree, p), text);
+    };
+    file('etc/os-release', 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_ID="12"\n');
+    for (const p of ['usr/lib/shim/shimx64.efi.signed', 'usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed', 'boot/vmlinuz-6.1.0-cloud-amd64', 'boot/initrd.img-6.1.0-cloud-amd64', 'usr/lib/systemd/systemd']) file(p);
+    symlinkSync('boot/vmlinuz-6.1.0-cloud-amd64', join(tree, 'vmlinuz'));
+    symlinkSync('boot/initrd.img-6.1.0-cloud-amd64', join(tree, 'initrd.img'));
+    symlinkSync('usr/lib', join(tree, 'lib'));
+    mkdirSync(join(tree, 'sbin'));
+    symlinkSync('/lib/systemd/systemd', join(tree, 'sbin/init'));
+    execFileSync('tar', ['-cf', join(home, 'debboot.tar'), '-C', tree, '.']);
+    const boot = await catalog.importTarball(join(home, 'debboot.tar'), { publisher: 'Contoso', offer: 'debian-12', sku: 'gen2', version: '1.0.0' });
+    assert.equal(boot.bootable, true);
+    assert.equal(boot.source?.bootable, true);
+    // Without the signed shim it is a root filesystem only.
+    rmSync(join(tree, 'usr/lib/shim'), { recursive: true });
+    execFileSync('tar', ['-cf', join(home, 'debroot.tar'), '-C', tree, '.']);
+    const plain = await catalog.importTarball(join(home, 'debroot.tar'), { publisher: 'Contoso', offer: 'debian-12', sku: 'rootfs', version: '1.0.0' });
+    assert.equal(plain.bootable, false);
+  });
+
   test('import: any compression, the OS is detected, and the repacked base is reproducible', async () => {
     const tree = join(home, 'alpine');
     makeFakeRootfs(tree);
@@ -85,6 +118,7 @@ describeEachBackend('catalog service', (b) => {
     execFileSync('tar', ['-cJf', join(home, 'alpine.tar.xz'), '-C', tree, 'etc', 'bin', 'dev', 'home', 'lib', 'tmp', 'usr']);
     const a = await catalog.importTarball(join(home, 'alpine.tar.gz'), { publisher: 'Alpine', offer: 'alpine', sku: '3', version: '3.20.1' });
     assert.equal(a.kind, 'import');
+    assert.equal(a.bootable, false, 'no kernel, no systemd');
     // Accepted by the defaults, and recorded: the standard /dev/null and the package's setuid busybox.
     assert.deepEqual(
       a.source?.specialFiles?.map((f) => [f.kind, f.allowed]).sort(),

@@ -48,3 +48,16 @@ test('marketplace add / adopt / list / show / build through the CLI', async () =
   await assert.rejects(run('show', 'Debian:debian-12:nope:latest'), { code: 'CATALOG_NOT_FOUND' });
   await assert.rejects(run('show', 'Debian:debian-12'), { code: 'CATALOG_BAD_REF' });
 });
+
+test('marketplace add --bootable: show says whether a base boots, for people and in --json', async () => {
+  const added = JSON.parse(await run('add', 'Debian:debian-12:12-gen2:12.0.3', '--suite', 'bookworm', '--mirror', 'http://deb.debian.org/debian', '--bootable', '--kernel', 'generic', '--json'));
+  assert.equal(added.bootable, true);
+  assert.deepEqual([added.recipe.bootable, added.recipe.kernel], [true, 'generic']);
+  assert.equal(JSON.parse(await run('show', 'Debian:debian-12:12-gen2:latest', '--json')).bootable, true);
+  assert.match(await run('show', 'Debian:debian-12:12-gen2:latest'), /^bootable:\s+yes \(recipe: generic kernel, systemd, shim, signed GRUB\)$/m);
+  await run('add', 'Debian:debian-12:12-minbase:12.0.4', '--suite', 'bookworm', '--mirror', 'http://deb.debian.org/debian');
+  assert.equal(JSON.parse(await run('show', 'Debian:debian-12:12-minbase:12.0.4', '--json')).bootable, false);
+  assert.match(await run('show', 'Debian:debian-12:12-minbase:12.0.4'), /^bootable:\s+no \(root filesystem only/m);
+  assert.match(await run('list'), /12-gen2:12\.0\.3\s+mmdebstrap\s+bookworm\/minbase\s+\S*\s*yes/);
+  await assert.rejects(run('add', 'Debian:debian-12:12-gen2:12.0.5', '--suite', 'bookworm', '--kernel', 'generic'), { code: 'CATALOG_BAD_RECIPE', where: 'recipe.kernel' });
+});

@@ -114,6 +114,62 @@ test('normalizeRecipe rejects bad fields naming the field', () => {
   }
 });
 
+test('bootable recipes: part of the digest, absent when false (old digests unchanged), amd64 only', () => {
+  const plain = { kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase' } as const;
+  const r = normalizeRecipe(plain, defaults);
+  assert.ok(!('bootable' in r) && !('kernel' in r), 'a recipe that is not bootable has no boot fields');
+  // The digest this recipe had before bootable existed: entries already in catalogs keep their cached bases.
+  assert.equal(recipeDigest(r), 'sha256:57cf4ed380a583bf70fdc0686ee5e24cb822d37bedc463d2cc82173d44e49d22');
+  assert.equal(recipeDigest(normalizeRecipe({ ...plain, bootable: false }, defaults)), recipeDigest(r));
+  const boot = normalizeRecipe({ ...plain, bootable: true }, defaults);
+  assert.equal(boot.bootable, true);
+  assert.equal(boot.kernel, 'cloud');
+  assert.notEqual(recipeDigest(boot), recipeDigest(r));
+  const generic = normalizeRecipe({ ...plain, bootable: true, kernel: 'generic' }, defaults);
+  assert.notEqual(recipeDigest(generic), recipeDigest(boot));
+  assert.equal(recipeDigest(normalizeRecipe({ ...plain, bootable: true, kernel: 'cloud' }, defaults)), recipeDigest(boot), 'the default kernel is spelled out');
+  const refused: Array<[unknown, string, RegExp]> = [
+    [{ ...plain, bootable: true, architecture: 'arm64' }, 'recipe.bootable', /amd64 only/],
+    [{ ...plain, bootable: true, variant: 'extract' }, 'recipe.bootable', /configures packages/],
+    [{ ...plain, bootable: 'yes' }, 'recipe.bootable', /true or false/],
+    [{ ...plain, bootable: true, kernel: 'rt' }, 'recipe.kernel', /cloud, generic/],
+    [{ ...plain, kernel: 'generic' }, 'recipe.kernel', /only to a bootable recipe/],
+  ];
+  for (const [recipe, where, message] of refused) {
+    assert.throws(() => normalizeRecipe(recipe as never, defaults), { code: 'CATALOG_BAD_RECIPE', where, message }, JSON.stringify(recipe));
+  }
+});
+
+test('mmdebstrapArgs of a bootable recipe: kernel, init, Secure Boot loaders, network, SSH and first-boot hooks', () => {
+  const plain = normalizeRecipe({ kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase', packages: ['openssh-server=1:9.2p1-2+deb12u5'] }, defaults);
+  const boot = normalizeRecipe({ kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase', packages: ['openssh-server=1:9.2p1-2+deb12u5'], bootable: true }, defaults);
+  const include = (args: string[]) => args.find((a) => a.startsWith('--include='))!.slice(10).split(',');
+  const hooks = (args: string[]) => args.filter((a) => a.startsWith('--customize-hook=')).map((a) => a.slice(17));
+  const plainArgs = mmdebstrapArgs(plain, '/t');
+  assert.deepEqual(include(plainArgs), ['openssh-server=1:9.2p1-2+deb12u5']);
+  assert.ok(!plainArgs.includes('--skip=chroot/mount/sys'));
+  const args = mmdebstrapArgs(boot, '/t');
+  const pkgs = include(args);
+  for (const p of ['linux-image-cloud-amd64', 'systemd-sysv', 'shim-signed', 'grub-efi-amd64-signed', 'initramfs-tools', 'udev', 'dbus', 'systemd-resolved']) {
+    assert.ok(pkgs.includes(p), p);
+  }
+  assert.deepEqual(pkgs.filter((p) => p.startsWith('openssh-server')), ['openssh-server=1:9.2p1-2+deb12u5'], 'a pinned package is not added again unpinned');
+  assert.ok(include(mmdebstrapArgs({ ...boot, kernel: 'generic' }, '/t')).includes('linux-image-amd64'));
+  // The chroot never sees the host's /sys (EFI variables), so no postinst can run grub-install or efibootmgr.
+  assert.ok(args.includes('--skip=chroot/mount/sys'));
+  const h = hooks(args).join('\n');
+  assert.match(h, /: > "\$1"\/etc\/machine-id/);
+  assert.match(h, /rm -f "\$1"\/var\/lib\/dbus\/machine-id/);
+  assert.match(h, /rm -f "\$1"\/etc\/ssh\/ssh_host_\*_key /);
+  assert.match(h, /ssh-keygen -A/);
+  assert.match(h, /multi-user\.target\.wants\/goldsmith-ssh-hostkeys\.service/);
+  assert.match(h, /DHCP=yes/);
+  assert.match(h, /rm -f "\$1"\/etc\/\.resolv\.conf\.systemd-resolved\.bak/);
+  // The boot hooks come after the generic one that drops the host's resolv.conf, which they replace with resolved's stub.
+  const all = hooks(args);
+  assert.ok(all.findIndex((x) => x.includes('rm -f "$1"/etc/hostname "$1"/etc/resolv.conf')) < all.findIndex((x) => x.includes('stub-resolv.conf')));
+});
+
 test('catalog refs are publisher:offer:sku:version URNs', () => {
   const ref = parseCatalogRef('Debian:debian-12:12-minbase:latest');
   assert.deepEqual(ref, { publisher: 'Debian', offer: 'debian-12', sku: '12-minbase', version: 'latest' });

@@ -17,7 +17,7 @@ import {
   vfatUuid,
   type BootLayout,
 } from '../../src/image/index.js';
-import { cachedBootable } from '../support/base-image.js';
+import { cachedBootableBase } from '../support/base-image.js';
 
 const EPOCH = 1700000000;
 const MiB = 1024 * 1024;
@@ -126,7 +126,7 @@ describe('makeBootableDisk on a Debian tree with shim, grub and a kernel', () =>
   const out = join(root, 'out');
   const layout = bootLayout('test-image/1.0.0');
   before(async () => {
-    await unpackRootfs(await cachedBootable(), tree);
+    await unpackRootfs(await cachedBootableBase(), tree);
     await installBootConfig(tree, layout);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,11 +72,13 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     const run = await app.builds.start(writeTemplate(dir, {}), { onEvent: (e) => events.push(e) });
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     const { steps } = await app.builds.show(run.id);
-    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'attest', 'publish']);
+    assert.deepEqual(steps.map((s) => s.name), ['resolve-base', 'prepare', 'customize', 'tattoo', 'sbom', 'validate', 'package', 'boot', 'attest', 'publish']);
     assert.ok(steps.every((s) => s.status === 'succeeded'));
     assert.match(steps.find((s) => s.name === 'validate')!.log, /pass\s+marker-readable/);
+    // A minbase has no kernel: a root filesystem, published as Gen1 without a boot to validate.
+    assert.match(steps.find((s) => s.name === 'boot')!.log, /boot validation skipped: the image is a root filesystem without a boot chain/);
     // progress: every step started and ended, output lines streamed
-    assert.equal(events.filter((e) => e.type === 'step.end').length, 9);
+    assert.equal(events.filter((e) => e.type === 'step.end').length, 10);
     assert.ok(events.some((e) => e.type === 'step.output' && e.step === 'customize'));
 
     const v = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: '1.0.0' });
@@ -219,6 +221,25 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     assert.equal(run.error?.code, 'PUBLISH_UNVERIFIED');
     assert.match(run.error!.message, /digest/);
     await assert.rejects(app.gallery.listVersions('g_tamper', 'img'), { kind: 'not-found' });
+  });
+
+  it('refuses, before any run exists, a Trusted Launch definition on the minbase, which cannot boot', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'gs-tpl-'));
+    try {
+      const file = writeTemplate(d, { gallery: 'g_tl' });
+      const t = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...t, distribute: { ...t.distribute, hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' } }));
+      const before = (await app.builds.list()).length;
+      await assert.rejects(app.builds.start(file), (e: Error & { code: string; where: string }) => {
+        assert.equal(e.code, 'TEMPLATE_BASE_NOT_BOOTABLE');
+        assert.equal(e.where, `${file} (/distribute/securityType)`);
+        assert.match(e.message, /Debian:debian-12:minbase:0\.20240101\.0 is not bootable/);
+        return true;
+      });
+      assert.equal((await app.builds.list()).length, before, 'no run was recorded');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('refuses to publish a version that the pinned trust would not verify (signed by a key the operator does not trust)', async () => {

@@ -8,7 +8,7 @@ const DEMO = fileURLToPath(new URL('../../../examples/demo/golden-debian12.yaml'
 
 test('the plan shows exactly the steps the pipeline runs, in order', async () => {
   const plan = await planBuild(await loadTemplate(DEMO), {
-    resolveBase: async (ref) => ({ ...ref, version: '1.0.0' }),
+    resolveBase: async (ref) => ({ ...ref, version: '1.0.0', bootable: true }),
     nextVersion: async () => '1.0.0',
   });
   assert.deepEqual(plan.steps.map((s) => s.step), PIPELINE.map((s) => s.name));

@@ -61,7 +61,7 @@ test('a build killed mid-run resumes from its last checkpoint; a second process 
   const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string; from?: string; state?: string });
   const restore = events.find((e) => e.type === 'run.restore');
   assert.equal(restore?.from, 'customize', 'rootfs restored from the customize checkpoint, not rebuilt');
-  assert.deepEqual(events.filter((e) => e.type === 'step.start').map((e) => e.step), ['tattoo', 'sbom', 'validate', 'package', 'attest', 'publish']);
+  assert.deepEqual(events.filter((e) => e.type === 'step.start').map((e) => e.step), ['tattoo', 'sbom', 'validate', 'package', 'boot', 'attest', 'publish']);
   assert.equal(events.at(-1)?.state, 'succeeded');
 
   const shown = spawnSync(process.execPath, [BIN, 'build', 'show', runId, '--json'], { env, encoding: 'utf8' });

@@ -13,12 +13,34 @@ export const TEST_CACHE_DIR = process.env.GOLDSMITH_TEST_CACHE ?? '/var/cache/go
 /** The recipe of the shared test base: Debian 12 minbase with the machine's mirror. */
 export const MINBASE_RECIPE: MmdebstrapRecipe = { kind: 'mmdebstrap', suite: 'bookworm', variant: 'minbase' };
 
-export async function minbaseRecipe(): Promise<NormalizedRecipe> {
+/** The catalog recipe of the bootable test base: the same minbase, made bootable (cloud kernel). */
+export const BOOTABLE_RECIPE: MmdebstrapRecipe = { ...MINBASE_RECIPE, bootable: true };
+
+async function normalized(recipe: MmdebstrapRecipe): Promise<NormalizedRecipe> {
   const architecture = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
-  return normalizeRecipe(MINBASE_RECIPE, { aptSources: await readAptSources(), architecture });
+  return normalizeRecipe(recipe, { aptSources: await readAptSources(), architecture });
+}
+
+export function minbaseRecipe(): Promise<NormalizedRecipe> {
+  return normalized(MINBASE_RECIPE);
+}
+
+export function bootableBaseRecipe(): Promise<NormalizedRecipe> {
+  return normalized(BOOTABLE_RECIPE);
+}
+
+/** Build `recipe` into the test cache once per machine (keyed by its digest, under a file lock). */
+async function cachedBuild(name: string, recipe: NormalizedRecipe): Promise<string> {
+  const file = join(TEST_CACHE_DIR, `${name}-${recipeDigest(recipe).slice(7, 23)}.tar.zst`);
+  if (existsSync(file)) return file;
+  return withFileLock(`${file}.lock`, async () => {
+    if (!existsSync(file)) await buildMmdebstrapBase(recipe, file, { workDir: TEST_CACHE_DIR });
+    return file;
+  });
 }
 
 let memo: Promise<string> | undefined;
+let bootableBaseMemo: Promise<string> | undefined;
 
 /**
  * Path to a reproducible minbase bookworm `.tar.zst`, built with mmdebstrap at most once per machine
@@ -26,39 +48,17 @@ let memo: Promise<string> | undefined;
  * Adopt it into a catalog with `CatalogService.adoptArtifact(ref, path)`.
  */
 export function cachedMinbase(): Promise<string> {
-  memo ??= (async () => {
-    const recipe = await minbaseRecipe();
-    const file = join(TEST_CACHE_DIR, `minbase-${recipeDigest(recipe).slice(7, 23)}.tar.zst`);
-    if (existsSync(file)) return file;
-    return withFileLock(`${file}.lock`, async () => {
-      if (!existsSync(file)) await buildMmdebstrapBase(recipe, file, { workDir: TEST_CACHE_DIR });
-      return file;
-    });
-  })();
+  memo ??= minbaseRecipe().then((r) => cachedBuild('minbase', r));
   return memo;
 }
 
 /**
- * Packages that make the minbase bootable under UEFI Secure Boot: the cloud kernel and its initramfs,
- * systemd as init with udev and dbus, shim and Debian's signed grub, and sshd. Until the catalog's
- * own bootable recipe lands, the test base is this package list (the VM runner's test disk uses the
- * same list, so a machine builds it once).
+ * Path to the bootable bookworm base `.tar.zst` built from the catalog recipe with `bootable: true`
+ * (kernel, systemd, shim, signed GRUB, networkd, first-boot hooks), built at most once per machine
+ * like cachedMinbase.
  */
-export const BOOTABLE_PACKAGES = ['linux-image-cloud-amd64', 'systemd-sysv', 'udev', 'dbus', 'shim-signed', 'grub-efi-amd64-signed', 'initramfs-tools', 'openssh-server'];
-
-let bootableMemo: Promise<string> | undefined;
-
-/** Path to a bootable bookworm `.tar.zst` (minbase + BOOTABLE_PACKAGES), built once per machine like cachedMinbase. */
-export function cachedBootable(): Promise<string> {
-  bootableMemo ??= (async () => {
-    const architecture = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
-    const recipe = normalizeRecipe({ ...MINBASE_RECIPE, packages: BOOTABLE_PACKAGES }, { aptSources: await readAptSources(), architecture });
-    const file = join(TEST_CACHE_DIR, `bootable-${recipeDigest(recipe).slice(7, 23)}.tar.zst`);
-    if (existsSync(file)) return file;
-    return withFileLock(`${file}.lock`, async () => {
-      if (!existsSync(file)) await buildMmdebstrapBase(recipe, file, { workDir: TEST_CACHE_DIR });
-      return file;
-    });
-  })();
-  return bootableMemo;
+export function cachedBootableBase(): Promise<string> {
+  bootableBaseMemo ??= bootableBaseRecipe().then((r) => cachedBuild('bootable-base', r));
+  return bootableBaseMemo;
 }
+

@@ -1,7 +1,8 @@
 import { attest as sign, createBundle, PREDICATE_TYPES, slsaProvenance, versionSubjects, type Envelope, type VersionPredicate } from '../../attest/index.js';
 import { catalogRootfs, serialiseSbom, toCycloneDx, toSpdx } from '../../sbom/index.js';
 import type { StepDefinition } from '../step.js';
-import type { PackagedArtifact } from './package.js';
+import type { BootStepOutputs } from './boot.js';
+import { finalArtifacts } from './package.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
 
 /** File name suffix of each artifact kind: `<definition>_<version>_<yyyymmdd><suffix>`. */
@@ -28,7 +29,8 @@ export const attestStep: StepDefinition = {
   rootfs: 'reads',
   async run(ctx) {
     const rb = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
-    const packaged = ctx.outputOf<{ rootfsDigest: string; artifacts: PackagedArtifact[] }>('package');
+    const packaged = finalArtifacts(ctx);
+    const bootRecord = ctx.outputOf<BootStepOutputs>('boot').record;
     const { rootfsDigest } = packaged;
     const { tattoo } = ctx.outputOf<{ tattoo: Record<string, string> }>('tattoo');
     const early = ctx.outputOf<{ inventoryDigest: string }>('sbom');
@@ -77,6 +79,7 @@ export const attestStep: StepDefinition = {
         base: { name: `${rb.base.publisher}:${rb.base.offer}:${rb.base.sku}:${rb.base.version}`, uri: `goldsmith:catalog/${rb.base.publisher}/${rb.base.offer}/${rb.base.sku}/${rb.base.version}`, digest: rb.base.digest },
         ...(rb.mirror ? { mirror: rb.mirror } : {}),
       },
+      ...(bootRecord ? { boot: bootRecord } : {}),
     };
     const everything = versionSubjects(version);
     const envelopes: Envelope[] = [];

@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyStoredVersion } from '../../attest/index.js';
 import { resolveTrust } from '../../attest/trust-source.js';
-import { FailedError, IntegrityError } from '../../errors/index.js';
+import { FailedError, InputError, IntegrityError } from '../../errors/index.js';
 import { parseSpdx, type Inventory } from '../../sbom/index.js';
 import { recordImagePackages } from '../../vuln/image-packages.js';
 import type { AttestOutputs } from './attest.js';
 import type { StepDefinition } from '../step.js';
-import type { PackagedArtifact } from './package.js';
+import type { BootStepOutputs } from './boot.js';
+import type { TattooBootOutputs } from './tattoo.js';
+import { isTrustedLaunch } from '../../template/semantic-checks.js';
+import { finalArtifacts } from './package.js';
 import type { ResolveBaseOutputs } from './resolve-base.js';
 
 /**
@@ -21,7 +24,12 @@ export const publish: StepDefinition = {
   async run(ctx) {
     const d = ctx.template.template.distribute;
     const rb = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
-    const { artifacts } = ctx.outputOf<{ artifacts: PackagedArtifact[] }>('package');
+    const { artifacts } = finalArtifacts(ctx);
+    const bootRecord = ctx.outputOf<BootStepOutputs>('boot').record;
+    const bootable = ctx.outputOf<{ boot?: TattooBootOutputs }>('tattoo').boot?.bootable === true;
+    if (!bootable && (d.hyperVGeneration === 'V2' || isTrustedLaunch(d.securityType))) {
+      throw new InputError('PUBLISH_NOT_BOOTABLE', `distribute claims ${d.hyperVGeneration === 'V2' ? 'hyperVGeneration V2' : `securityType ${d.securityType}`}, but the image cannot boot (no kernel, shim and signed grub): build it on a bootable base (e.g. Debian:debian-12:12-gen2) or publish as V1 without Trusted Launch`, { where: '/distribute' });
+    }
     const { tattoo } = ctx.outputOf<{ tattoo: Record<string, string> }>('tattoo');
     const attested = ctx.outputOf<AttestOutputs>('attest');
     const { gallery, buildRegion, artifacts: store, keyring } = ctx.services;
@@ -39,6 +47,7 @@ export const publish: StepDefinition = {
       base: rb.base,
       files: attested.artifacts.map((a) => ({ kind: a.kind, name: a.name, digest: a.digest })),
       signingKey: attested.keyid,
+      ...(bootRecord ? { boot: bootRecord } : {}),
     };
     // The trust verifiers will use: a pinned trust file when the operator set one, so a version signed
     // by a key they would not trust is never published.
@@ -66,7 +75,7 @@ export const publish: StepDefinition = {
       identifier: d.identifier ?? { publisher: 'Goldsmith', offer: rb.base.offer, sku: d.image },
       osType: d.osType ?? 'Linux',
       osState: 'Generalized',
-      hyperVGeneration: d.hyperVGeneration ?? 'V2',
+      hyperVGeneration: d.hyperVGeneration ?? (bootable ? 'V2' : 'V1'),
       securityType: d.securityType,
     });
     const replication = await gallery.replicateArtifacts(

@@ -1,0 +1,38 @@
+import { trustFromKeyring, verifyConsumedArtifact } from '../attest/index.js';
+import { resolveTrust } from '../attest/trust-source.js';
+import { IntegrityError, NotFoundError } from '../errors/index.js';
+import type { App } from './index.js';
+
+export interface VersionRef {
+  gallery: string;
+  image: string;
+  version: string;
+}
+
+/**
+ * The stored file of one artifact of a version (an SBOM, a disk image), from the first region that
+ * holds it, checked against the version's signed image-version statement before anyone reads it:
+ * the database row alone (which names the digest) could point at another version's bytes.
+ * Soft-deleted versions keep theirs.
+ */
+export async function verifiedArtifact(app: App, ref: VersionRef, kind: string, opts: { region?: string } = {}): Promise<{ path: string; name: string; digest: string; size: number; region: string }> {
+  const label = `${ref.gallery}/${ref.image}/${ref.version}`;
+  const v = await app.gallery.showVersion(ref);
+  const art = v.artifacts.find((a) => a.kind === kind);
+  if (!art) {
+    throw new NotFoundError('GALLERY_ARTIFACT_NOT_FOUND', `${label} has no ${kind} artifact (it has: ${v.artifacts.map((a) => a.kind).join(', ')})`, { where: label });
+  }
+  const files = (v.metadata['files'] as Array<{ digest: string; name: string }> | undefined) ?? [];
+  const bundle = v.artifacts.find((a) => a.kind === 'attestation');
+  if (!bundle) throw new IntegrityError('GALLERY_ARTIFACT_UNVERIFIED', `${label} has no attestation bundle: its ${kind} cannot be verified`, { where: label });
+  const trust = app.pipeline.trust ? await resolveTrust(app.pipeline.trust, app.keyring) : await trustFromKeyring(app.keyring);
+  const regions = opts.region ? [opts.region] : [app.pipeline.buildRegion, ...v.replicationStatus.map((r) => r.region)];
+  for (const region of regions) {
+    if (!(await app.artifacts.has(region, art.digest)) || !(await app.artifacts.has(region, bundle.digest))) continue;
+    const path = app.artifacts.path(region, art.digest);
+    const check = await verifyConsumedArtifact({ ref, kind, artifactPath: path, bundlePath: app.artifacts.path(region, bundle.digest), trusted: trust.trusted, known: trust.known });
+    if (!check.ok) throw new IntegrityError('GALLERY_ARTIFACT_UNVERIFIED', `the ${kind} of ${label} in ${region} does not verify: ${check.problems.join('; ')}`, { where: `${label} (${region})` });
+    return { path, name: files.find((f) => f.digest === art.digest)?.name ?? `${v.image}_${v.name}.${kind}`, digest: art.digest, size: art.size, region };
+  }
+  throw new NotFoundError('GALLERY_ARTIFACT_MISSING', `the ${kind} of ${label} (${art.digest}) is in no ${opts.region ? `store of region ${opts.region}` : "region's store"}`, { where: label });
+}
