@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   CLI_BAD_OPTION: { kind: 'input', summary: 'An option value is not what the command needs (a number, an exact version); the message names the option.' },
   CLI_BAD_OUTPUT: { kind: 'input', summary: '`--output` lists a disk format Goldsmith does not write; use raw, qcow2 or vhd.' },
   CLI_BAD_TARGET: { kind: 'input', summary: '`verify` was given neither an artifact file with `--attestations` nor `<gallery>/<image>/<version>`.' },
+  CLI_OUTPUT_EXISTS: { kind: 'conflict', summary: 'The output file exists already; remove it or choose another file.' },
   CLI_BAD_VERSION_REF: { kind: 'input', summary: 'An image version reference is not `<gallery>/<image>/<version>`.' },
   PERMISSION_DENIED: { kind: 'permission', summary: 'This user may not read or write a file Goldsmith needs (the message names it); run as the owner of the data directory.' },
   INTERNAL: { kind: 'internal', summary: 'A bug in Goldsmith: please report it with the command that caused it and the stack trace printed on stderr.' },
@@ -104,6 +105,7 @@ export const ERROR_CODES = {
   TEMPLATE_TOO_LARGE: { kind: 'input', summary: 'The template is larger than any real template.' },
   TEMPLATE_PROBLEMS: { kind: 'input', summary: 'The template has several problems; each is listed in the message and in data.problems.' },
   TEMPLATE_BOOT_REQUIRED: { kind: 'input', summary: 'A Trusted Launch image needs its boot check: remove `validate.boot: false` or choose securityType Standard.' },
+  TEMPLATE_BASE_NOT_BOOTABLE: { kind: 'input', summary: 'The template claims a bootable image (Gen2, Trusted Launch) on a base that cannot boot; build on a bootable catalog entry or publish as V1.' },
   TEMPLATE_SOURCE_VERSION_UNUSABLE: { kind: 'input', summary: 'The "source" versioning scheme needs a base version of up to three numbers; pick another scheme or base.' },
 
   // Builds and pipeline
@@ -126,6 +128,7 @@ export const ERROR_CODES = {
   TATTOO_PARSE: { kind: 'input', summary: 'A tattoo file is not valid KEY=VALUE text.' },
   PUBLISH_UNATTESTED: { kind: 'integrity', summary: 'Publishing refused: the run has no SBOM or attestation bundle.' },
   PUBLISH_UNVERIFIED: { kind: 'integrity', summary: 'Publishing refused: the attestations do not verify against the artifacts and the version being written.' },
+  PUBLISH_NOT_BOOTABLE: { kind: 'input', summary: 'Publishing refused: distribute claims Gen2 or Trusted Launch but the image cannot boot; build on a bootable base or publish as V1.' },
   PUBLISH_REPLICATION_FAILED: { kind: 'failed', summary: 'Replicating the new version\'s artifacts to a target region failed; resume the build to retry.' },
   SCHEDULE_NOT_FOUND: { kind: 'not-found', summary: 'No schedule is registered for this template file.' },
   SCHEDULE_NO_CRON: { kind: 'input', summary: 'The template has no schedule.cron to register.' },
@@ -172,6 +175,7 @@ export const ERROR_CODES = {
   CATALOG_NOT_A_ROOTFS: { kind: 'input', summary: 'The archive has no os-release, so it is not a root filesystem.' },
   CATALOG_UNSAFE_FILES: { kind: 'input', summary: 'The archive holds device nodes, setuid/setgid or world-writable files; the message names the --allow-… option that accepts them.' },
   CATALOG_ARTIFACT_MISSING: { kind: 'not-found', summary: 'An imported base is missing from the artifact store; import it again.' },
+  CATALOG_BUILD_NOT_BOOTABLE: { kind: 'failed', summary: 'A bootable recipe built a base that cannot boot (a boot file is missing); see the mmdebstrap output.' },
   CATALOG_BUILD_NO_OS: { kind: 'failed', summary: 'The base build (mmdebstrap) finished but the tree it made has no os-release.' },
 
   // Artifacts
@@ -201,6 +205,9 @@ export const ERROR_CODES = {
   GALLERY_NOT_REPLICATED: { kind: 'conflict', summary: 'An artifact is not in a target region yet; replicate before publishing.' },
   GALLERY_REPLICATION_FAILED: { kind: 'conflict', summary: 'Replication to a target region failed, so the version cannot be published there.' },
   GALLERY_TRUSTED_LAUNCH_UNPROVEN: { kind: 'conflict', summary: 'A Trusted Launch image definition takes only versions whose recorded boot proves Secure Boot and a vTPM.' },
+  GALLERY_ARTIFACT_NOT_FOUND: { kind: 'not-found', summary: 'The image version has no artifact of the asked kind; the message lists the kinds it has.' },
+  GALLERY_ARTIFACT_MISSING: { kind: 'not-found', summary: 'The image version\'s artifact is in no region\'s artifact store (or not in the asked region).' },
+  GALLERY_ARTIFACT_UNVERIFIED: { kind: 'integrity', summary: 'The artifact has no attestation bundle or does not verify against it; it is not handed out.' },
   GALLERY_BAD_ARTIFACT: { kind: 'input', summary: 'A version\'s artifact has an unknown kind or an invalid size.' },
   GALLERY_BAD_DATE: { kind: 'input', summary: 'A date is not ISO 8601 (e.g. 2027-12-31).' },
   GALLERY_BAD_ID: { kind: 'input', summary: 'The id is not a gallery image version id.' },
@@ -328,6 +335,20 @@ export const ERROR_CODES = {
   FLEET_IMAGE_NOT_IN_REGION: { kind: 'conflict', summary: 'The image version is not replicated to the VM\'s region.' },
   FLEET_NOT_FLEET_RESOURCE: { kind: 'conflict', summary: 'The resource is not managed by the fleet commands (a gallery or a scope); use the command the message names.' },
   FLEET_ADMISSION_BROKE_DOCUMENT: { kind: 'internal', summary: 'Policy admission produced an invalid document (a bug); report it with the resource.' },
+
+  // Boot tests in a virtual machine
+  VM_BAD_OPTIONS: { kind: 'input', summary: 'A boot test option (disk, format, memory, timeout, guest checks) is missing or out of range; the message names it.' },
+  VM_BAD_ACCEL: { kind: 'input', summary: 'GOLDSMITH_ACCEL is neither kvm nor tcg.' },
+  VM_BAD_GUEST_CHECK: { kind: 'input', summary: 'A guest check cannot be expressed safely in the guest (a bad service, path or type).' },
+  VM_BAD_NONCE: { kind: 'input', summary: 'The boot test\'s nonce is not hex.' },
+  VM_DISK_NOT_FOUND: { kind: 'input', summary: 'The disk to boot is not a regular file.' },
+  VM_DISK_BAD_QCOW2: { kind: 'input', summary: 'The qcow2 disk has no valid virtual size.' },
+  VM_DISK_EXTERNAL_FILES: { kind: 'input', summary: 'The qcow2 disk names a backing or external data file; give a self-contained image.' },
+  VM_NO_ROOT_PARTITION: { kind: 'input', summary: 'The disk has no GPT root partition to put the validation unit in.' },
+  VM_DISK_COPY_FAILED: { kind: 'failed', summary: 'The disk could not be copied for the boot test (space, permissions); the message says why.' },
+  VM_INJECT_FAILED: { kind: 'failed', summary: 'The validation unit could not be written into the disk copy\'s root filesystem (is it ext4?).' },
+  VM_NO_FIRMWARE: { kind: 'failed', summary: 'UEFI firmware (OVMF) is not installed; install Debian\'s ovmf package.' },
+  VM_SWTPM_FAILED: { kind: 'failed', summary: 'The software TPM (swtpm) did not start; the message gives its output.' },
 } as const satisfies Record<string, CodeSpec>;
 
 /** A registered code. An unregistered string here is a compile error: add it to ERROR_CODES first. */
@@ -353,6 +374,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; prefixes: readonly stri
   { title: 'Policy engine', prefixes: ['POLICY'] },
   { title: 'Compliance', prefixes: ['COMPLIANCE'] },
   { title: 'Fleet', prefixes: ['FLEET'] },
+  { title: 'Boot tests in a virtual machine', prefixes: ['VM'] },
 ];
 
 /** The docs area a code belongs to, or undefined when its prefix has none yet. */
