@@ -21,7 +21,7 @@ describeEachBackend('compliance trigger failures are reported and counted', (b) 
     const lines: string[] = [];
     const triggers = new ComplianceTriggers(svc, { metrics, onError: (l) => void lines.push(l) }).start();
     const real = svc.evaluateResources.bind(svc);
-    let fail: Error | undefined = new InputError('TEST_BROKEN', 'the resource loader choked');
+    let fail: Error | undefined = new InputError('COMPLIANCE_RESOURCE_INVALID', 'the resource loader choked');
     svc.evaluateResources = async (ids) => {
       if (fail) throw fail;
       return real(ids);
@@ -39,7 +39,7 @@ describeEachBackend('compliance trigger failures are reported and counted', (b) 
       triggers.stop();
     }
     assert.equal(lines.length, 2);
-    assert.match(lines[0]!, /compliance trigger failed \(input\) on 1 event\(s\) \[resource\.written\] up to id \d+: TEST_BROKEN: the resource loader choked/);
+    assert.match(lines[0]!, /compliance trigger failed \(input\) on 1 event\(s\) \[resource\.written\] up to id \d+: COMPLIANCE_RESOURCE_INVALID: the resource loader choked/);
     assert.match(lines[1]!, /\(internal\).*undefined is not a function/);
     assert.equal(triggers.stats.failures, 2);
     assert.equal(metrics.value('goldsmith_trigger_failures_total', { kind: 'input' }), 1);
