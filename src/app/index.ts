@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ArtifactStore } from '../artifacts/index.js';
+import { ArtifactStore, FsArtifactStore } from '../artifacts/index.js';
 import { Keyring } from '../attest/index.js';
 import { CatalogService } from '../catalog/index.js';
 import { AdmissionService, ComplianceService, ComplianceTriggers, invalidateOnFeed } from '../compliance/index.js';
@@ -49,7 +49,7 @@ export const BUILD_REGION = 'local';
 
 export function createApp(config: Config, store: Store, opts: { clock?: () => Date } = {}): App {
   const clock = opts.clock ?? (() => new Date());
-  const artifacts = new ArtifactStore(join(config.home, 'artifacts'));
+  const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
   const catalog = new CatalogService(store, artifacts, { home: config.home, region: BUILD_REGION });
   const gallery = new GalleryService(store, artifacts, { clock });
   const keyring = Keyring.forConfig(config);

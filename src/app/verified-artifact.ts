@@ -29,8 +29,8 @@ export async function verifiedArtifact(app: App, ref: VersionRef, kind: string, 
   const regions = opts.region ? [opts.region] : [app.pipeline.buildRegion, ...v.replicationStatus.map((r) => r.region)];
   for (const region of regions) {
     if (!(await app.artifacts.has(region, art.digest)) || !(await app.artifacts.has(region, bundle.digest))) continue;
-    const path = app.artifacts.path(region, art.digest);
-    const check = await verifyConsumedArtifact({ ref, kind, artifactPath: path, bundlePath: app.artifacts.path(region, bundle.digest), trusted: trust.trusted, known: trust.known });
+    const path = await app.artifacts.localPath(region, art.digest);
+    const check = await verifyConsumedArtifact({ ref, kind, artifactPath: path, bundlePath: await app.artifacts.localPath(region, bundle.digest), trusted: trust.trusted, known: trust.known });
     if (!check.ok) throw new IntegrityError('GALLERY_ARTIFACT_UNVERIFIED', `the ${kind} of ${label} in ${region} does not verify: ${check.problems.join('; ')}`, { where: `${label} (${region})` });
     return { path, name: files.find((f) => f.digest === art.digest)?.name ?? `${v.image}_${v.name}.${kind}`, digest: art.digest, size: art.size, region };
   }

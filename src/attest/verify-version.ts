@@ -1,4 +1,5 @@
 import { sha256File } from '../artifacts/index.js';
+import { isGoldsmithError } from '../errors/index.js';
 import { parseBundle, type AttestationBundle } from './bundle.js';
 import { PREDICATE_TYPES } from './predicates.js';
 import { fromDigestSet, type Statement } from './statement.js';
@@ -37,8 +38,9 @@ export function storedVersion(v: {
 
 export interface VersionVerifyInput extends TrustInput {
   row: StoredVersion;
-  /** Where the bytes of `digest` are in `region`. */
-  pathOf(region: string, digest: string): string;
+  /** A local file with the bytes of `digest` in `region` (ArtifactStore.localPath): a path that
+   * does not exist or NotFoundError ARTIFACT_NOT_FOUND both mean the region does not hold them. */
+  pathOf(region: string, digest: string): string | Promise<string>;
   /** Predicate types that must each have a valid statement, besides the image-version statement. */
   requirePredicateTypes?: string[];
 }
@@ -117,20 +119,22 @@ async function hashOrMissing(path: string): Promise<string | undefined> {
   });
 }
 
-/** The path of a digest the database names; a forged row with a malformed digest is a problem, not a crash. */
-function pathOrProblem(input: VersionVerifyInput, region: string, digest: string, what: string, problems: string[]): string | undefined {
+/** The path of a digest the database names: null when the region does not hold it; undefined for a
+ * forged row with a malformed digest, which is a problem, not a crash. */
+async function pathOrProblem(input: VersionVerifyInput, region: string, digest: string, what: string, problems: string[]): Promise<string | null | undefined> {
   try {
-    return input.pathOf(region, digest);
+    return await input.pathOf(region, digest);
   } catch (e) {
+    if (isGoldsmithError(e) && e.code === 'ARTIFACT_NOT_FOUND') return null;
     problems.push(`invalid digest: the database records ${JSON.stringify(digest)} for ${what}: ${(e as Error).message}`);
     return undefined;
   }
 }
 
-async function readRegionBundle(path: string | undefined, digest: string, problems: string[]): Promise<AttestationBundle | undefined> {
+async function readRegionBundle(path: string | null | undefined, digest: string, problems: string[]): Promise<AttestationBundle | undefined> {
   if (path === undefined) return undefined;
-  const actual = await hashOrMissing(path);
-  if (actual === undefined) {
+  const actual = path === null ? undefined : await hashOrMissing(path);
+  if (path === null || actual === undefined) {
     problems.push(`missing artifact: the attestation bundle ${digest} is not in this region`);
     return undefined;
   }
@@ -161,7 +165,7 @@ export async function verifyStoredVersion(input: VersionVerifyInput): Promise<Ve
   for (const region of bundleRef ? row.regions : []) {
     const rp: string[] = [];
     const checks: RegionArtifactCheck[] = [];
-    const bundle = await readRegionBundle(pathOrProblem(input, region, bundleRef!.digest, 'the attestation bundle', rp), bundleRef!.digest, rp);
+    const bundle = await readRegionBundle(await pathOrProblem(input, region, bundleRef!.digest, 'the attestation bundle', rp), bundleRef!.digest, rp);
     const results = (bundle?.envelopes ?? []).map((e, index) => ({ index, ...verifyEnvelope(e, { trusted: input.trusted, known: input.known }) }));
     for (const r of results) {
       rp.push(...r.problems.map((p) => `attestation ${r.index}${r.predicateType ? ` (${r.predicateType})` : ''}: ${p}`));
@@ -186,8 +190,8 @@ export async function verifyStoredVersion(input: VersionVerifyInput): Promise<Ve
       for (const a of p.artifacts) {
         // Hash the bytes the database would serve for this kind: a row pointing elsewhere is caught as a field above, and here too.
         const served = row.artifacts.find((x) => x.kind === a.kind)?.digest ?? a.digest;
-        const path = pathOrProblem(input, region, served, a.kind, rp);
-        const actual = path === undefined ? undefined : await hashOrMissing(path);
+        const path = await pathOrProblem(input, region, served, a.kind, rp);
+        const actual = path === undefined || path === null ? undefined : await hashOrMissing(path);
         const ok = actual === a.digest;
         checks.push({ kind: a.kind, name: a.name, signed: a.digest, actual, ok });
         if (path === undefined) continue;

@@ -173,8 +173,8 @@ export class CatalogService {
     return this.recorded(entry, put, baseOs(os), true);
   }
 
-  private result(digest: string, size: number, entry: CatalogEntry, cached: boolean): EnsuredArtifact {
-    return { digest, size, path: this.artifacts.path(this.region, digest), region: this.region, cached, entry };
+  private async result(digest: string, size: number, entry: CatalogEntry, cached: boolean): Promise<EnsuredArtifact> {
+    return { digest, size, path: await this.artifacts.localPath(this.region, digest), region: this.region, cached, entry };
   }
 
   private async reuse(entry: CatalogEntry): Promise<EnsuredArtifact | undefined> {

@@ -120,7 +120,7 @@ async function verifyGalleryVersion(ctx: CliContext, ref: string, trust: Resolve
   const v = await app.gallery.showVersion({ gallery, image, version });
   return verifyStoredVersion({
     row: storedVersion(v),
-    pathOf: (region, digest) => app.artifacts.path(region, digest),
+    pathOf: (region, digest) => app.artifacts.localPath(region, digest),
     requirePredicateTypes: required,
     trusted: trust.trusted,
     known: trust.known,

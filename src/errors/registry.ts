@@ -182,6 +182,7 @@ export const ERROR_CODES = {
   ARTIFACT_BAD_DIGEST: { kind: 'input', summary: 'An artifact digest is not sha256:<64 hex>.' },
   ARTIFACT_NOT_FOUND: { kind: 'not-found', summary: 'The artifact is not in the named region\'s store.' },
   ARTIFACT_CORRUPT: { kind: 'integrity', summary: 'A stored artifact no longer matches its digest; it was modified or damaged.' },
+  ARTIFACT_TOO_LARGE: { kind: 'input', summary: 'An artifact read into memory (an SBOM, an inventory) is larger than the reader accepts.' },
 
   // Gallery
   GALLERY_NOT_FOUND: { kind: 'not-found', summary: 'No gallery has this name or id.' },

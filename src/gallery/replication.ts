@@ -25,7 +25,7 @@ export async function replicateArtifacts(
       for (const d of unique) {
         const had = await artifacts.has(region, d);
         if (!had) {
-          await artifacts.replicate(d, source, region);
+          await artifacts.copy(d, source, region);
           copied++;
         }
         onProgress?.({ region, digest: d, done: unique.indexOf(d) + 1, total: unique.length });

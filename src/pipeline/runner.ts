@@ -141,17 +141,21 @@ export class Runner {
     const marker = await readMarker(scratchRun);
     if (marker.after === lastRootfsStep.name && !marker.during && existsSync(rootfs)) return run;
     // Newest finished step with a checkpoint whose artifact still exists.
-    const withCheckpoint = [...done].reverse().find((s) => {
+    let withCheckpoint: (typeof done)[number] | undefined;
+    for (const s of [...done].reverse()) {
       const d = s.checkpoint?.(run.outputs[s.name]!);
-      return d !== undefined && existsSync(this.services.artifacts.path(this.services.buildRegion, d));
-    });
+      if (d !== undefined && (await this.services.artifacts.has(this.services.buildRegion, d))) {
+        withCheckpoint = s;
+        break;
+      }
+    }
     const keep = withCheckpoint ? this.steps.slice(0, this.steps.indexOf(withCheckpoint) + 1).map((s) => s.name) : ['resolve-base'];
     const reason = marker.during ? `run stopped during ${marker.during}` : 'working rootfs missing or out of date';
     this.onEvent({ type: 'run.restore', runId: run.id, from: withCheckpoint?.name ?? 'prepare', reason, at: this.services.clock().toISOString() });
     await rm(rootfs, { recursive: true, force: true });
     if (withCheckpoint) {
       await mkdir(rootfs, { recursive: true });
-      await unpackRootfs(this.services.artifacts.path(this.services.buildRegion, withCheckpoint.checkpoint!(run.outputs[withCheckpoint.name]!)!), rootfs);
+      await unpackRootfs(await this.services.artifacts.localPath(this.services.buildRegion, withCheckpoint.checkpoint!(run.outputs[withCheckpoint.name]!)!), rootfs);
       await writeMarker(scratchRun, { after: withCheckpoint.name });
     }
     return this.services.runs.reopen(run, { keepOutputsOf: keep });

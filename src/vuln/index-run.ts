@@ -1,5 +1,4 @@
 /** Index a published version's packages from its build run's SBOM inventory, when publish has not already. */
-import { readFile } from 'node:fs/promises';
 import type { Inventory } from '../sbom/index.js';
 import { recordImagePackages } from './image-packages.js';
 import type { BuildRunView, VulnDeps } from './ports.js';
@@ -11,6 +10,6 @@ export async function indexRunInventory(deps: VulnDeps<unknown>, run: BuildRunVi
   }
   const digest = (run.outputs['sbom'] as { inventoryDigest?: string } | undefined)?.inventoryDigest;
   if (!digest) return 0;
-  const inv = JSON.parse(await readFile(deps.artifacts.path(deps.buildRegion, digest), 'utf8')) as Inventory;
+  const inv = JSON.parse((await deps.artifacts.getBytes(deps.buildRegion, digest)).toString('utf8')) as Inventory;
   return deps.store.tx((tx) => recordImagePackages(tx, versionId, inv));
 }

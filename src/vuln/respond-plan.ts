@@ -120,7 +120,7 @@ async function planRebuild(deps: VulnDeps<unknown>, imageId: string, top: Affect
 
   const rootfs = view.artifacts.find((a) => a.kind === 'rootfs');
   const names = [...new Set(top.packages.map((p) => p.name))];
-  const offered = rootfs ? await probe.available(deps.artifacts.path(view.location, rootfs.digest), names) : {};
+  const offered = rootfs ? await probe.available(await deps.artifacts.localPath(view.location, rootfs.digest), names) : {};
   const eco = top.packages[0] ? (await ecosystemOfVersion(deps, top.id)) : undefined;
   const cmp = (eco && comparatorFor(eco)) || comparatorFor('Debian:12')!;
   for (const hit of top.packages) {

@@ -82,10 +82,10 @@ describe('verify binds every artifact in every region and the database row to th
     // 1.0.6's row points at 1.0.4's signed rootfs and 1.0.4's attestation bundle.
     await setArtifacts('1.0.6', v.get('1.0.6')!.artifacts.map((a) => (a.kind === 'rootfs' || a.kind === 'attestation' ? art('1.0.4', a.kind) : a)));
     // 1.0.7: its raw disk tampered with in one target region.
-    const raw = app.artifacts.path('eastus', art('1.0.7', 'raw').digest);
+    const raw = await app.artifacts.localPath('eastus', art('1.0.7', 'raw').digest);
     await writeFile(raw, Buffer.concat([await readFile(raw), Buffer.from('\0backdoor')]));
     // 1.0.8: its SPDX SBOM copy in a target region replaced.
-    await writeFile(app.artifacts.path('westeurope', art('1.0.8', 'sbom-spdx').digest), '{"spdxVersion":"SPDX-2.3","packages":[]}');
+    await writeFile(await app.artifacts.localPath('westeurope', art('1.0.8', 'sbom-spdx').digest), '{"spdxVersion":"SPDX-2.3","packages":[]}');
     // 1.0.9: a forged out-of-band tattoo in the database.
     await store.query(`UPDATE gallery_versions SET tattoo = tattoo || $1::jsonb WHERE name = '1.0.9'`, [JSON.stringify({ OOB: 'true', CVE_IDS: 'CVE-2026-0001' })]);
     // 1.0.10: a row whose qcow2 digest is not a digest at all (a path, in the hope it is joined onto the store root).

@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ArtifactStore, sha256File } from '../../src/artifacts/index.js';
+import { FsArtifactStore, sha256File } from '../../src/artifacts/index.js';
 import { CatalogService, type CatalogRef, type MmdebstrapRecipe } from '../../src/catalog/index.js';
 import type { Store } from '../../src/store/index.js';
 import { makeFakeRootfs } from '../image/fake-rootfs.js';
@@ -20,7 +20,7 @@ describeEachBackend('catalog service', (b) => {
   before(async () => {
     store = await b.open();
     home = mkdtempSync(join(tmpdir(), 'gs-cat-'));
-    catalog = new CatalogService(store, new ArtifactStore(join(home, 'artifacts')), { home, architecture: 'amd64' });
+    catalog = new CatalogService(store, new FsArtifactStore(join(home, 'artifacts')), { home, architecture: 'amd64' });
   });
   after(async () => {
     await store.close();
@@ -152,7 +152,7 @@ describeEachBackend('catalog service', (b) => {
 
   test('an imported base whose blob is gone cannot be rebuilt: clear error', async () => {
     const e = await catalog.resolve({ publisher: 'Alpine', offer: 'alpine', sku: '3', version: '3.20.1' });
-    const arts = new ArtifactStore(join(home, 'artifacts'));
+    const arts = new FsArtifactStore(join(home, 'artifacts'));
     const keep = join(home, 'keep.tar.zst');
     copyFileSync(arts.path('local', e.artifact!.digest), keep);
     await arts.remove('local', e.artifact!.digest);
@@ -179,7 +179,7 @@ describeEachBackend('catalog service', (b) => {
     const other = { ...ref('13.0.0', 'apt'), recipe: { ...minbase, variant: 'apt' } };
     const e = await catalog.add(other);
     symlinkSync(join(home, 'deb.tar.zst'), join(cacheDir, `base-${e.recipeDigest!.slice(7)}.tar.zst`));
-    const withCache = new CatalogService(store, new ArtifactStore(join(home, 'artifacts')), { home, baseCacheDir: cacheDir, builder: () => assert.fail('must not build') });
+    const withCache = new CatalogService(store, new FsArtifactStore(join(home, 'artifacts')), { home, baseCacheDir: cacheDir, builder: () => assert.fail('must not build') });
     const hit = await withCache.ensureArtifact(ref('latest', 'apt'));
     assert.deepEqual([hit.cached, hit.digest], [true, adopted.digest]);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { ArtifactStore, sha256File } from '../../src/artifacts/index.js';
+import { FsArtifactStore, sha256File } from '../../src/artifacts/index.js';
 import { CatalogService, type CatalogRef, type CatalogServiceOptions } from '../../src/catalog/index.js';
 import { readArchiveOsRelease, unpackRootfs } from '../../src/image/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -25,7 +25,7 @@ describeEachBackend('catalog ensureArtifact on a real Debian base', (b) => {
     await copyFile(await cachedMinbase(), out);
     return { digest: await sha256File(out), size: statSync(out).size, os: (await readArchiveOsRelease(out))! };
   };
-  const service = () => new CatalogService(store, new ArtifactStore(join(home, 'artifacts')), { home, builder });
+  const service = () => new CatalogService(store, new FsArtifactStore(join(home, 'artifacts')), { home, builder });
 
   before(async () => {
     await cachedMinbase();
@@ -58,7 +58,7 @@ describeEachBackend('catalog ensureArtifact on a real Debian base', (b) => {
   });
 
   test('two services (as two processes would) wait on the build lock instead of building twice', async () => {
-    await new ArtifactStore(join(home, 'artifacts')).remove('local', (await service().show(ref)).artifact!.digest);
+    await new FsArtifactStore(join(home, 'artifacts')).remove('local', (await service().show(ref)).artifact!.digest);
     const before = calls;
     const [p, q] = await Promise.all([service().ensureArtifact(ref), service().ensureArtifact(ref)]);
     assert.equal(calls - before, 1, 'the missing blob is rebuilt once');

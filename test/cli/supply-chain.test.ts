@@ -35,7 +35,7 @@ describe('supply chain through the CLI: sbom show/export/diff and verify of a pu
       assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     }
     const v = await app.gallery.showVersion({ gallery: 'sc', image: 'img', version: '1.0.1' });
-    rootfsPath = app.artifacts.path('eastus', v.artifacts.find((a) => a.kind === 'rootfs')!.digest);
+    rootfsPath = await app.artifacts.localPath('eastus', v.artifacts.find((a) => a.kind === 'rootfs')!.digest);
     await store.close();
   });
 

@@ -2,7 +2,7 @@ import { passingBoot } from '../support/boot-record.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArtifactStore } from '../../src/artifacts/index.js';
+import { FsArtifactStore } from '../../src/artifacts/index.js';
 import { FleetService, type AdmissionReviewer } from '../../src/fleet/index.js';
 import { GalleryService, type PublishVersionInput } from '../../src/gallery/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -15,7 +15,7 @@ export const T0 = new Date('2026-03-01T12:00:00Z');
 export class FleetFixture {
   now = T0;
   readonly root = mkdtempSync(join(tmpdir(), 'gs-fleet-'));
-  readonly artifacts = new ArtifactStore(join(this.root, 'artifacts'));
+  readonly artifacts = new FsArtifactStore(join(this.root, 'artifacts'));
   readonly gallery: GalleryService;
   fleet: FleetService;
   constructor(readonly store: Store) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cliFor, REPO_ROOT } from '../support/cli.js';
-import { ArtifactStore } from '../../src/artifacts/index.js';
+import { FsArtifactStore } from '../../src/artifacts/index.js';
 import { GalleryService } from '../../src/gallery/index.js';
 import { migrate, PGliteStore } from '../../src/store/index.js';
 
@@ -20,7 +20,7 @@ test('goldsmith vm … and fleet … drive the inventory end to end', async (t) 
   assert.equal(cli('gallery', 'image', 'create', 'g1', 'ubuntu', '--publisher', 'Contoso', '--offer', 'Golden', '--sku', 'u24', '--json').code, 0);
   const store = await PGliteStore.open(join(home, 'db'));
   await migrate(store);
-  const artifacts = new ArtifactStore(join(home, 'artifacts'));
+  const artifacts = new FsArtifactStore(join(home, 'artifacts'));
   const gallery = new GalleryService(store, artifacts);
   const regions = [{ name: 'westeurope', replicaCount: 1 }];
   for (const v of ['1.0.0', '1.1.0']) {

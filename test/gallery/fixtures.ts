@@ -2,7 +2,7 @@ import { passingBoot } from '../support/boot-record.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArtifactStore } from '../../src/artifacts/index.js';
+import { FsArtifactStore } from '../../src/artifacts/index.js';
 import { GalleryService, type ArtifactRef, type PublishVersionInput, type TargetRegion } from '../../src/gallery/index.js';
 import type { Store } from '../../src/store/index.js';
 
@@ -10,7 +10,7 @@ import type { Store } from '../../src/store/index.js';
 export class Fixture {
   now = new Date('2026-03-01T12:00:00Z');
   readonly root = mkdtempSync(join(tmpdir(), 'gs-gallery-'));
-  readonly artifacts = new ArtifactStore(join(this.root, 'artifacts'));
+  readonly artifacts = new FsArtifactStore(join(this.root, 'artifacts'));
   readonly svc: GalleryService;
   constructor(readonly store: Store) {
     this.svc = new GalleryService(store, this.artifacts, { clock: () => this.now });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cliFor } from '../support/cli.js';
-import { ArtifactStore } from '../../src/artifacts/index.js';
+import { FsArtifactStore } from '../../src/artifacts/index.js';
 import { GalleryService, type GalleryVersionView } from '../../src/gallery/index.js';
 import { migrate, PGliteStore } from '../../src/store/index.js';
 import { passingBoot } from '../support/boot-record.js';
@@ -24,7 +24,7 @@ test('goldsmith gallery … drives galleries, definitions, latest, exclusion and
   // Versions come from builds; publish two directly through the service on the same data directory.
   const store = await PGliteStore.open(join(home, 'db'));
   await migrate(store);
-  const artifacts = new ArtifactStore(join(home, 'artifacts'));
+  const artifacts = new FsArtifactStore(join(home, 'artifacts'));
   const svc = new GalleryService(store, artifacts);
   const regions = [{ name: 'westeurope', replicaCount: 1 }, { name: 'eastus', replicaCount: 1 }];
   // A Trusted Launch definition takes only versions whose boot proved Secure Boot and a vTPM.

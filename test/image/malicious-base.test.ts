@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { repackTarball } from '../../src/catalog/import-tarball.js';
-import { ArtifactStore } from '../../src/artifacts/index.js';
+import { FsArtifactStore } from '../../src/artifacts/index.js';
 import { CatalogService } from '../../src/catalog/index.js';
 import { readArchiveOsRelease, readOsRelease, unpackRootfs } from '../../src/image/index.js';
 import { runChecks } from '../../src/pipeline/checks/index.js';
@@ -233,7 +233,7 @@ describe('importing a malicious archive', () => {
     const home = join(s.host, '..', 'home');
     const store = await backends[0]!.open(); // PGlite
     try {
-      const catalog = new CatalogService(store, new ArtifactStore(join(home, 'artifacts')), { home, architecture: 'amd64' });
+      const catalog = new CatalogService(store, new FsArtifactStore(join(home, 'artifacts')), { home, architecture: 'amd64' });
       const ref = { publisher: 'Evil', offer: 'base', sku: '1', version: '1.0.0' };
       await catalog.importTarball(file, ref);
       const shown = JSON.stringify(await catalog.show(ref));

@@ -91,7 +91,7 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     for (const region of ['westeurope', 'eastus']) assert.ok(await app.artifacts.has(region, rootfs.digest), region);
 
     // The tattoo inside the image equals the gallery's metadata.
-    const archive = app.artifacts.path('westeurope', rootfs.digest);
+    const archive = await app.artifacts.localPath('westeurope', rootfs.digest);
     const tattoo = tarFile(archive, './etc/goldsmith/tattoo');
     for (const [k, val] of Object.entries(v.tattoo)) assert.match(tattoo, new RegExp(`^${k}=.*${val.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').slice(0, 20)}`, 'm'));
     assert.match(tarFile(archive, './usr/lib/os-release'), /^IMAGE_VERSION="?1\.0\.0"?$/m);
@@ -103,9 +103,9 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     assert.deepEqual(kinds, ['attestation', 'rootfs', 'sbom-cyclonedx', 'sbom-spdx']);
     const bundle = v.artifacts.find((a) => a.kind === 'attestation')!;
     const trust = await trustFromKeyring(app.keyring);
-    const ok = await verifyBundleForArtifact({ bundlePath: app.artifacts.path('eastus', bundle.digest), artifactPath: app.artifacts.path('eastus', rootfs.digest), requirePredicateTypes: [...REQUIRED_FOR_PUBLISH], ...trust });
+    const ok = await verifyBundleForArtifact({ bundlePath: await app.artifacts.localPath('eastus', bundle.digest), artifactPath: await app.artifacts.localPath('eastus', rootfs.digest), requirePredicateTypes: [...REQUIRED_FOR_PUBLISH], ...trust });
     assert.equal(ok.ok, true, ok.problems.join('; '));
-    const spdx = JSON.parse(readFileSync(app.artifacts.path('eastus', v.artifacts.find((a) => a.kind === 'sbom-spdx')!.digest), 'utf8'));
+    const spdx = JSON.parse(readFileSync(await app.artifacts.localPath('eastus', v.artifacts.find((a) => a.kind === 'sbom-spdx')!.digest), 'utf8'));
     assert.ok(spdx.packages.some((p: { name: string }) => p.name === 'libc6'));
     // The host was never touched: nothing of this run stays mounted (its scratch quota is gone too;
     // other test files' builds may be running at the same time, so only this run is looked for).
@@ -118,11 +118,11 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     const arts = (run.outputs['package'] as { artifacts: Array<{ kind: string; digest: string }> }).artifacts;
     const qcow2 = arts.find((a) => a.kind === 'qcow2')!;
-    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', app.artifacts.path('eastus', qcow2.digest)], { encoding: 'utf8' }));
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', await app.artifacts.localPath('eastus', qcow2.digest)], { encoding: 'utf8' }));
     assert.equal(info.format, 'qcow2');
     // The disk image is bound by the signed image-version statement and verifies in every region.
     const built = await app.gallery.showVersion({ gallery: 'g1', image: 'img', version: (run.outputs['publish'] as { version: string }).version });
-    const verdict = await verifyStoredVersion({ row: storedVersion(built), pathOf: (r, d) => app.artifacts.path(r, d), requirePredicateTypes: [...REQUIRED_FOR_PUBLISH], ...(await trustFromKeyring(app.keyring)) });
+    const verdict = await verifyStoredVersion({ row: storedVersion(built), pathOf: (r, d) => app.artifacts.localPath(r, d), requirePredicateTypes: [...REQUIRED_FOR_PUBLISH], ...(await trustFromKeyring(app.keyring)) });
     assert.equal(verdict.ok, true, verdict.problems.join('; '));
     assert.ok(verdict.regions.every((r) => r.artifacts.some((a) => a.kind === 'qcow2' && a.ok)));
     const runs = await app.builds.list({ template: 'test-image', state: 'succeeded' });
@@ -210,7 +210,7 @@ describe('build pipeline on a real Debian rootfs [pglite]', () => {
       rootfs: 'none',
       async run(ctx) {
         const { rootfsDigest } = ctx.outputOf<{ rootfsDigest: string }>('package');
-        writeFileSync(ctx.services.artifacts.path(ctx.services.buildRegion, rootfsDigest), 'not the image that was signed');
+        writeFileSync(await ctx.services.artifacts.localPath(ctx.services.buildRegion, rootfsDigest), 'not the image that was signed');
         return { outputs: {} };
       },
     };

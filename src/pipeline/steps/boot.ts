@@ -73,7 +73,7 @@ async function bootOnce(ctx: StepContext, packaged: PackageOutputs, cfg: BootVal
   if (!raw) throw new Error('the package step made no raw disk for a bootable image');
   ctx.log(`booting ${raw.digest.slice(0, 19)}… under QEMU (UEFI${secureBoot ? ', Secure Boot enforced' : ''}${tpm ? ', vTPM 2.0' : ''}), budget ${cfg.maxSeconds} s`);
   const r = await bootDisk({
-    disk: ctx.services.artifacts.path(ctx.services.buildRegion, raw.digest),
+    disk: await ctx.services.artifacts.localPath(ctx.services.buildRegion, raw.digest),
     format: 'raw',
     secureBoot,
     tpm,

@@ -13,7 +13,7 @@ export const prepare: StepDefinition = {
     const { base } = ctx.outputOf<ResolveBaseOutputs>('resolve-base');
     await rm(ctx.rootfs, { recursive: true, force: true });
     await mkdir(ctx.rootfs, { recursive: true });
-    await unpackRootfs(ctx.services.artifacts.path(ctx.services.buildRegion, base.digest), ctx.rootfs);
+    await unpackRootfs(await ctx.services.artifacts.localPath(ctx.services.buildRegion, base.digest), ctx.rootfs);
     ctx.log(`unpacked ${base.digest}`);
     return { outputs: { baseDigest: base.digest } };
   },

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { REQUIRED_FOR_PUBLISH, trustFromKeyring, verifyStoredVersion } from '../../attest/index.js';
 import { resolveTrust } from '../../attest/trust-source.js';
 import { FailedError, InputError, IntegrityError } from '../../errors/index.js';
@@ -39,7 +38,7 @@ export const publish: StepDefinition = {
     const bundle = attested.artifacts.find((a) => a.kind === 'attestation');
     const spdx = attested.artifacts.find((a) => a.kind === 'sbom-spdx');
     if (!bundle || !spdx) throw new IntegrityError('PUBLISH_UNATTESTED', 'refusing to publish: the SBOM or the attestation bundle is missing');
-    parseSpdx(JSON.parse(await readFile(store.path(buildRegion, spdx.digest), 'utf8')));
+    parseSpdx(JSON.parse((await store.getBytes(buildRegion, spdx.digest)).toString('utf8')));
     const all = [...artifacts, ...attested.artifacts];
     const metadata = {
       templateName: ctx.template.template.name,
@@ -54,7 +53,7 @@ export const publish: StepDefinition = {
     const trust = ctx.services.trust ? await resolveTrust(ctx.services.trust, keyring) : { ...(await trustFromKeyring(keyring)), source: { label: 'the data directory\'s trust list' } };
     const verdict = await verifyStoredVersion({
       row: { gallery: d.gallery, image: d.image, version: rb.version, artifacts: all, tattoo, buildRunId: ctx.run.id, metadata, regions: [buildRegion] },
-      pathOf: (region, digest) => store.path(region, digest),
+      pathOf: (region, digest) => store.localPath(region, digest),
       requirePredicateTypes: [...REQUIRED_FOR_PUBLISH],
       trusted: trust.trusted,
       known: trust.known,
@@ -65,7 +64,7 @@ export const publish: StepDefinition = {
       });
     }
     ctx.log(`verified SBOM, provenance, tattoo and image-version signatures over ${verdict.regions[0]?.artifacts.length ?? 0} artifacts (trust: ${trust.source.label})`);
-    const inventory = JSON.parse(await readFile(store.path(buildRegion, attested.inventoryDigest), 'utf8')) as Inventory;
+    const inventory = JSON.parse((await store.getBytes(buildRegion, attested.inventoryDigest)).toString('utf8')) as Inventory;
 
     // A gallery made on first publish lives in the first target region (Azure galleries have a real location).
     await gallery.ensureGallery({ name: d.gallery, location: d.targetRegions[0]!.name });
