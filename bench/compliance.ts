@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArtifactStore } from '../src/artifacts/index.js';
+import { FsArtifactStore } from '../src/artifacts/index.js';
 import { ComplianceService, ComplianceTriggers, summarize, type AssignmentInput } from '../src/compliance/index.js';
 import { GalleryService } from '../src/gallery/index.js';
 import { migrate, PGliteStore, PostgresStore, type Store } from '../src/store/index.js';
@@ -85,7 +85,7 @@ async function insertFleet(store: Store, n: number): Promise<void> {
 /** Seven published versions of one image definition (1.6.0 is latest; older ones aged). */
 async function seedGallery(store: Store): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-bench-compliance-'));
-  const artifacts = new ArtifactStore(join(dir, 'artifacts'));
+  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
   let now = new Date('2026-01-01T00:00:00Z');
   const g = new GalleryService(store, artifacts, { clock: () => now });
   await g.createGallery({ name: 'goldsmith' });

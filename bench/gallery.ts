@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { ArtifactStore } from '../src/artifacts/index.js';
+import { FsArtifactStore } from '../src/artifacts/index.js';
 import { GalleryService } from '../src/gallery/index.js';
 import { migrate, PGliteStore, PostgresStore, type Store } from '../src/store/index.js';
 
@@ -46,7 +46,7 @@ async function runOn(label: string, open: () => Promise<{ store: Store; drop: ()
   const { store, drop } = opened;
   const dir = mkdtempSync(join(tmpdir(), 'gs-bench-gallery-'));
   try {
-    const artifacts = new ArtifactStore(join(dir, 'artifacts'));
+    const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
     const svc = new GalleryService(store, artifacts);
     await svc.createGallery({ name: 'bench' });
     await svc.createImageDefinition({ gallery: 'bench', name: 'img', identifier: { publisher: 'Bench', offer: 'Gallery', sku: 'img' } });
