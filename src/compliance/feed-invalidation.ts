@@ -2,7 +2,11 @@ import type { ChangeFeed } from '../feed/index.js';
 import type { ComplianceService } from './compliance-service.js';
 import { cachesToInvalidate } from './triggers.js';
 
-const relevant = (e: { type: string }) => e.type.startsWith('policy.') || e.type.startsWith('gallery.') || e.type === 'resource.written' || e.type === 'resource.deleted';
+/** Only events that make a cache stale pass (an import's thousands of VM writes do not). */
+const relevant = (e: { type: string; subject: string }) => {
+  const stale = cachesToInvalidate(e);
+  return stale.policies || stale.scopes || stale.gallery;
+};
 
 /**
  * Keep this process's compliance caches (compiled assignments and definitions, exemptions, the

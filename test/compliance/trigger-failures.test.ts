@@ -5,7 +5,7 @@ import { InputError } from '../../src/errors/index.js';
 import { Metrics, metricsText } from '../../src/metrics/index.js';
 import type { Store } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/stores.js';
-import { putResource, vm } from './fixtures.js';
+import { putResource, RG, vm } from './fixtures.js';
 
 describeEachBackend('compliance trigger failures are reported and counted', (b) => {
   let store: Store;
@@ -49,4 +49,15 @@ describeEachBackend('compliance trigger failures are reported and counted', (b) 
     assert.match(text, /^# TYPE goldsmith_trigger_failures_total counter$/m);
     assert.match(text, /^goldsmith_trigger_failures_total\{kind="input"\} 1$/m);
   });
+});
+
+test('cachesToInvalidate: which caches an event makes stale', async () => {
+  const { cachesToInvalidate } = await import('../../src/compliance/index.js');
+  const none = { policies: false, scopes: false, gallery: false };
+  assert.deepEqual(cachesToInvalidate({ type: 'policy.assignment.updated', subject: '/x' }), { ...none, policies: true });
+  assert.deepEqual(cachesToInvalidate({ type: 'gallery.version.published', subject: '/x' }), { ...none, gallery: true });
+  assert.deepEqual(cachesToInvalidate({ type: 'resource.written', subject: '/providers/Microsoft.Management/managementGroups/mg1' }), { ...none, scopes: true });
+  assert.deepEqual(cachesToInvalidate({ type: 'resource.deleted', subject: '/subscriptions/11111111-1111-1111-1111-111111111111' }), { ...none, scopes: true });
+  assert.deepEqual(cachesToInvalidate({ type: 'resource.written', subject: `${RG}/providers/Microsoft.Compute/virtualMachines/v` }), none);
+  assert.deepEqual(cachesToInvalidate({ type: 'vm.updated', subject: '/x' }), none);
 });

@@ -124,8 +124,11 @@ describeEachBackend('change feed', (b) => {
     sub.close();
   });
 
-  test('counts delivered events', () => {
+  test('metrics: delivered events, head and lag', async () => {
     assert.ok(metrics.value('goldsmith_feed_events_delivered_total') >= 120);
+    assert.equal(metrics.value('goldsmith_feed_head_id'), (await allIds(store)).at(-1));
+    const lag = metrics.value('goldsmith_feed_lag_seconds');
+    assert.ok(lag >= 0 && lag < 30, `lag ${lag}`);
   });
 });
 
