@@ -1,4 +1,4 @@
-import type { FeedEvent, FeedFilter } from './change-feed.js';
+import type { FeedEvent, FeedFilter, FeedSubscription } from './change-feed.js';
 
 /**
  * Server-sent events framing (WHATWG HTML, "Server-sent events"): a frame is `field: value` lines
@@ -51,4 +51,36 @@ export function eventFilter(opts: { types?: string[]; scopes?: string[] }): Feed
     const subj = e.subject.toLowerCase();
     return scopes.some((s) => subj === s || subj.startsWith(`${s}/`));
   };
+}
+
+/**
+ * The body of a `GET /events` response: a retry hint, then one frame per event, a comment every
+ * `heartbeatMs` while idle (proxies close silent connections), and, when the subscription ends
+ * (slow consumer, feed stopped), a comment saying why. The server writes each string as it comes
+ * and closes the subscription when the client goes (`return()` on this generator does that).
+ */
+export async function* sseBody(sub: FeedSubscription, opts: { heartbeatMs?: number; retryMs?: number } = {}): AsyncGenerator<string, void, undefined> {
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  try {
+    yield sseRetry(opts.retryMs ?? 2000);
+    let pending = sub.next();
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const beat = new Promise<'beat'>((r) => (timer = setTimeout(() => r('beat'), heartbeatMs)));
+      const got = await Promise.race([pending, beat]);
+      clearTimeout(timer);
+      if (got === 'beat') {
+        yield sseComment('keep-alive');
+        continue;
+      }
+      if (!got) {
+        yield sseComment(`stream closed: ${sub.closedReason ?? 'closed'}; reconnect with Last-Event-ID`);
+        return;
+      }
+      yield sseFrame(got);
+      pending = sub.next();
+    }
+  } finally {
+    sub.close();
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ChangeFeed, type FeedEvent, type FeedSubscription } from '../../src/feed/index.js';
+import { ChangeFeed, sseBody, type FeedEvent, type FeedSubscription } from '../../src/feed/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { PostgresStore, type Store } from '../../src/store/index.js';
 import { describeEachBackend, testPgUrl } from '../support/stores.js';
@@ -122,6 +122,25 @@ describeEachBackend('change feed', (b) => {
     const committed = (await allIds(store)).filter((id) => id > before);
     assert.deepEqual(got.map((e) => e.id), committed);
     sub.close();
+  });
+
+  test('sseBody: retry hint, keep-alives while idle, one frame per event, and why the stream ended', async () => {
+    const sub = feed.subscribe();
+    const body = sseBody(sub, { heartbeatMs: 40, retryMs: 1500 });
+    assert.equal((await body.next()).value, 'retry: 1500\n\n');
+    assert.equal((await body.next()).value, ': keep-alive\n\n');
+    await commit(store, '/sse/1');
+    let frame = await body.next();
+    while (frame.value === ': keep-alive\n\n') frame = await body.next();
+    assert.match(String(frame.value), /^id: \d+\nevent: t\.x\ndata: \{.*"subject":"\/sse\/1".*\}\n\n$/);
+    sub.close('slow consumer: test');
+    assert.equal((await body.next()).value, ': stream closed: slow consumer: test; reconnect with Last-Event-ID\n\n');
+    assert.equal((await body.next()).done, true);
+    const other = feed.subscribe();
+    const early = sseBody(other, { heartbeatMs: 1000 });
+    await early.next();
+    await early.return();
+    assert.equal(other.closedReason, 'closed', 'a client that goes away closes its subscription');
   });
 
   test('metrics: delivered events, head and lag', async () => {
