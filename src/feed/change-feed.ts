@@ -34,12 +34,11 @@ export interface ChangeFeedOptions {
 }
 
 const EVENTS_SQL = `SELECT seq AS id, type, subject, data, at FROM change_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
-const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 /**
  * Every committed change event, in commit order, to any number of subscribers, resumable from an
- * id. One reader per process (the pump) follows `change_events` in id order — ids are commit order
- * on both backends (store/postgres-store.ts, FEED_LOCK) — woken by the store's `watch` (own commits,
+ * id. One reader per process (the pump) follows `change_events` in id order up to the store's safe
+ * horizon, below which every id is final (store/postgres-store.ts, FEED_LOCK) — woken by the store's `watch` (own commits,
  * and other processes' through LISTEN/NOTIFY on PostgreSQL) and by a slow poll. Live subscribers
  * get events pushed into a bounded buffer; a subscriber resuming from an old id first reads the
  * backlog from the database itself, page by page as it consumes, so a backlog never sits in memory.
@@ -78,8 +77,7 @@ export class ChangeFeed {
   /** Read the current head and start watching. Idempotent. */
   start(): Promise<void> {
     this.started ??= (async () => {
-      const [row] = await this.store.query<{ id: number | null }>('SELECT max(seq) AS id FROM change_events');
-      this.headId = row?.id ?? 0;
+      this.headId = await this.store.feedHorizon();
       this.stopWatch = await this.store.watch((hint) => this.wake(hint));
       this.poll = setInterval(() => this.wake(), this.opts.pollMs ?? 5000);
       this.poll.unref();
@@ -136,11 +134,14 @@ export class ChangeFeed {
     while (this.dirty) {
       this.dirty = false;
       try {
+        const horizon = await this.store.feedHorizon();
         for (;;) {
-          const page = await this.read(this.headId, MAX_ID);
+          const page = await this.read(this.headId, horizon);
           for (const e of page) this.dispatch(e);
           if (page.length < this.pageSize) break;
         }
+        // Ids up to the horizon that were not read were rolled back: nothing will fill them.
+        this.headId = Math.max(this.headId, horizon);
       } catch (err) {
         this.opts.onError?.(err as Error);
         return;

@@ -76,6 +76,12 @@ export class PGliteStore implements Store {
     return this.feed.on(listener);
   }
 
+  /** Transactions run one at a time: whatever is visible is final. */
+  async feedHorizon(): Promise<number> {
+    const [row] = await this.query<{ id: number | null }>('SELECT max(seq) AS id FROM change_events');
+    return row?.id ?? 0;
+  }
+
   /** One process owns a PGlite directory, and its transactions run one at a time: commit order is
    * id order, and a commit is seen here first. */
   async watch(wake: (hintId?: number) => void): Promise<() => Promise<void>> {

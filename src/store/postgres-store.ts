@@ -11,14 +11,16 @@ const types = {
 };
 
 /**
- * Key (first half) of the advisory lock that orders change events: every transaction that writes
- * events takes it, with a hash of its schema as the second half, just before writing them and
- * holds it through COMMIT. Ids therefore come from the sequence in commit order, and a reader that
- * sees id N knows every id below N is committed or rolled back for good — what `id > lastId`
- * (Last-Event-ID) resumption needs. A bare sequence gives no such guarantee: a transaction that
- * took id 6 may commit after another that took id 7, and a reader past 7 would skip 6.
- * The price: the tails (event insert + commit) of event-writing transactions run one at a time;
- * their bodies still run concurrently. docs/scale-out.md discusses the alternative.
+ * Key (first half; the second is a hash of the schema) of the advisory lock that makes change event
+ * ids safe to resume from. Ids come from a sequence when events are inserted, not when transactions
+ * commit: a transaction holding id 6 may commit after one holding id 7, and a reader that went past
+ * 7 would never see 6. So every event-writing transaction takes this lock *shared* just before
+ * inserting its events and holds it through COMMIT (PostgreSQL releases it only once the commit is
+ * visible); writers never wait for each other, and group commit still batches their WAL flushes.
+ * A reader takes it *exclusive* for an instant (`feedHorizon`): once granted, no writer is between
+ * insert and commit, so every id up to the max it then sees is final. Readers deliver only up to
+ * that horizon. Id order also respects causality: a transaction inserts its events after all its
+ * reads, so one that saw another's committed rows always has the higher ids.
  */
 const FEED_LOCK = 72683;
 
@@ -77,7 +79,7 @@ export class PostgresStore implements Store {
       const value = await fn({ ...q, emit: (e) => void pending.push(e) });
       let written: Awaited<ReturnType<ChangeFeed['write']>> = [];
       if (pending.length) {
-        await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [FEED_LOCK]);
+        await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext(current_schema()))', [FEED_LOCK]);
         written = await this.feed.write(q, pending);
         // NOTIFY is delivered at commit, in commit order; the payload lets listeners skip a read.
         await client.query('SELECT pg_notify($1, $2)', [channelOf(this.schema), String(written.at(-1)!.seq)]);
@@ -95,6 +97,15 @@ export class PostgresStore implements Store {
 
   onChange(listener: ChangeListener): () => void {
     return this.feed.on(listener);
+  }
+
+  /** A barrier: waits for event writers between insert and commit, then reads the max id. */
+  async feedHorizon(): Promise<number> {
+    return this.tx(async (q) => {
+      await q.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [FEED_LOCK]);
+      const [row] = await q.query<{ id: number | null }>('SELECT max(seq) AS id FROM change_events');
+      return row?.id ?? 0;
+    });
   }
 
   /** Wakes on this process's commits at once and on other processes' through LISTEN on a

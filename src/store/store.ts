@@ -37,5 +37,11 @@ export interface Store extends Queryable {
    * Resolves to a function that stops watching.
    */
   watch(wake: (hintId?: number) => void): Promise<() => Promise<void>>;
+  /**
+   * The feed's safe horizon: the highest committed change event id such that every id below it is
+   * final (committed, or rolled back for good). Readers deliver `change_events` only up to it, in
+   * id order, which makes `id > lastId` resumption exact. See FEED_LOCK in postgres-store.ts.
+   */
+  feedHorizon(): Promise<number>;
   close(): Promise<void>;
 }
