@@ -36,10 +36,11 @@ export interface ChangeFeedOptions {
 const EVENTS_SQL = `SELECT seq AS id, type, subject, data, at FROM change_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
 
 /**
- * Every committed change event, in commit order, to any number of subscribers, resumable from an
- * id. One reader per process (the pump) follows `change_events` in id order up to the store's safe
- * horizon, below which every id is final (store/postgres-store.ts, FEED_LOCK) — woken by the store's `watch` (own commits,
- * and other processes' through LISTEN/NOTIFY on PostgreSQL) and by a slow poll. Live subscribers
+ * Every committed change event, in id order (consistent with commit causality), to any number of
+ * subscribers, resumable from an id. One reader per process (the pump) follows `change_events` in
+ * id order up to the store's safe horizon, below which every id is final (FEED_LOCK in
+ * store/postgres-store.ts), woken by the store's `watch` (own commits, and other processes'
+ * through LISTEN/NOTIFY on PostgreSQL) and by a slow poll. Live subscribers
  * get events pushed into a bounded buffer; a subscriber resuming from an old id first reads the
  * backlog from the database itself, page by page as it consumes, so a backlog never sits in memory.
  */

@@ -82,8 +82,7 @@ export class PGliteStore implements Store {
     return row?.id ?? 0;
   }
 
-  /** One process owns a PGlite directory, and its transactions run one at a time: commit order is
-   * id order, and a commit is seen here first. */
+  /** One process owns a PGlite directory, so every commit is this process's own. */
   async watch(wake: (hintId?: number) => void): Promise<() => Promise<void>> {
     const off = this.feed.on((e) => wake(e.seq));
     return async () => void off();

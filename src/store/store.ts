@@ -32,8 +32,7 @@ export interface Store extends Queryable {
   /**
    * Call `wake` whenever change events may have been committed: by this process (both backends)
    * or, on PostgreSQL, by any process sharing the schema (LISTEN/NOTIFY, the hint being the highest
-   * id that commit wrote). The caller then reads `change_events` in id order: ids are assigned in
-   * commit order on both backends, so every id below a visible one is final (see `feed/`).
+   * id that commit wrote). The caller then reads `change_events` in id order up to `feedHorizon()`.
    * Resolves to a function that stops watching.
    */
   watch(wake: (hintId?: number) => void): Promise<() => Promise<void>>;
