@@ -22,7 +22,7 @@ function workerRenderer(json: boolean) {
       if (e.type === 'worker.start') say(`worker ${e.worker}: ${e.concurrency} slot(s) for ${e.kinds.join(', ')}`);
       else if (e.type === 'job.claimed') say(`job ${e.job} (${e.kind}) claimed, attempt ${e.attempt}`);
       else if (e.type === 'job.finished') say(`job ${e.job} (${e.kind}) ${e.state} in ${(e.durationMs / 1000).toFixed(1)}s${e.error ? ` — ${e.error.code}: ${e.error.message}` : ''}`);
-      else if (e.type === 'job.lost') say(`job ${e.job} (${e.kind}) lost: its lease expired and another worker took it`);
+      else if (e.type === 'job.lost') say(`job ${e.job} (${e.kind}) is no longer this worker's (its lease expired and another worker took it, or it was cancelled)`);
       else if (e.type === 'worker.tick-failed') say(`scheduling failed — ${e.error.code}: ${e.error.message}`);
       else say(`worker ${e.worker} stopped`);
     },
