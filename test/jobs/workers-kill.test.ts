@@ -44,7 +44,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: nu
   }
 }
 
-test('three workers on PostgreSQL: the one building is SIGKILLed after customize, another resumes the run, which publishes exactly once', { timeout: 240_000 }, async () => {
+test('three workers on PostgreSQL: the one building is SIGKILLed after customize, another resumes the run and hands it back on SIGTERM, the third finishes it; it publishes exactly once', { timeout: 240_000 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'gs-workers-'));
   const store = await openPostgresSchema('jobs');
   const workers: WorkerProc[] = [];
@@ -84,16 +84,26 @@ test('three workers on PostgreSQL: the one building is SIGKILLed after customize
     await victim.exit;
     const killedAt = Date.now();
 
+    // The worker that takes the job over is stopped with SIGTERM as soon as it resumes the run: it
+    // finishes its current step, hands the job back and exits 0; the last worker finishes the build.
+    const survivors = workers.filter((w) => w !== victim);
+    const resumer = await waitFor('a worker to resume the run', async () =>
+      survivors.find((w) => w.events.some((e) => e.type === 'run.start' && e.job === job.id && e.resumed === true)), 60_000);
+    const takenOverAt = Date.now();
+    resumer.child.kill('SIGTERM');
+    assert.equal(await resumer.exit, 0, 'a worker stopped with SIGTERM exits 0');
+    assert.ok(resumer.events.some((e) => e.type === 'job.finished' && e.job === job.id && e.state === 'released'), 'and hands its job back');
+
     const done = await waitFor('the job to finish', async () => {
       const j = await app.jobs.get(job.id);
       return j.state === 'running' || j.state === 'queued' ? undefined : j;
     }, 150_000);
     const total = Date.now() - t0;
     assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
-    assert.equal(done.attempts, 2, 'taken up once more after the kill');
+    assert.equal(done.attempts, 2, 'taken up once more after the kill; a job handed back is not an attempt');
 
     const finisher = workers.find((w) => w.events.some((e) => e.type === 'job.finished' && e.job === job.id && e.state === 'succeeded'));
-    assert.ok(finisher && finisher !== victim, 'another worker finished it');
+    assert.ok(finisher && finisher !== victim && finisher !== resumer, 'the third worker finished it');
     const resumedStart = finisher.events.find((e) => e.type === 'run.start' && e.job === job.id);
     assert.equal(resumedStart?.resumed, true);
     assert.notEqual(resumedStart?.from, 'resolve-base', 'resumed after the finished steps, not from the start');
@@ -107,12 +117,13 @@ test('three workers on PostgreSQL: the one building is SIGKILLed after customize
     const successes = await store.query(`SELECT seq FROM change_events WHERE type = 'build.run.succeeded' AND subject = $1`, [run.id]);
     assert.equal(successes.length, 1, 'one success');
 
-    // The survivors stop cleanly on SIGTERM.
-    const survivors = workers.filter((w) => w !== victim);
-    for (const w of survivors) w.child.kill('SIGTERM');
-    const codes = await Promise.race([Promise.all(survivors.map((w) => w.exit)), sleep(15_000).then(() => 'timeout')]);
-    assert.deepEqual(codes, [0, 0], 'workers exit 0 on SIGTERM');
-    console.log(`workers test: customize done and worker killed at ${((killedAt - t0) / 1000).toFixed(1)} s, run succeeded at ${(total / 1000).toFixed(1)} s (takeover and resume ${((total - (killedAt - t0)) / 1000).toFixed(1)} s)`);
+    const steps = final.steps.map((s) => s.name);
+
+    finisher.child.kill('SIGTERM');
+    const code = await Promise.race([finisher.exit, sleep(15_000).then(() => 'timeout')]);
+    assert.equal(code, 0, 'an idle worker exits 0 on SIGTERM');
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(`workers test: worker killed after customize at ${s(killedAt - t0)}, run resumed by another at ${s(takenOverAt - t0)}, handed back on SIGTERM, finished by the third at ${s(total)}; steps: ${steps.join(' ')}`);
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exit));
