@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdirPrivate } from '../config/private-files.js';
 import { ConflictError, isGoldsmithError } from '../errors/index.js';
@@ -19,6 +20,12 @@ export function newRunId(now: Date): string {
 }
 
 const FINISHED: ReadonlySet<RunRecord['state']> = new Set(['succeeded', 'failed', 'needs-repair']);
+
+/** BUILD_RUN_BUSY naming a holder on another machine. */
+function heldElsewhere(e: unknown): boolean {
+  const holder = isGoldsmithError(e) && e.code === 'BUILD_RUN_BUSY' ? (e.data as { holder?: { host?: string } } | undefined)?.holder : undefined;
+  return holder !== undefined && holder.host !== hostname();
+}
 
 const canon = (v: unknown) => JSON.stringify(v, Object.keys(v as object).sort());
 
@@ -101,7 +108,7 @@ export class BuildService {
   async executeQueued(runId: string, opts: { onEvent?: PipelineListener; signal?: AbortSignal } = {}): Promise<RunRecord> {
     const first = await this.services.runs.get(runId);
     if (FINISHED.has(first.state)) return first;
-    return this.withRunLock(first, async () => {
+    return this.withRunLock(first, { jobHolder: true }, async () => {
       const run = await this.services.runs.get(runId);
       if (FINISHED.has(run.state)) return run;
       const reopened = await this.reopenForResume(run);
@@ -119,7 +126,7 @@ export class BuildService {
     if (first.state === 'succeeded') throw new ConflictError('BUILD_ALREADY_SUCCEEDED', `run ${runId} already succeeded; start a new build`, { where: runId });
     // The run directory's lock first: taking the run over (a new attempt) while another process
     // still executes it would only stop that process's commits and then fail here with BUILD_RUN_BUSY.
-    return this.withRunLock(first, async () => {
+    return this.withRunLock(first, {}, async () => {
       const run = await this.services.runs.get(runId);
       if (run.state === 'succeeded') throw new ConflictError('BUILD_ALREADY_SUCCEEDED', `run ${runId} already succeeded; start a new build`, { where: runId });
       const reopened = await this.reopenForResume(run);
@@ -145,17 +152,28 @@ export class BuildService {
   }
 
   private async execute(run: RunRecord, loaded: LoadedTemplate, onEvent: PipelineListener | undefined, resumed: boolean): Promise<RunRecord> {
-    return this.withRunLock(run, () => new Runner(this.services, this.steps, onEvent).execute(run, loaded, { resumed }));
+    return this.withRunLock(run, {}, () => new Runner(this.services, this.steps, onEvent).execute(run, loaded, { resumed }));
   }
 
-  /** One executor per run on a machine (the run directory's lock); across machines the job lease and the run's attempt decide. */
-  private async withRunLock<T>(run: RunRecord, fn: () => Promise<T>): Promise<T> {
-    const release = acquireDirLock(run.workDir, {
-      noun: 'build run',
-      code: 'BUILD_RUN_BUSY',
-      hint: 'another process is executing this run; wait for it or stop it first',
-      corruptCode: 'BUILD_RUN_LOCK_CORRUPT',
-    });
+  /**
+   * One executor per run on a machine: the run directory's lock, which also keeps two executors off
+   * the machine's scratch copy of the run. A lock held on another machine cannot be judged from here
+   * (its holder may be alive); a worker holding the run's job (`jobHolder`) goes on without it, because
+   * the job's lease says that holder lost the run, its scratch is on its own machine, and the new
+   * attempt this worker opens stops every commit it could still try.
+   */
+  private async withRunLock<T>(run: RunRecord, opts: { jobHolder?: boolean }, fn: () => Promise<T>): Promise<T> {
+    let release = () => {};
+    try {
+      release = acquireDirLock(run.workDir, {
+        noun: 'build run',
+        code: 'BUILD_RUN_BUSY',
+        hint: 'another process is executing this run; wait for it or stop it first',
+        corruptCode: 'BUILD_RUN_LOCK_CORRUPT',
+      });
+    } catch (e) {
+      if (!(opts.jobHolder && heldElsewhere(e))) throw e;
+    }
     try {
       return await fn();
     } finally {

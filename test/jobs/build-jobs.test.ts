@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
@@ -64,6 +64,24 @@ describeEachBackend('builds as jobs', (backend) => {
     assert.equal(published, true);
     await assert.rejects(runs.finishStep(done, step, {}), { code: 'BUILD_RUN_SUPERSEDED' }, 'a finished run takes no more steps');
     assert.equal((await runs.steps(old.id)).length, 2);
+  });
+
+  it("a worker goes on past a run lock left on another machine; a live one here, or a person's resume, is refused", async () => {
+    const { run, job } = await app.buildJobs.enqueue(file, { params: { version: '1.0.1' } });
+    await app.jobs.cancel(job.id);
+    const lock = join(run.workDir, 'lock');
+    const holder = (pid: number, host: string) => JSON.stringify({ pid, host, command: 'goldsmith worker', since: now.toISOString() }) + '\n';
+    writeFileSync(lock, holder(4242, 'another-machine.invalid'), { mode: 0o600 });
+    const stop = new AbortController();
+    stop.abort(); // stop before the first step: only the takeover is under test
+    const taken = await app.builds.executeQueued(run.id, { signal: stop.signal });
+    assert.equal(taken.state, 'running');
+    assert.equal(taken.attempt, 2, 'taken over as a new attempt');
+    await assert.rejects(app.builds.resume(run.id), { code: 'BUILD_RUN_BUSY' }, 'build resume is no job holder');
+    writeFileSync(lock, holder(process.pid, hostname()), { mode: 0o600 });
+    await assert.rejects(app.builds.executeQueued(run.id, { signal: stop.signal }), { code: 'BUILD_RUN_BUSY' });
+    assert.equal((await app.pipeline.runs.get(run.id)).attempt, 2, 'and nothing was taken over');
+    rmSync(lock);
   });
 
   it('concurrent schedule ticks queue each occurrence exactly once', async () => {
