@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
+import { jobHandlers } from '../app/job-handlers.js';
 import { InputError } from '../errors/index.js';
 import { Worker, type WorkerEvent } from '../jobs/index.js';
 import type { PipelineEvent } from '../pipeline/events.js';
@@ -37,7 +38,7 @@ function workerRenderer(json: boolean) {
 export function registerWorker(program: Command, ctx: CliContext): void {
   program
     .command('worker')
-    .description('run queued jobs (builds, scheduled builds) until SIGTERM; any number of workers may share one PostgreSQL store and artifact store')
+    .description('run queued jobs (builds, scheduled builds, compliance scans) until SIGTERM; any number of workers may share one PostgreSQL store and artifact store')
     .option('--id <name>', 'worker name recorded on the jobs it holds (default host:pid)')
     .option('--concurrency <n>', 'jobs run at once', '1')
     .option('--lease <seconds>', 'how long a job stays this worker\'s without a heartbeat', '60')
@@ -48,7 +49,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       const app = await ctx.app();
       const render = workerRenderer(Boolean(o.json));
       const id = o.id ?? `${hostname()}:${process.pid}`;
-      const worker = new Worker(app.jobs, { build: app.buildJobs.handler((job, e) => render.build(job.id, e)) }, {
+      const worker = new Worker(app.jobs, jobHandlers(app, { onBuildEvent: (job, e) => render.build(job.id, e) }), {
         id,
         concurrency: Math.floor(positive('concurrency', o.concurrency, 1)),
         leaseMs: positive('lease', o.lease, 60) * 1000,

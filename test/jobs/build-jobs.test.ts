@@ -5,6 +5,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { App } from '../../src/app/index.js';
+import { jobHandlers } from '../../src/app/job-handlers.js';
+import { Worker } from '../../src/jobs/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RunStore } from '../../src/pipeline/run-store.js';
 import { testApp, TEST_BASE } from '../support/app.js';
 import { describeEachBackend } from '../support/stores.js';
@@ -82,6 +85,22 @@ describeEachBackend('builds as jobs', (backend) => {
     await assert.rejects(app.builds.executeQueued(run.id, { signal: stop.signal }), { code: 'BUILD_RUN_BUSY' });
     assert.equal((await app.pipeline.runs.get(run.id)).attempt, 2, 'and nothing was taken over');
     rmSync(lock);
+  });
+
+  it('a worker runs a compliance scan job with the app\'s handler', async () => {
+    const job = await app.jobs.enqueue('scan', {});
+    const worker = new Worker(app.jobs, { scan: jobHandlers(app).scan! }, { id: 'scanner', pollMs: 20 });
+    const running = worker.run();
+    let done = await app.jobs.get(job.id);
+    for (let i = 0; i < 200 && done.state !== 'succeeded' && done.state !== 'failed'; i++) {
+      await sleep(50);
+      done = await app.jobs.get(job.id);
+    }
+    await worker.stop();
+    await running;
+    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.result?.scope, null);
+    assert.equal(typeof done.result?.resources, 'number');
   });
 
   it('concurrent schedule ticks queue each occurrence exactly once', async () => {
