@@ -53,7 +53,7 @@ export class BuildJobs {
       const result = { runId, state: run.state };
       if (run.state === 'running' || run.state === 'queued') return { state: 'released' };
       if (run.state === 'succeeded') return { state: 'succeeded', result };
-      return { state: 'failed', result, error: { code: run.error?.code ?? 'BUILD_FAILED', message: run.error?.message ?? `run ${runId} ended ${run.state}` } };
+      return { state: 'failed', result, error: { code: run.error?.code ?? 'BUILD_STEP_CRASHED', message: run.error?.message ?? `run ${runId} ended ${run.state}` } };
     };
   }
 }

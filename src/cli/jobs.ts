@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InputError } from '../errors/index.js';
+import { InputError, UsageError } from '../errors/index.js';
 import type { Job, JobState } from '../jobs/index.js';
 import type { CliContext } from './context.js';
 import { emit, table } from './output.js';
@@ -7,7 +7,7 @@ import { emit, table } from './output.js';
 const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 function jobId(v: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new InputError('CLI_BAD_JOB_ID', `job id must be a positive integer, not ${JSON.stringify(v)}`, { where: v });
+  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new UsageError('USAGE_INVALID_ARGUMENT', `job id must be a positive integer, not ${JSON.stringify(v)}`, { where: v });
   return Number(v);
 }
 
@@ -24,9 +24,9 @@ export function registerJobs(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many', '50')
     .option('--json')
     .action(async (o: { state?: string; kind?: string; limit?: string; json?: boolean }) => {
-      if (o.state && !STATES.includes(o.state as JobState)) throw new InputError('CLI_BAD_JOB_STATE', `unknown job state ${o.state} (use ${STATES.join(', ')})`, { where: '--state' });
+      if (o.state && !STATES.includes(o.state as JobState)) throw new InputError('CLI_BAD_OPTION', `unknown job state ${o.state} (use ${STATES.join(', ')})`, { where: '--state' });
       const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('CLI_BAD_NUMBER', `--limit must be an integer from 1 to 1000, not ${JSON.stringify(o.limit)}`, { where: '--limit' });
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('CLI_BAD_OPTION', `--limit must be an integer from 1 to 1000, not ${JSON.stringify(o.limit)}`, { where: '--limit' });
       const jobs = await (await ctx.app()).jobs.list({ state: o.state as JobState | undefined, kind: o.kind, limit });
       emit(o, jobs, () => table(jobs.map(row)));
     });

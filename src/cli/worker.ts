@@ -9,7 +9,7 @@ import type { CliContext } from './context.js';
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError('CLI_BAD_NUMBER', `--${name} must be a positive number, not ${JSON.stringify(v)}`, { where: `--${name}` });
+  if (!Number.isFinite(n) || n <= 0) throw new InputError('CLI_BAD_OPTION', `--${name} must be a positive number, not ${JSON.stringify(v)}`, { where: `--${name}` });
   return n;
 }
 

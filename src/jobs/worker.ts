@@ -39,8 +39,8 @@ export interface WorkerOptions {
   onEvent?: (e: WorkerEvent) => void;
 }
 
-/** Errors that say the job itself is wrong (bad input, missing record, conflict): trying again would not help. */
-const permanent = (e: unknown) => isGoldsmithError(e) && ['input', 'not-found', 'conflict'].includes(e.kind);
+/** Errors that say the job itself is wrong (bad input, missing record, conflict, a digest that does not match): trying again would not help. */
+const permanent = (e: unknown) => isGoldsmithError(e) && ['usage', 'input', 'not-found', 'conflict', 'integrity', 'permission'].includes(e.kind);
 
 const toJobError = (e: unknown): JobError =>
   isGoldsmithError(e) ? { code: e.code, message: e.message } : { code: 'JOB_HANDLER_CRASHED', message: (e as Error)?.message ?? String(e) };

@@ -44,7 +44,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: nu
   }
 }
 
-test('three workers on PostgreSQL: the one building is SIGKILLed after customize, another resumes the run and hands it back on SIGTERM, the third finishes it; it publishes exactly once', { timeout: 240_000 }, async () => {
+test('three workers on PostgreSQL: the one building is SIGKILLed after customize, another resumes the run and hands it back on SIGTERM, the third finishes it; it publishes exactly once', { timeout: 420_000 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'gs-workers-'));
   const store = await openPostgresSchema('jobs');
   const workers: WorkerProc[] = [];
@@ -88,7 +88,7 @@ test('three workers on PostgreSQL: the one building is SIGKILLed after customize
     // finishes its current step, hands the job back and exits 0; the last worker finishes the build.
     const survivors = workers.filter((w) => w !== victim);
     const resumer = await waitFor('a worker to resume the run', async () =>
-      survivors.find((w) => w.events.some((e) => e.type === 'run.start' && e.job === job.id && e.resumed === true)), 60_000);
+      survivors.find((w) => w.events.some((e) => e.type === 'run.start' && e.job === job.id && e.resumed === true)), 120_000);
     const takenOverAt = Date.now();
     resumer.child.kill('SIGTERM');
     assert.equal(await resumer.exit, 0, 'a worker stopped with SIGTERM exits 0');
@@ -97,7 +97,7 @@ test('three workers on PostgreSQL: the one building is SIGKILLed after customize
     const done = await waitFor('the job to finish', async () => {
       const j = await app.jobs.get(job.id);
       return j.state === 'running' || j.state === 'queued' ? undefined : j;
-    }, 150_000);
+    }, 180_000);
     const total = Date.now() - t0;
     assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
     assert.equal(done.attempts, 2, 'taken up once more after the kill; a job handed back is not an attempt');
@@ -124,6 +124,10 @@ test('three workers on PostgreSQL: the one building is SIGKILLed after customize
     assert.equal(code, 0, 'an idle worker exits 0 on SIGTERM');
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(`workers test: worker killed after customize at ${s(killedAt - t0)}, run resumed by another at ${s(takenOverAt - t0)}, handed back on SIGTERM, finished by the third at ${s(total)}; steps: ${steps.join(' ')}`);
+  } catch (e) {
+    // What each worker saw, for a failure on a slow or busy machine.
+    for (const w of workers) console.error(`--- worker ${w.id} (exit ${w.child.exitCode ?? w.child.signalCode ?? 'running'}):\n${w.events.filter((ev) => ev.type !== 'step.output').slice(-25).map((ev) => JSON.stringify(ev)).join('\n')}\n${(w as unknown as { stderr: string }).stderr.slice(-2000)}`);
+    throw e;
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exit));
