@@ -17,6 +17,8 @@ import type { PipelineServices } from '../pipeline/step.js';
 import type { Store } from '../store/index.js';
 import { VulnService, type BuildPort } from '../vuln/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { JobQueue } from '../jobs/index.js';
+import { BuildJobs } from './build-jobs.js';
 
 /** The composition root: real services wired over one store. The CLI and the (later) server both use it. */
 export interface App {
@@ -27,6 +29,9 @@ export interface App {
   gallery: GalleryService;
   builds: BuildService;
   schedules: ScheduleService;
+  /** The job queue shared by all workers, and builds as jobs (enqueue; the worker's handler). */
+  jobs: JobQueue;
+  buildJobs: BuildJobs;
   /** VMs and other resources; every write passes policy admission (deny, append, modify). */
   fleet: FleetService;
   compliance: ComplianceService;
@@ -61,6 +66,8 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const metrics = new Metrics();
   const triggers = new ComplianceTriggers(compliance, { metrics });
   const feed = new ChangeFeed(store, { metrics, onError: (e) => feedReadFailed(metrics, e) });
+  const schedules = new ScheduleService(store, builds, clock);
+  const jobs = new JobQueue(store);
   const vuln = new VulnService({ store, gallery, artifacts, builds: buildPort(builds, services), buildRegion: BUILD_REGION, clock });
   return {
     config,
@@ -69,7 +76,9 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
     catalog,
     gallery,
     builds,
-    schedules: new ScheduleService(store, builds, clock),
+    schedules,
+    jobs,
+    buildJobs: new BuildJobs(jobs, builds, schedules),
     fleet,
     compliance,
     admission,
