@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
+import { startLive } from '../app/index.js';
 import { jobHandlers } from '../app/job-handlers.js';
 import { InputError } from '../errors/index.js';
 import { Worker, type WorkerEvent } from '../jobs/index.js';
@@ -66,11 +67,14 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       const stop = () => void worker.stop();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      // Other processes change assignments while this one scans: its caches follow the change feed.
+      const stopLive = await startLive(app);
       try {
         await worker.run();
       } finally {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
+        await stopLive();
       }
     });
 }
