@@ -15,6 +15,7 @@ import type { PipelineServices } from '../pipeline/step.js';
 import type { Store } from '../store/index.js';
 import { VulnService, type BuildPort } from '../vuln/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { AuditLog, TokenService } from '../identity/index.js';
 
 /** The composition root: real services wired over one store. The CLI and the (later) server both use it. */
 export interface App {
@@ -36,6 +37,10 @@ export interface App {
   /** What pipeline steps get; for building a BuildService with another step list. */
   pipeline: PipelineServices;
   keyring: Keyring;
+  /** API tokens of the server's principals. */
+  tokens: TokenService;
+  /** Who wrote what through the server. */
+  audit: AuditLog;
   clock: () => Date;
 }
 
@@ -69,6 +74,8 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
     vuln,
     pipeline: services,
     keyring,
+    tokens: new TokenService(store, clock),
+    audit: new AuditLog(store, clock),
     clock,
   };
 }

@@ -32,6 +32,18 @@ export class BuildService {
   }
 
   async startLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<RunRecord> {
+    return (await this.beginLoaded(loaded, opts)).finished;
+  }
+
+  /**
+   * Start a build and return as soon as its run exists: the server answers 202 with the run while
+   * `finished` goes on. The caller must handle `finished` (it rejects when the build fails to run).
+   */
+  async begin(templateFile: string, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<{ run: RunRecord; finished: Promise<RunRecord> }> {
+    return this.beginLoaded(await loadTemplate(resolve(templateFile)), opts);
+  }
+
+  private async beginLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener }): Promise<{ run: RunRecord; finished: Promise<RunRecord> }> {
     await this.assertBaseCanBoot(loaded);
     const id = newRunId(this.services.clock());
     const workDir = join(this.home, 'runs', id);
@@ -46,7 +58,7 @@ export class BuildService {
       params: opts.params ?? {},
       workDir,
     });
-    return this.execute(run, loaded, opts.onEvent, false);
+    return { run, finished: this.execute(run, loaded, opts.onEvent, false) };
   }
 
   /**
