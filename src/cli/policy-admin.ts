@@ -193,7 +193,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: OutputOptions & { name: string; assignment: string; scope: string; category: string; expiresOn?: string; referenceIds?: string }) => {
       const svc = await complianceService(ctx);
-      const e = await svc.createExemption({
+      const e = await svc.exempt({
         name: o.name,
         policyAssignmentId: o.assignment,
         scope: o.scope,
@@ -201,8 +201,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
         expiresOn: o.expiresOn,
         policyDefinitionReferenceIds: o.referenceIds?.split(',').map((s) => s.trim()).filter(Boolean),
       });
-      const scan = await svc.evaluateAssignmentScope(e.policyAssignmentId, e.scope);
-      emit(o, { ...e, evaluation: scan }, () => `created exemption ${e.name}\n  ${e.id}`);
+      emit(o, e, () => `created exemption ${e.name}\n  ${e.id}`);
     });
   ex.command('list')
     .description('list exemptions (expired ones are marked)')
@@ -216,8 +215,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     .description('delete an exemption and re-evaluate what it covered')
     .action(async (id: string) => {
       const svc = await complianceService(ctx);
-      const e = await svc.deleteExemption(id);
-      await svc.evaluateAssignmentScope(e.policyAssignmentId, e.scope);
+      const e = await svc.unexempt(id);
       process.stdout.write(`deleted ${e.id}\n`);
     });
 

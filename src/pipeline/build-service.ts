@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { mkdirPrivate } from '../config/private-files.js';
 import { ConflictError, isGoldsmithError } from '../errors/index.js';
@@ -41,6 +42,21 @@ export class BuildService {
    */
   async begin(templateFile: string, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<{ run: RunRecord; finished: Promise<RunRecord> }> {
     return this.beginLoaded(await loadTemplate(resolve(templateFile)), opts);
+  }
+
+  /**
+   * Start a build of a template sent as a document (the API). It is kept as
+   * `<home>/submitted/<sha256>/template.json`, where resume reads it again; relative file references
+   * resolve in that directory, which holds nothing else, so a submitted template reaches no file of
+   * the server's beyond the template roots the operator configured.
+   */
+  async submit(doc: unknown, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener } = {}): Promise<{ run: RunRecord; finished: Promise<RunRecord> }> {
+    const text = JSON.stringify(doc);
+    const dir = join(this.home, 'submitted', createHash('sha256').update(text).digest('hex'));
+    await mkdirPrivate(dir);
+    const file = join(dir, 'template.json');
+    await writeFile(file, text, { mode: 0o600 });
+    return this.begin(file, opts);
   }
 
   private async beginLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener }): Promise<{ run: RunRecord; finished: Promise<RunRecord> }> {

@@ -1,0 +1,29 @@
+/**
+ * `goldsmith serve`'s HTTP API: every route over the composition root. See docs/api.md.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../app/index.js';
+import { complianceRoutes } from './routes/compliance.js';
+import { galleryRoutes } from './routes/gallery.js';
+import { goldsmithRoutes } from './routes/goldsmith.js';
+import { policyRoutes } from './routes/policy.js';
+import { vmRoutes } from './routes/vms.js';
+import { createServer, type ServerOptions } from './server.js';
+
+export { createServer, DEFAULT_BODY_LIMIT, type ServerOptions } from './server.js';
+export { STATUS_OF_KIND, toApiError } from './errors.js';
+export { failureDelay } from './throttle.js';
+export { ensureOwnerToken, isLoopback, parseListen } from './listen.js';
+
+/** The whole API, ready to inject into or listen. `log` gets background outcomes (builds). */
+export async function buildServer(app: App, opts: ServerOptions & { log?: (msg: string) => void } = {}): Promise<FastifyInstance> {
+  const server = await createServer(app, opts);
+  const log = opts.log ?? (() => {});
+  goldsmithRoutes(server, app, log);
+  vmRoutes(server, app);
+  galleryRoutes(server, app);
+  policyRoutes(server, app);
+  complianceRoutes(server, app);
+  await server.ready();
+  return server;
+}

@@ -1,0 +1,93 @@
+/**
+ * Goldsmith's own resources: builds and runs (with logs), the audit log, and the health check.
+ * A POST of a build answers 202 with the run's URL at once; the build goes on in this process
+ * (a queued job later) and its outcome is on the run.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { App } from '../../app/index.js';
+import { galleryId } from '../../arm/index.js';
+import { DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION } from '../../gallery/index.js';
+import { addRoute } from '../server.js';
+import { ANY_OBJECT, obj, queryApiVersion } from '../schemas.js';
+
+const RUN_ID = { type: 'string', minLength: 1, maxLength: 80, pattern: '^run-[A-Za-z0-9-]+$' } as const;
+const RUN_PARAMS = obj({ runId: RUN_ID }, ['runId']);
+const runId = (req: FastifyRequest) => (req.params as { runId: string }).runId;
+
+const BUILD_BODY = obj(
+  {
+    template: ANY_OBJECT,
+    version: { type: 'string', maxLength: 40, pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', description: 'An explicit version (the template decides otherwise)' },
+    outputs: { type: 'array', items: { type: 'string', enum: ['raw', 'qcow2', 'vhd'] }, uniqueItems: true },
+  },
+  ['template'],
+  { examples: [{ template: { name: 'web', source: { publisher: 'Debian', offer: 'debian-12', sku: 'minbase', version: 'latest' }, customize: [], distribute: { gallery: 'g1', image: 'web', targetRegions: [{ name: 'westeurope' }] } }, outputs: ['raw'] }] },
+);
+
+/** The gallery a template publishes to: where an image publisher's scope is checked. */
+async function buildTarget(app: App, req: FastifyRequest): Promise<string> {
+  const gallery = ((req.body as { template?: { distribute?: { gallery?: unknown } } }).template?.distribute?.gallery);
+  if (typeof gallery !== 'string' || !gallery) return '/';
+  return app.gallery.getGallery(gallery).then(
+    (g) => g.id,
+    () => galleryId(DEFAULT_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, gallery),
+  );
+}
+
+export function goldsmithRoutes(server: FastifyInstance, app: App, log: (msg: string) => void): void {
+  addRoute(server, {
+    method: 'GET', url: '/healthz', action: null, public: true, tags: ['Server'], summary: 'Liveness: answers without a token',
+    schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } },
+    handler: async () => ({ status: 'ok' }),
+  });
+  addRoute(server, {
+    method: 'GET', url: '/openapi.json', action: null, tags: ['Server'], summary: 'This API as an OpenAPI 3.1 document',
+    schema: {},
+    handler: async () => server.swagger(),
+  });
+  addRoute(server, {
+    method: 'GET', url: '/audit', action: 'audit.read', tags: ['Audit'], summary: 'The audit log, newest first',
+    schema: { querystring: obj({ limit: { type: 'integer', minimum: 1, maximum: 1000 }, before: { type: 'integer', minimum: 1 }, resourceId: { type: 'string', maxLength: 4096 } }) },
+    handler: async (req) => ({ value: await app.audit.list(req.query as { limit?: number; before?: number; resourceId?: string }) }),
+  });
+
+  const tags = ['Builds'];
+  addRoute(server, {
+    method: 'POST', url: '/goldsmith/builds', action: 'build.write', tags, summary: 'Start a build of a template; 202 with the run URL',
+    target: (req) => buildTarget(app, req),
+    schema: { querystring: queryApiVersion, body: BUILD_BODY },
+    handler: async (req, reply, state) => {
+      const body = req.body as { template: unknown; version?: string; outputs?: Array<'raw' | 'qcow2' | 'vhd'> };
+      const { run, finished } = await app.builds.submit(body.template, { params: { version: body.version, outputs: body.outputs } });
+      finished.then(
+        (r) => log(`run ${r.id} ended ${r.state}`),
+        (e: unknown) => log(`run ${run.id} stopped: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      const url = `/goldsmith/runs/${run.id}`;
+      Object.assign(state.audit, { resourceId: url, after: { id: run.id, templateDigest: run.templateDigest } });
+      return reply.status(202).header('location', url).send({ id: run.id, state: run.state, url });
+    },
+  });
+  addRoute(server, {
+    method: 'GET', url: '/goldsmith/runs', action: 'build.read', tags, summary: 'List runs, newest first',
+    schema: { querystring: obj({ template: { type: 'string', maxLength: 200 }, state: { type: 'string', maxLength: 40 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } }) },
+    handler: async (req) => ({ value: await app.builds.list(req.query as { template?: string; state?: string; limit?: number }) }),
+  });
+  addRoute(server, {
+    method: 'GET', url: '/goldsmith/runs/:runId', action: 'build.read', tags, summary: 'A run with its steps',
+    schema: { params: RUN_PARAMS },
+    handler: async (req) => {
+      const { run, steps } = await app.builds.show(runId(req));
+      return { ...run, steps: steps.map((s) => ({ ...s, log: undefined })) };
+    },
+  });
+  addRoute(server, {
+    method: 'GET', url: '/goldsmith/runs/:runId/logs', action: 'build.read', tags, summary: "A run's step logs",
+    schema: { params: RUN_PARAMS, querystring: obj({ step: { type: 'string', maxLength: 80 } }) },
+    handler: async (req) => {
+      const step = (req.query as { step?: string }).step;
+      const { steps } = await app.builds.show(runId(req));
+      return { value: steps.filter((s) => !step || s.name === step).map((s) => ({ seq: s.seq, step: s.name, status: s.status, log: s.log })) };
+    },
+  });
+}
