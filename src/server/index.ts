@@ -10,10 +10,10 @@ import { policyRoutes } from './routes/policy.js';
 import { vmRoutes } from './routes/vms.js';
 import { createServer, type ServerOptions } from './server.js';
 
-export { createServer, DEFAULT_BODY_LIMIT, type ServerOptions } from './server.js';
+export { createServer, DEFAULT_BODY_LIMIT, routesOf, type RouteSpec, type ServerOptions } from './server.js';
 export { STATUS_OF_KIND, toApiError } from './errors.js';
 export { failureDelay } from './throttle.js';
-export { ensureOwnerToken, isLoopback, parseListen } from './listen.js';
+export { assertTransport, ensureOwnerToken, isLoopback, parseListen } from './listen.js';
 
 /** The whole API, ready to inject into or listen. `log` gets background outcomes (builds). */
 export async function buildServer(app: App, opts: ServerOptions & { log?: (msg: string) => void } = {}): Promise<FastifyInstance> {

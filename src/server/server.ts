@@ -109,7 +109,12 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
   return server;
 }
 
+const registered = new WeakMap<FastifyInstance, RouteSpec[]>();
+/** Every route added with addRoute: what the OpenAPI test holds the document to. */
+export const routesOf = (server: FastifyInstance): readonly RouteSpec[] => registered.get(server) ?? [];
+
 export function addRoute(server: FastifyInstance, spec: RouteSpec): void {
+  registered.set(server, [...routesOf(server), spec]);
   server.route({
     method: spec.method,
     url: spec.url,
