@@ -35,7 +35,7 @@ export const VM_EXAMPLE = {
 };
 
 const VM_PATCH = obj(
-  { tags: TAGS, properties: ANY_OBJECT, zones: { type: 'array', items: { type: 'string', maxLength: 10 }, maxItems: 3 } },
+  { tags: { ...TAGS, additionalProperties: { type: ['string', 'null'], maxLength: 256 } }, properties: ANY_OBJECT, zones: { type: 'array', items: { type: 'string', maxLength: 10 }, maxItems: 3 } },
   [],
   { description: 'A JSON merge patch (RFC 7396) of the VM document; null removes a key.', examples: [{ tags: { team: 'web', owner: null }, properties: { hardwareProfile: { vmSize: 'Standard_D4s_v5' } } }] },
 );
