@@ -7,6 +7,7 @@ import { complianceRoutes } from './routes/compliance.js';
 import { galleryRoutes } from './routes/gallery.js';
 import { goldsmithRoutes } from './routes/goldsmith.js';
 import { policyRoutes } from './routes/policy.js';
+import { supplyChainRoutes } from './routes/supply-chain.js';
 import { vmRoutes } from './routes/vms.js';
 import { createServer, type ServerOptions } from './server.js';
 
@@ -24,6 +25,7 @@ export async function buildServer(app: App, opts: ServerOptions & { log?: (msg: 
   galleryRoutes(server, app);
   policyRoutes(server, app);
   complianceRoutes(server, app);
+  supplyChainRoutes(server, app);
   await server.ready();
   return server;
 }

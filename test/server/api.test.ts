@@ -19,6 +19,7 @@ const PARAM_VALUES: Record<string, string> = {
   name: 'x',
   managementGroupId: 'root',
   runId: 'run-x',
+  advisoryId: 'CVE-2024-6387',
 };
 const urlOf = (r: RouteSpec) => r.url.replace(/:([A-Za-z]+)/g, (_, p: string) => PARAM_VALUES[p] ?? assert.fail(`no value for :${p} in ${r.url}`));
 const examplesOf = (r: RouteSpec) => ((r.schema.body as { examples?: unknown[] } | undefined)?.examples ?? []) as Array<Record<string, unknown>>;
@@ -200,6 +201,19 @@ describeEachBackend('server API', (b) => {
     const logs = (await f.server.inject({ url: `${r.json().url}/logs`, headers: { authorization: owner } })).json();
     assert.ok(Array.isArray(logs.value));
     assert.equal((await f.server.inject({ url: '/goldsmith/runs/run-nope', headers: { authorization: owner } })).statusCode, 404);
+  });
+
+  it('serves SBOMs and verification under the version path, with the service codes', async () => {
+    const version = `${RG}/providers/Microsoft.Compute/galleries/g1/images/ubuntu/versions/1.0.0`;
+    const sbom = await f.server.inject({ url: `${version}/goldsmith/sbom`, headers: { authorization: owner } });
+    assert.equal(sbom.statusCode, 404);
+    assert.equal(sbom.json().error.code, 'SBOM_NOT_FOUND');
+    const v = (await f.server.inject({ url: `${version}/goldsmith/verify`, headers: { authorization: owner } })).json();
+    assert.equal(v.ok, false, 'a version without signed statements does not verify');
+    assert.ok(v.problems.length > 0);
+    const missing = await f.server.inject({ url: version.replace('1.0.0', '9.9.9') + '/goldsmith/verify', headers: { authorization: owner } });
+    assert.equal(missing.statusCode, 404);
+    assert.deepEqual((await f.server.inject({ url: '/goldsmith/advisories', headers: { authorization: owner } })).json(), { value: [] });
   });
 
   it('creates the first owner token once, private to the user', async () => {

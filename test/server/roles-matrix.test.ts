@@ -27,6 +27,8 @@ const FAMILY: Partial<Record<Action, Req>> = {
   // Allowed, it is refused as a template (400) before any run exists; refused, it is 403.
   'build.write': { method: 'POST', url: '/goldsmith/builds', payload: { template: { name: 'x', distribute: { gallery: 'g1', image: 'ubuntu' } } } },
   'audit.read': { method: 'GET', url: '/audit' },
+  'supplyChain.read': { method: 'GET', url: `${VERSION_URL}/goldsmith/verify` },
+  'vuln.read': { method: 'GET', url: '/goldsmith/advisories' },
 };
 
 it('the rule table: owner may do everything, machine only report, reads are the reader role', () => {
