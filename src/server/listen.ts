@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { InputError } from '../errors/index.js';
+import { ConflictError, InputError } from '../errors/index.js';
 import type { TokenService } from '../identity/index.js';
 
 export interface Listen {
@@ -43,7 +43,11 @@ export function assertTransport(l: Listen, tls: boolean): void {
 export async function ensureOwnerToken(tokens: TokenService, home: string): Promise<string | undefined> {
   if ((await tokens.list()).length > 0) return undefined;
   const file = join(home, 'owner-token');
-  const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+    // Never overwritten: it may be a token someone still uses with another database.
+    throw new ConflictError('SERVE_OWNER_TOKEN_EXISTS', `the database has no tokens but ${file} exists (from another database?); move it away to create a new owner token`, { where: file });
+  });
   try {
     const { token } = await tokens.create({ name: 'owner (first start)', role: 'owner', scope: '/', createdBy: 'serve' });
     await fh.writeFile(token + '\n');
