@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FailedError } from '../errors/index.js';
+import { EXIT_CODES, InputError } from '../errors/index.js';
 import type { RunRecord } from '../pipeline/run-store.js';
 import type { CliContext } from './context.js';
 import { emit, table } from './output.js';
@@ -10,14 +10,14 @@ const FORMATS = ['raw', 'qcow2', 'vhd'] as const;
 function parseOutputs(v: string | undefined): Array<(typeof FORMATS)[number]> | undefined {
   if (!v) return undefined;
   return v.split(',').map((f) => {
-    if (!(FORMATS as readonly string[]).includes(f)) throw new FailedError('CLI_BAD_OUTPUT', `unknown output format ${f} (use ${FORMATS.join(', ')})`);
+    if (!(FORMATS as readonly string[]).includes(f)) throw new InputError('CLI_BAD_OUTPUT', `unknown output format ${f} (use ${FORMATS.join(', ')})`);
     return f as (typeof FORMATS)[number];
   });
 }
 
 function finish(run: RunRecord): void {
   if (run.state === 'succeeded') return;
-  process.exitCode = run.state === 'needs-repair' ? 3 : 1;
+  process.exitCode = EXIT_CODES[run.state === 'needs-repair' ? 'needs-repair' : 'failed'];
 }
 
 function summary(run: RunRecord): Record<string, unknown> {

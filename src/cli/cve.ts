@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { PipelineEvent } from '../pipeline/events.js';
 import { DEFAULT_VM_LIMIT, NO_ROLE, NO_TEAM, type Impact, type RespondEvent, type RespondResult } from '../vuln/index.js';
 import type { AdvisoryFormat } from '../vuln/read-advisories.js';
+import { EXIT_CODES } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 import { progressRenderer } from './progress.js';
@@ -142,7 +143,7 @@ export function registerCve(program: Command, ctx: CliContext): void {
       const r = await app.vuln.respond(id, { apply: o.apply, onEvent });
       if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
       else process.stdout.write(planText(r) + '\n');
-      if (!r.ok) process.exitCode = 1;
+      if (!r.ok) process.exitCode = EXIT_CODES.failed;
     });
 
   cve

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { demoGallerySummary, runDemo } from '../demo/index.js';
+import { EXIT_CODES } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { progressRenderer } from './progress.js';
 
@@ -8,15 +9,19 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .command('demo')
     .description('build and publish two versions of a hardened Debian 12 golden image, then show the gallery')
     .option('--quiet', 'show steps but not their output')
-    .action(async (o: { quiet?: boolean }) => {
+    .option('--json', 'print progress as NDJSON and the result as the last line')
+    .action(async (o: { quiet?: boolean; json?: boolean }) => {
       const app = await ctx.app();
       const say = (s: string) => process.stderr.write(`\n${s}\n`);
       const started = Date.now();
-      const res = await runDemo(app, { say, onEvent: progressRenderer({ quiet: o.quiet ?? true }) });
-      if (res.runs.some((r) => r.state !== 'succeeded')) {
-        process.exitCode = 1;
+      const res = await runDemo(app, { say, onEvent: progressRenderer({ quiet: o.quiet ?? true, json: o.json }) });
+      const failed = res.runs.some((r) => r.state !== 'succeeded');
+      if (failed) process.exitCode = EXIT_CODES.failed;
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ template: res.template, reproducible: res.reproducible, runs: res.runs.map((r) => ({ id: r.id, state: r.state })) }) + '\n');
         return;
       }
+      if (failed) return;
       const v = res.runs.map((r) => (r.outputs['resolve-base'] as { version: string }).version);
       process.stdout.write(
         [

@@ -1,14 +1,39 @@
 import { CommanderError } from 'commander';
 import { PRIVATE_UMASK } from '../config/index.js';
-import { EXIT_CODES, isGoldsmithError } from '../errors/index.js';
+import { EXIT_CODES, InternalError, isGoldsmithError, PermissionError, type GoldsmithError } from '../errors/index.js';
 import { CliContext } from './context.js';
 import { buildProgram } from './program.js';
+import { usageError } from './usage.js';
 
 // Whatever Goldsmith writes (its data directory, exports) is for this user only unless a mode says
 // otherwise; library code states its modes too, and image content keeps the image's own.
 process.umask(PRIVATE_UMASK);
 
 const wantsJson = process.argv.includes('--json');
+
+// A reader that stops early (`goldsmith vm list | head -1`) closes the pipe. Stop as quietly as
+// SIGPIPE stops a C tool (Node ignores SIGPIPE and reports EPIPE instead), not as a bug report.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
+/** With --json, the error as one JSON document on stdout (the shape scripts parse for every error). */
+function printJsonError(e: GoldsmithError): void {
+  if (wantsJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+}
+
+/**
+ * End with `e`: its exit code is set before anything is written, so a closed pipe (which ends the
+ * process at the write) still exits with it. `human`: also the one-line message on stderr.
+ */
+function fail(e: GoldsmithError, human: boolean): void {
+  process.exitCode = e.exitCode;
+  printJsonError(e);
+  if (human) process.stderr.write(`goldsmith: error ${e.code}: ${e.message}${e.where ? `\n  at ${e.where}` : ''}\n`);
+}
 
 /**
  * The last resort: an exception that is not a GoldsmithError is a bug (bad input is meant to be
@@ -24,7 +49,7 @@ function reportInternal(e: unknown): void {
         ? ' (a value grew past what this process can hold)'
         : '';
   const summary = `${err.name}: ${err.message.split('\n')[0]}${hint}`;
-  if (wantsJson) process.stdout.write(JSON.stringify({ error: { code: 'INTERNAL', kind: 'internal', message: summary } }, null, 2) + '\n');
+  printJsonError(new InternalError('INTERNAL', summary));
   process.stderr.write(`goldsmith: internal error (a bug in goldsmith; please report it with the command that caused it): ${summary}\n${err.stack ?? ''}\n`);
 }
 
@@ -43,29 +68,26 @@ function isPermissionError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && (code === 'EACCES' || code === 'EPERM') && typeof (e as NodeJS.ErrnoException).path === 'string';
 }
 
+/** Not a bug: this user may not touch that file (the data directory, the keys) — say which. */
+function permissionError(e: NodeJS.ErrnoException): PermissionError {
+  const message = `permission denied: cannot ${e.syscall ?? 'use'} ${e.path ?? 'a file'}; run goldsmith as the user that owns the data directory (or ask its operator)`;
+  return new PermissionError('PERMISSION_DENIED', message, { where: e.path, cause: e });
+}
+
 const ctx = new CliContext();
 const program = buildProgram(ctx);
-let code = 0;
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  // --help and --version end here too, with exit code 0; for usage errors commander already printed the message and help.
   if (e instanceof CommanderError) {
-    code = e.exitCode === 0 ? 0 : 64; // EX_USAGE; commander already printed the message
-  } else if (isGoldsmithError(e)) {
-    code = e.exitCode;
-    if (wantsJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
-    process.stderr.write(`goldsmith: error ${e.code}: ${e.message}${e.where ? `\n  at ${e.where}` : ''}\n`);
-  } else if (isPermissionError(e)) {
-    // Not a bug: this user may not touch that file (the data directory, the keys) — say which.
-    code = 77; // EX_NOPERM
-    const message = `permission denied: cannot ${e.syscall ?? 'use'} ${e.path ?? 'a file'}; run goldsmith as the user that owns the data directory (or ask its operator)`;
-    if (wantsJson) process.stdout.write(JSON.stringify({ error: { code: 'PERMISSION_DENIED', kind: 'permission', message, where: e.path } }, null, 2) + '\n');
-    process.stderr.write(`goldsmith: error PERMISSION_DENIED: ${message}\n`);
-  } else {
-    code = EXIT_CODES.internal;
+    if (e.exitCode !== 0) fail(usageError(e), false);
+  } else if (isGoldsmithError(e)) fail(e, true);
+  else if (isPermissionError(e)) fail(permissionError(e), true);
+  else {
+    process.exitCode = EXIT_CODES.internal;
     reportInternal(e);
   }
 } finally {
   await ctx.close().catch(() => {});
 }
-process.exitCode = code || (process.exitCode ?? 0);

@@ -98,9 +98,10 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
   def
     .command('delete <definition>')
     .description('delete a custom definition that nothing assigns or references')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: OutputOptions) => {
       await (await complianceService(ctx)).definitions.deleteDefinition(id);
-      process.stdout.write(`deleted ${id}\n`);
+      emit(o, { deleted: id }, () => `deleted ${id}`);
     });
 
   const set = policy.command('set-definition').description('policy set definitions (initiatives)');
@@ -176,9 +177,10 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
   asg
     .command('delete <assignment>')
     .description('delete an assignment with its exemptions and results')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: OutputOptions) => {
       const a = await (await complianceService(ctx)).deleteAssignment(id);
-      process.stdout.write(`deleted ${a.id}\n`);
+      emit(o, { deleted: a.id }, () => `deleted ${a.id}`);
     });
 
   const ex = policy.command('exemption').description('policy exemptions');
@@ -213,10 +215,11 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     });
   ex.command('delete <exemption>')
     .description('delete an exemption and re-evaluate what it covered')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: OutputOptions) => {
       const svc = await complianceService(ctx);
       const e = await svc.unexempt(id);
-      process.stdout.write(`deleted ${e.id}\n`);
+      emit(o, { deleted: e.id }, () => `deleted ${e.id}`);
     });
 
   policy

@@ -5,7 +5,7 @@ import { InputError } from '../errors/index.js';
 import { sbomDocument, type SbomKind } from '../app/supply-chain.js';
 import { diffInventories, parseSpdx, type Inventory } from '../sbom/index.js';
 import type { CliContext } from './context.js';
-import { emit, table } from './output.js';
+import { emit, printJson, table } from './output.js';
 
 function parseRef(ref: string): { gallery: string; image: string; version: string } {
   const [gallery, image, version, ...rest] = ref.split('/');
@@ -43,12 +43,14 @@ export function registerSbom(program: Command, ctx: CliContext): void {
     .description('write the stored SBOM document (byte for byte as signed)')
     .option('--format <format>', 'spdx | cyclonedx', 'spdx')
     .option('-o, --output <file>', 'file to write (default: stdout)')
-    .action(async (ref: string, o: { format: string; output?: string }) => {
+    .option('--json', 'with --output, print what was written as JSON (the document itself is JSON either way)')
+    .action(async (ref: string, o: { format: string; output?: string; json?: boolean }) => {
       if (o.format !== 'spdx' && o.format !== 'cyclonedx') throw new InputError('CLI_BAD_FORMAT', `--format must be spdx or cyclonedx, got ${o.format}`);
       const doc = await sbomOf(await ctx.app(), ref, o.format === 'spdx' ? 'sbom-spdx' : 'sbom-cyclonedx');
       if (o.output) {
         await writeFile(o.output, doc.text);
-        process.stderr.write(`wrote ${doc.name} to ${o.output}\n`);
+        if (o.json) printJson({ written: o.output, name: doc.name, format: o.format });
+        else process.stderr.write(`wrote ${doc.name} to ${o.output}\n`);
       } else process.stdout.write(doc.text);
     });
 

@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { EXIT_CODES } from '../errors/index.js';
 import type { CliContext } from './context.js';
-import { emit, table } from './output.js';
+import { emit, printJson, table, type OutputOptions } from './output.js';
 import { progressRenderer } from './progress.js';
 
 export function registerSchedule(program: Command, ctx: CliContext): void {
@@ -8,14 +10,17 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
   schedule
     .command('add <template>')
     .description("register a template for rebuilds on its schedule.cron (UTC)")
-    .action(async (file: string) => {
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: OutputOptions) => {
       const s = await (await ctx.app()).schedules.add(file);
-      process.stdout.write(`scheduled ${s.templateName} (${s.templateFile}) at "${s.cron}" UTC\n`);
+      emit(o, s, () => `scheduled ${s.templateName} (${s.templateFile}) at "${s.cron}" UTC`);
     });
   schedule
     .command('remove <template>')
-    .action(async (file: string) => {
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: OutputOptions) => {
       await (await ctx.app()).schedules.remove(file);
+      if (o.json) printJson({ removed: resolve(file) });
     });
   schedule
     .command('list')
@@ -41,6 +46,6 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       if (!o.json && !o.quiet) process.stderr.write(`purged expired soft-deleted versions: ${JSON.stringify(purged)}\n`);
       const runs = await app.schedules.runDue(progressRenderer(o));
       if (!o.json) process.stderr.write(`${runs.length} scheduled build(s): ${runs.map((r) => `${r.id} ${r.state}`).join(', ') || 'nothing due'}\n`);
-      if (runs.some((r) => r.state !== 'succeeded')) process.exitCode = 1;
+      if (runs.some((r) => r.state !== 'succeeded')) process.exitCode = EXIT_CODES.failed;
     });
 }

@@ -32,6 +32,7 @@ export function registerTemplate(program: Command, ctx: CliContext): void {
   template
     .command('schema')
     .description('print the JSON Schema templates are validated against')
+    .option('--json', 'print JSON (the schema is JSON either way)')
     .action(() => printJson(templateSchema));
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InputError } from '../errors/index.js';
+import { EXIT_CODES, InputError } from '../errors/index.js';
 import { verifiedArtifact } from '../app/verified-artifact.js';
 import { bootDisk, runVm, type BootResult, type DiskFormat } from '../vm/index.js';
 import type { CliContext } from './context.js';
@@ -30,7 +30,7 @@ export function registerVmBoot(vm: Command, ctx: CliContext): void {
         onConsole: o.console ? (l) => process.stderr.write(`${l}\n`) : undefined,
       });
       emit(o, r, () => bootText(r));
-      if (!r.ok) process.exitCode = 1;
+      if (!r.ok) process.exitCode = EXIT_CODES.failed;
     });
 
   vm.command('run <version>')

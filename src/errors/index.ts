@@ -1,22 +1,14 @@
 /**
  * One error taxonomy for Goldsmith. Every error a user can cause or act on is a GoldsmithError
- * with a stable `code` (never reused), a message that says what is wrong, and `where` it happened
- * (a JSON pointer, a file:line, a resource id). Only the edges translate errors: the CLI to exit
- * codes, the server (later) to HTTP statuses. Expected failures (a failed check, a NonCompliant
+ * with a stable `code` declared in ./registry.ts (with its kind and a sentence, listed in
+ * docs/errors.md), a message that says what is wrong, and `where` it happened (a JSON pointer, a
+ * file:line, a resource id). Only the edges translate errors: the CLI to exit codes, the server
+ * (later) to HTTP statuses, both by kind. Expected failures (a failed check, a NonCompliant
  * resource) are result objects, not errors.
  */
-export type ErrorKind = 'input' | 'not-found' | 'conflict' | 'integrity' | 'locked' | 'failed' | 'internal';
+import { ERROR_CODES, EXIT_CODES, type CodeOfKind, type ErrorCode, type ErrorKind } from './registry.js';
 
-/** Exit codes the CLI uses for each kind (sysexits-inspired, stable). */
-export const EXIT_CODES: Record<ErrorKind, number> = {
-  input: 65, // EX_DATAERR: bad template, policy, body
-  'not-found': 66, // EX_NOINPUT
-  conflict: 67,
-  integrity: 68, // checksum or signature mismatch
-  locked: 75, // EX_TEMPFAIL: another process holds the data directory
-  failed: 1, // a build or step that ran and failed
-  internal: 70, // EX_SOFTWARE
-};
+export { ERROR_CODES, EXIT_CODES, errorArea, ERROR_AREAS, type CodeOfKind, type ErrorCode, type ErrorKind } from './registry.js';
 
 export interface ErrorDetails {
   /** Where it happened: JSON pointer ("/customize/2/sha256"), "file.yaml:12:5", or a resource id. */
@@ -26,16 +18,32 @@ export interface ErrorDetails {
   cause?: unknown;
 }
 
-export class GoldsmithError extends Error {
-  readonly code: string;
+/**
+ * The codes each class accepts: those registered in ./registry.ts (ERROR_CODES) with the class's
+ * kind. An unregistered code, or one of another kind, fails to compile with "not assignable to
+ * parameter of type 'InputCode'" (or the class's own type): register it there first.
+ */
+export type UsageCode = CodeOfKind<'usage'>;
+export type InputCode = CodeOfKind<'input'>;
+export type NotFoundCode = CodeOfKind<'not-found'>;
+export type ConflictCode = CodeOfKind<'conflict'>;
+export type IntegrityCode = CodeOfKind<'integrity'>;
+export type LockedCode = CodeOfKind<'locked'>;
+export type PermissionCode = CodeOfKind<'permission'>;
+export type FailedCode = CodeOfKind<'failed'>;
+export type InternalCode = CodeOfKind<'internal'>;
+
+/** Abstract: throw one of the subclasses, so `instanceof NotFoundError` and the kind always agree. */
+export abstract class GoldsmithError extends Error {
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly where?: string;
   readonly data?: Record<string, unknown>;
-  constructor(code: string, kind: ErrorKind, message: string, details: ErrorDetails = {}) {
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.code = code;
-    this.kind = kind;
+    this.kind = ERROR_CODES[code].kind;
     this.where = details.where;
     this.data = details.data;
   }
@@ -47,42 +55,72 @@ export class GoldsmithError extends Error {
   }
 }
 
+/** The command line itself is wrong (unknown option, missing argument). */
+export class UsageError extends GoldsmithError {
+  declare readonly code: UsageCode;
+  constructor(code: UsageCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
+  }
+}
+
 /** Bad user input: a template, policy, advisory, report or API body. Changes nothing. */
 export class InputError extends GoldsmithError {
-  constructor(code: string, message: string, details?: ErrorDetails) {
-    super(code, 'input', message, details);
+  declare readonly code: InputCode;
+  constructor(code: InputCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
   }
 }
 
 export class NotFoundError extends GoldsmithError {
-  constructor(code: string, message: string, details?: ErrorDetails) {
-    super(code, 'not-found', message, details);
+  declare readonly code: NotFoundCode;
+  constructor(code: NotFoundCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
   }
 }
 
 export class ConflictError extends GoldsmithError {
-  constructor(code: string, message: string, details?: ErrorDetails) {
-    super(code, 'conflict', message, details);
+  declare readonly code: ConflictCode;
+  constructor(code: ConflictCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
   }
 }
 
 /** A digest, checksum or signature does not match. */
 export class IntegrityError extends GoldsmithError {
-  constructor(code: string, message: string, details?: ErrorDetails) {
-    super(code, 'integrity', message, details);
+  declare readonly code: IntegrityCode;
+  constructor(code: IntegrityCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
   }
 }
 
 export class LockedError extends GoldsmithError {
-  constructor(code: string, message: string, details?: ErrorDetails) {
-    super(code, 'locked', message, details);
+  declare readonly code: LockedCode;
+  constructor(code: LockedCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
+  }
+}
+
+/** This user may not touch a file (the data directory, the keys). */
+export class PermissionError extends GoldsmithError {
+  declare readonly code: PermissionCode;
+  constructor(code: PermissionCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
   }
 }
 
 /** Something ran and failed (a process, a build step). */
 export class FailedError extends GoldsmithError {
-  constructor(code: string, message: string, details?: ErrorDetails) {
-    super(code, 'failed', message, details);
+  declare readonly code: FailedCode;
+  constructor(code: FailedCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
+  }
+}
+
+/** A bug Goldsmith noticed itself (an invariant broke); reported as such, never as the user's fault. */
+export class InternalError extends GoldsmithError {
+  declare readonly code: InternalCode;
+  constructor(code: InternalCode, message: string, details?: ErrorDetails) {
+    super(code, message, details);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConflictError, GoldsmithError } from '../errors/index.js';
+import { ConflictError, InternalError } from '../errors/index.js';
 import { normalizeArmDocument } from './arm-shape.js';
 import type { AdmissionDenial, AdmissionReviewer, ArmResource } from './types.js';
 
@@ -30,7 +30,7 @@ export async function admit(reviewer: AdmissionReviewer | undefined, docs: reado
     const checked = normalizeArmDocument(decision.resource);
     if (!checked.doc || checked.doc.id.toLowerCase() !== doc.id.toLowerCase()) {
       const why = checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ') || 'it changed the resource id';
-      throw new GoldsmithError('FLEET_ADMISSION_BROKE_DOCUMENT', 'internal', `admission returned an invalid document for ${doc.id}: ${why}`, { where: doc.id });
+      throw new InternalError('FLEET_ADMISSION_BROKE_DOCUMENT', `admission returned an invalid document for ${doc.id}: ${why}`, { where: doc.id });
     }
     out.push(checked.doc);
   }

@@ -1,4 +1,4 @@
-import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
+import { ConflictError, InputError, isGoldsmithError, NotFoundError } from '../errors/index.js';
 import type { GalleryService, GalleryVersionView } from '../gallery/index.js';
 import { parseImageSpec } from './vm-document.js';
 import type { ImageReference } from './types.js';
@@ -43,7 +43,7 @@ export async function resolveImage(gallery: GalleryService, image: string | Imag
     return { reference: { id: def.id, exactVersion: v.name }, ...(region ? {} : { location: homeRegion(v) }) };
   }
   const v = await gallery.showVersion({ gallery: def.galleryId, image: def.name, version: spec.version }).catch((e: unknown) => {
-    if ((e as { code?: string }).code === 'GALLERY_BAD_VERSION') throw new InputError('FLEET_BAD_IMAGE', (e as Error).message, { where: 'image' });
+    if (isGoldsmithError(e) && e.code === 'GALLERY_BAD_VERSION') throw new InputError('FLEET_BAD_IMAGE', e.message, { where: 'image' });
     throw e;
   });
   if (v.deletedAt) throw new ConflictError('FLEET_IMAGE_DELETED', `version ${v.name} of ${def.gallery}/${def.name} is soft-deleted`, { where: v.id });

@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../artifacts/index.js';
-import { ConflictError, InputError } from '../errors/index.js';
+import { ConflictError, InputError, type ErrorCode } from '../errors/index.js';
 import type { Store, Tx } from '../store/index.js';
 import { galleryDocument, imageDocument } from './arm-documents.js';
 import { deleteResource, upsertResource } from '../arm/index.js';
@@ -269,7 +269,7 @@ export class GalleryService {
  * run once more to return it or report a real difference. Inside a caller's transaction the
  * transaction is already aborted on PostgreSQL, so the conflict is left to the caller.
  */
-async function retryRace<T>(run: () => Promise<T>, tx: Tx | undefined, code: string, again: () => Promise<T> = run): Promise<T> {
+async function retryRace<T>(run: () => Promise<T>, tx: Tx | undefined, code: ErrorCode, again: () => Promise<T> = run): Promise<T> {
   try {
     return await run();
   } catch (e) {

@@ -1,4 +1,4 @@
-import { InputError } from '../errors/index.js';
+import { InputError, type InputCode } from '../errors/index.js';
 
 /**
  * Limits on documents users feed Goldsmith (templates, policy definitions, advisories, `az vm list`
@@ -26,10 +26,10 @@ export const INPUT_CODES = {
   forbiddenKey: 'INPUT_FORBIDDEN_KEY',
   notPlain: 'INPUT_NOT_PLAIN_DATA',
   tooLarge: 'INPUT_TOO_LARGE',
-} as const;
+} as const satisfies Record<string, InputCode>;
 
 export interface ShapeProblem {
-  code: string;
+  code: InputCode;
   /** JSON pointer of the offending field (its key, when the key itself is the problem). */
   pointer: string;
   message: string;

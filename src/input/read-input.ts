@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { InputError } from '../errors/index.js';
+import { InputError, type InputCode } from '../errors/index.js';
 import { INPUT_CODES } from './input-limits.js';
 
 /** Largest document read whole into memory (templates, policies, bundles, fleet documents): well under V8's longest string. */
@@ -39,7 +39,7 @@ export async function readInputText(path: string, maxBytes: number = MAX_DOCUMEN
 }
 
 /** An error from reading an input file, as an InputError naming the file (a GoldsmithError passes through). */
-export function cannotRead(path: string, e: unknown, code: string, what = 'file'): Error {
+export function cannotRead(path: string, e: unknown, code: InputCode, what = 'file'): Error {
   if (e instanceof InputError) return e;
   const err = e as NodeJS.ErrnoException;
   const why = err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;

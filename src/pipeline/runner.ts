@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir, ensureScratchRoot, mkdirPrivate, PRIVATE_FILE_MODE } from '../config/private-files.js';
-import { isGoldsmithError } from '../errors/index.js';
+import { isGoldsmithError, type ErrorCode } from '../errors/index.js';
 import { unpackRootfs } from '../image/index.js';
 import { DEFAULT_SCRATCH_QUOTA, mountScratchQuota, sandboxGid, unmountScratchQuota } from '../sandbox/index.js';
 import type { LoadedTemplate } from '../template/types.js';
@@ -107,7 +107,7 @@ export class Runner {
           run,
           { name: step.name, status: needsRepair ? 'failed' : 'succeeded', startedAt, finishedAt: now(), durationMs, result: outcome.result ?? outcome.outputs, log: lines.text() },
           needsRepair
-            ? { state: 'needs-repair', error: { code: 'BUILD_CHECKS_FAILED', message: 'validation failed; fix the template and run `goldsmith build resume`', step: step.name } }
+            ? { state: 'needs-repair', error: { code: 'BUILD_CHECKS_FAILED' satisfies ErrorCode, message: 'validation failed; fix the template and run `goldsmith build resume`', step: step.name } }
             : { outputs: outcome.outputs, state: last ? 'succeeded' : undefined },
           outcome.commit,
         );
@@ -118,7 +118,7 @@ export class Runner {
         const durationMs = Date.now() - t0;
         const error = isGoldsmithError(e)
           ? { code: e.code, message: e.message, step: step.name, data: { where: e.where, ...e.data } }
-          : { code: 'BUILD_STEP_CRASHED', message: (e as Error).message ?? String(e), step: step.name };
+          : { code: 'BUILD_STEP_CRASHED' satisfies ErrorCode, message: (e as Error).message ?? String(e), step: step.name };
         lines.push(`error: ${error.message}`);
         run = await this.services.runs.finishStep(
           run,

@@ -63,7 +63,7 @@ export function sandboxRootIds(): { uid: number; gid: number } {
 export async function adoptEmptyDir(dir: string): Promise<void> {
   const { uid, gid } = sandboxRootIds();
   const st = await lstat(dir);
-  if (!st.isDirectory()) throw new FailedError('IMAGE_NOT_A_DIRECTORY', `${dir} is not a directory`, { where: dir });
+  if (!st.isDirectory()) throw new FailedError('SANDBOX_NOT_A_DIRECTORY', `${dir} is not a directory`, { where: dir });
   await chown(dir, uid, gid);
 }
 

@@ -21,7 +21,7 @@ export const STATUS_OF_KIND: Readonly<Record<string, number>> = {
   'needs-repair': 409,
   failed: 500,
   internal: 500,
-} satisfies Partial<Record<ErrorKind | 'usage' | 'permission' | 'needs-repair', number>>;
+} satisfies Record<ErrorKind, number>;
 
 /** An error only the HTTP edge raises (authentication, authorization, protocol), with its status. */
 export class ApiError extends Error {

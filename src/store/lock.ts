@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { LockedError } from '../errors/index.js';
+import { LockedError, type LockedCode } from '../errors/index.js';
 
 /** Who holds a lock. Written to the lock file as JSON; `token` makes every holding unique. */
 export interface LockHolder {
@@ -67,10 +67,10 @@ export function holderAlive(h: LockHolder): boolean {
 /** What a lock protects, for messages and error codes. */
 export interface LockSubject {
   noun: string;
-  code: string;
+  code: LockedCode;
   hint: string;
   /** Code of the error for a damaged lock file. */
-  corruptCode?: string;
+  corruptCode?: LockedCode;
 }
 
 /** Test-only: called at the points where the lock protocol can interleave with other processes. */

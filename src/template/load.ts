@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { NotFoundError } from '../errors/index.js';
+import { isGoldsmithError, NotFoundError } from '../errors/index.js';
 import { cannotRead, readInputText } from '../input/index.js';
 import { isAibDocument, translateAib } from './aib-translate.js';
 import { templateDigest } from './digest.js';
@@ -97,7 +97,7 @@ async function sha256OfFile(baseDir: string, ref: string): Promise<FileDigest> {
   try {
     fh = await openTemplateFile(baseDir, ref, ref);
   } catch (e) {
-    if ((e as { code?: string }).code === 'TEMPLATE_FILE_OUTSIDE') return { refused: (e as Error).message };
+    if (isGoldsmithError(e) && e.code === 'TEMPLATE_FILE_OUTSIDE') return { refused: e.message };
     return null;
   }
   if (!fh) return null;

@@ -1,4 +1,4 @@
-import { InputError, IntegrityError, type GoldsmithError } from '../errors/index.js';
+import { InputError, IntegrityError, type GoldsmithError, type InputCode } from '../errors/index.js';
 
 /** Stable codes for template problems; each means one thing and is never reused. */
 export const TEMPLATE_CODES = {
@@ -25,11 +25,14 @@ export const TEMPLATE_CODES = {
   tooLarge: 'TEMPLATE_TOO_LARGE',
   /** More than one problem: the list is in data.problems. */
   problems: 'TEMPLATE_PROBLEMS',
-} as const;
+} as const satisfies Record<string, InputCode | 'TEMPLATE_CHECKSUM_MISMATCH'>;
+
+/** The code of one template problem. */
+export type TemplateProblemCode = (typeof TEMPLATE_CODES)[keyof typeof TEMPLATE_CODES];
 
 /** One thing wrong with a template, before it is located in the file. */
 export interface Problem {
-  code: string;
+  code: TemplateProblemCode;
   message: string;
   /** JSON pointer into the document the user wrote (or into the translated template, mapped later). */
   pointer: string;
@@ -43,14 +46,15 @@ export interface LocatedProblem extends Problem {
   col?: number;
 }
 
-export function problem(code: string, pointer: string, message: string, data?: Record<string, unknown>): Problem {
+export function problem(code: TemplateProblemCode, pointer: string, message: string, data?: Record<string, unknown>): Problem {
   return data === undefined ? { code, pointer, message } : { code, pointer, message, data };
 }
 
 /**
  * One error for every problem found, so a user fixes them all in one pass. A single problem keeps
  * its own code; several become TEMPLATE_PROBLEMS with each one listed in the message and data.
- * Checksum mismatches alone are integrity errors (a file changed under a pinned digest).
+ * Checksum mismatches alone are an integrity error (a file changed under a pinned digest), under
+ * their own code however many there are: a code has one kind.
  */
 export function templateError(problems: LocatedProblem[]): GoldsmithError {
   if (problems.length === 0) throw new Error('templateError needs at least one problem');
@@ -58,14 +62,13 @@ export function templateError(problems: LocatedProblem[]): GoldsmithError {
   problems = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
   const list = problems.map((p) => ({ code: p.code, message: p.message, where: p.where, pointer: p.pointer, ...(p.data ?? {}) }));
   const first = problems[0]!;
-  const onlyChecksums = problems.every((p) => p.code === TEMPLATE_CODES.checksumMismatch);
-  const code = problems.length === 1 ? first.code : TEMPLATE_CODES.problems;
   const message =
     problems.length === 1
       ? first.message
       : `template has ${problems.length} problems:\n` + problems.map((p) => `  - ${p.where}: ${p.code}: ${p.message}`).join('\n');
   const details = { where: first.where, data: { problems: list } };
-  return onlyChecksums ? new IntegrityError(code, message, details) : new InputError(code, message, details);
+  if (problems.every((p) => p.code === TEMPLATE_CODES.checksumMismatch)) return new IntegrityError(TEMPLATE_CODES.checksumMismatch, message, details);
+  return new InputError(problems.length === 1 && first.code !== TEMPLATE_CODES.checksumMismatch ? first.code : TEMPLATE_CODES.problems, message, details);
 }
 
 /**

@@ -3,7 +3,7 @@
  * { sourcePackage: { "CVE-…": { description, releases: { bookworm: { status, fixed_version, urgency } } } } }.
  * One advisory per CVE, one affected entry per (source package, release). Pure.
  */
-import { InputError } from '../errors/index.js';
+import { InputError, type InputCode } from '../errors/index.js';
 import type { Advisory, AffectedPackage } from './advisory.js';
 import { DEBIAN_RELEASES } from './ecosystems.js';
 import { debianVersionProblem } from './version/index.js';
@@ -19,7 +19,7 @@ export function looksLikeDebianTracker(doc: unknown): boolean {
 }
 
 export function parseDebianTracker(doc: unknown, file: string, now: Date): Advisory[] {
-  const fail = (path: string, code: string, message: string) =>
+  const fail = (path: string, code: InputCode, message: string) =>
     new InputError(code, `${file}: at ${path || '/'}: ${message}`, { where: `${file}${path}`, data: { file, path } });
   if (!isObject(doc)) throw fail('', 'VULN_TRACKER_INVALID', 'expected an object of source packages');
   const byCve = new Map<string, { affected: AffectedPackage[]; summary?: string; raw: Record<string, unknown> }>();
@@ -57,7 +57,7 @@ export function parseDebianTracker(doc: unknown, file: string, now: Date): Advis
   }));
 }
 
-function rangesFor(info: Record<string, unknown>, at: string, fail: (p: string, c: string, m: string) => InputError): AffectedPackage['ranges'] | undefined {
+function rangesFor(info: Record<string, unknown>, at: string, fail: (p: string, c: InputCode, m: string) => InputError): AffectedPackage['ranges'] | undefined {
   switch (info.status) {
     case 'resolved': {
       const fv = info.fixed_version;

@@ -1,5 +1,5 @@
 /** OSV records → advisories: schema validation, then the checks the schema cannot make. Pure but for the schema file. */
-import { InputError } from '../errors/index.js';
+import { InputError, type InputCode } from '../errors/index.js';
 import type { Advisory, AffectedPackage, AffectedRange, RangeEvent, RecordOrigin } from './advisory.js';
 import { ecosystemRule, normalizeEcosystem, SUPPORTED_ECOSYSTEMS } from './ecosystems.js';
 import { firstSchemaError, osvValidator } from './osv-schema.js';
@@ -24,7 +24,7 @@ interface OsvRecord {
 
 export const where = (o: RecordOrigin, path: string) => `${o.file}[${o.index}]${path}`;
 
-function bad(o: RecordOrigin, id: string | undefined, path: string, code: string, message: string): InputError {
+function bad(o: RecordOrigin, id: string | undefined, path: string, code: InputCode, message: string): InputError {
   const rec = `record ${o.index}${id ? ` (${id})` : ''}`;
   return new InputError(code, `${o.file}: ${rec} at ${path || '/'}: ${message}`, { where: where(o, path), data: { file: o.file, index: o.index, path } });
 }

@@ -81,7 +81,7 @@ describe('private files', () => {
       await app.keyring.active();
       const dir = join(root, `${n++}-template`);
       mkdirSync(dir);
-      const loaded: LoadedTemplate = { template: { name: 'private' } as Template, digest: `sha256:${'0'.repeat(64)}`, baseDir: dir, file: join(dir, 't.yaml'), format: 'goldsmith' };
+      const loaded: LoadedTemplate = { template: { name: 'private', source: { publisher: 'None', offer: 'none', sku: 'none', version: 'latest' } } as Template, digest: `sha256:${'0'.repeat(64)}`, baseDir: dir, file: join(dir, 't.yaml'), format: 'goldsmith' };
       const run = await new BuildService(app.pipeline, home, [imageStep]).startLoaded(loaded);
       assert.equal(run.state, 'failed');
       // The image tree keeps its own modes; the run directory around it is private (the sandbox's

@@ -1,3 +1,4 @@
+import { passingBoot } from '../support/boot-record.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ export class FleetFixture {
       artifacts: [{ kind: 'rootfs', ...blob }],
       replication,
       tattoo: { IMAGE_VERSION: version, BUILD_ID: `b-${version}` },
+      metadata: { boot: passingBoot() },
       ...more,
     });
   }

@@ -1,3 +1,4 @@
+import { passingBoot } from '../support/boot-record.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ export class Fixture {
       artifacts: [art],
       replication,
       tattoo: { IMAGE_VERSION: version },
+      // What a build's boot step signs; a Trusted Launch definition refuses versions without it.
+      metadata: { boot: passingBoot() },
       ...more,
     });
   }

@@ -1,3 +1,4 @@
+import { passingBoot } from '../support/boot-record.js';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, it } from 'node:test';
 import type { Store } from '../../src/store/index.js';
@@ -238,7 +239,7 @@ describeEachBackend('gallery service', (b) => {
     assert.equal(version.endOfLifeDate, '2030-01-01T00:00:00.000Z');
     await f.svc.updateVersion(ref, { excludeFromLatest: true, metadata: { exclusion: { reason: 'CVE-2026-0001' }, note: 'x' } });
     await f.svc.updateVersion(ref, { metadata: { note: null } });
-    assert.deepEqual((await f.svc.showVersion(ref)).metadata, { exclusion: { reason: 'CVE-2026-0001' } });
+    assert.deepEqual((await f.svc.showVersion(ref)).metadata, { boot: passingBoot(), exclusion: { reason: 'CVE-2026-0001' } });
     assert.equal((await f.svc.resolveLatest('g1', 'ubuntu'))?.name, '1.0.0');
     assert.equal((await f.svc.resolveLatest('g1', 'ubuntu', 'eastus')), undefined);
     const { version: v2 } = await f.svc.updateVersion(ref, { removeRegions: ['eastus'] });
@@ -248,7 +249,7 @@ describeEachBackend('gallery service', (b) => {
     await assert.rejects(f.svc.updateVersion(ref, { endOfLifeDate: 'soon' }), { code: 'GALLERY_BAD_DATE' });
     const [row] = await store.query<{ doc: any }>(`SELECT doc FROM resources WHERE id = $1`, [v2.id]);
     assert.equal(row!.doc.properties.publishingProfile.excludeFromLatest, true);
-    assert.deepEqual(row!.doc.properties.goldsmith.metadata, { exclusion: { reason: 'CVE-2026-0001' } });
+    assert.deepEqual(row!.doc.properties.goldsmith.metadata, { boot: passingBoot(), exclusion: { reason: 'CVE-2026-0001' } });
     const events = await store.query<{ type: string }>(`SELECT type FROM change_events WHERE subject = $1 AND type = 'gallery.version.updated'`, [v2.id]);
     assert.equal(events.length, 5, 'one event per successful update, none for refused ones');
   });

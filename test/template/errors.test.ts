@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError, IntegrityError } from '../../src/errors/index.js';
+import { templateError, type LocatedProblem } from '../../src/template/problems.js';
 import { DISTRIBUTE_YAML, loadError, problemsOf, scratch, sha256 } from './support.js';
 
 const HEAD = 'name: t\nsource: {publisher: debian, offer: debian-12, sku: minbase}\n';
@@ -161,5 +162,16 @@ schedule: {cron: "every monday"}
       ['TEMPLATE_INVALID_DATE', '/distribute/endOfLifeDate'],
       ['TEMPLATE_INVALID_CRON', '/schedule/cron'],
     ]);
+  });
+
+  it('reports several checksum mismatches alone under their own integrity code, mixed ones under TEMPLATE_PROBLEMS', () => {
+    const at = (line: number, code: LocatedProblem['code']): LocatedProblem => ({ code, message: 'm', pointer: `/customize/${line}`, where: `t.yaml:${line}:1`, line });
+    const checksums = templateError([at(9, 'TEMPLATE_CHECKSUM_MISMATCH'), at(4, 'TEMPLATE_CHECKSUM_MISMATCH')]);
+    assert.ok(checksums instanceof IntegrityError);
+    assert.equal(checksums.code, 'TEMPLATE_CHECKSUM_MISMATCH');
+    assert.deepEqual((checksums.data!.problems as Array<{ where: string }>).map((p) => p.where), ['t.yaml:4:1', 't.yaml:9:1']);
+    const mixed = templateError([at(9, 'TEMPLATE_CHECKSUM_MISMATCH'), at(4, 'TEMPLATE_UNPINNED_PACKAGE')]);
+    assert.ok(mixed instanceof InputError);
+    assert.equal(mixed.code, 'TEMPLATE_PROBLEMS');
   });
 });
