@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../app/index.js';
 import { complianceRoutes } from './routes/compliance.js';
 import { galleryRoutes } from './routes/gallery.js';
-import { goldsmithRoutes } from './routes/goldsmith.js';
+import { adminRoutes, goldsmithRoutes } from './routes/goldsmith.js';
 import { policyRoutes } from './routes/policy.js';
 import { supplyChainRoutes } from './routes/supply-chain.js';
 import { vmRoutes } from './routes/vms.js';
@@ -21,6 +21,7 @@ export async function buildServer(app: App, opts: ServerOptions & { log?: (msg: 
   const server = await createServer(app, opts);
   const log = opts.log ?? (() => {});
   goldsmithRoutes(server, app, log);
+  adminRoutes(server, app);
   vmRoutes(server, app);
   galleryRoutes(server, app);
   policyRoutes(server, app);

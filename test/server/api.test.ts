@@ -20,6 +20,7 @@ const PARAM_VALUES: Record<string, string> = {
   managementGroupId: 'root',
   runId: 'run-x',
   advisoryId: 'CVE-2024-6387',
+  tokenId: '0123456789abcdef',
 };
 const urlOf = (r: RouteSpec) => r.url.replace(/:([A-Za-z]+)/g, (_, p: string) => PARAM_VALUES[p] ?? assert.fail(`no value for :${p} in ${r.url}`));
 const examplesOf = (r: RouteSpec) => ((r.schema.body as { examples?: unknown[] } | undefined)?.examples ?? []) as Array<Record<string, unknown>>;
@@ -214,6 +215,23 @@ describeEachBackend('server API', (b) => {
     const missing = await f.server.inject({ url: version.replace('1.0.0', '9.9.9') + '/goldsmith/verify', headers: { authorization: owner } });
     assert.equal(missing.statusCode, 404);
     assert.deepEqual((await f.server.inject({ url: '/goldsmith/advisories', headers: { authorization: owner } })).json(), { value: [] });
+  });
+
+  it('manages tokens over the API: created at most at the creator\'s scope, shown once, revoked at once', async () => {
+    const scoped = await f.auth('owner', RG);
+    const wide = await f.server.inject({ method: 'POST', url: '/goldsmith/tokens', headers: scoped, payload: { name: 'wider', role: 'reader', scope: '/' } });
+    assert.equal(wide.statusCode, 403, 'a scoped owner cannot mint a token for more than its scope');
+    const made = await f.server.inject({ method: 'POST', url: '/goldsmith/tokens', headers: scoped, payload: { name: 'vm-agent', role: 'machine', scope: VM_URL } });
+    assert.equal(made.statusCode, 201, made.body);
+    const agent = { authorization: `Bearer ${made.json().token}` };
+    const gc = `${VM_URL}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/ssh`;
+    const report = { properties: { guestConfiguration: { name: 'AuditSecureShell' }, complianceStatus: 'NonCompliant' } };
+    assert.equal((await f.server.inject({ method: 'PUT', url: gc, headers: agent, payload: report })).statusCode, 201);
+    assert.equal((await f.server.inject({ method: 'PUT', url: gc.replace('web1', 'other'), headers: agent, payload: report })).statusCode, 403, 'only its own VM');
+    const listed = (await f.server.inject({ url: '/goldsmith/tokens', headers: { authorization: owner } })).json().value as Array<{ id: string; token?: string }>;
+    assert.ok(listed.some((t) => t.id === made.json().id) && listed.every((t) => t.token === undefined));
+    assert.equal((await f.server.inject({ method: 'DELETE', url: `/goldsmith/tokens/${made.json().id}`, headers: { authorization: owner } })).statusCode, 200);
+    assert.equal((await f.server.inject({ method: 'PUT', url: gc, headers: agent, payload: report })).statusCode, 401, 'revoked at once');
   });
 
   it('creates the first owner token once, private to the user', async () => {

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../app/index.js';
 import { galleryId } from '../../arm/index.js';
 import { DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION } from '../../gallery/index.js';
+import { ROLE_NAMES } from '../../identity/index.js';
 import { addRoute } from '../server.js';
 import { ANY_OBJECT, obj, queryApiVersion } from '../schemas.js';
 
@@ -88,6 +89,54 @@ export function goldsmithRoutes(server: FastifyInstance, app: App, log: (msg: st
       const step = (req.query as { step?: string }).step;
       const { steps } = await app.builds.show(runId(req));
       return { value: steps.filter((s) => !step || s.name === step).map((s) => ({ seq: s.seq, step: s.name, status: s.status, log: s.log })) };
+    },
+  });
+}
+
+const TOKEN_BODY = obj(
+  {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    role: { type: 'string', enum: [...ROLE_NAMES] },
+    scope: { type: 'string', minLength: 1, maxLength: 4096 },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+  ['name', 'role', 'scope'],
+  { examples: [{ name: 'web-team', role: 'team-operator', scope: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/web', expiresAt: '2027-01-01T00:00:00Z' }] },
+);
+
+/** The catalog of base images, and the server's tokens (what `goldsmith marketplace list` and `goldsmith token` do). */
+export function adminRoutes(server: FastifyInstance, app: App): void {
+  addRoute(server, {
+    method: 'GET', url: '/goldsmith/catalog', action: 'catalog.read', tags: ['Catalog'], summary: 'Base images in the catalog (publisher:offer:sku:version)',
+    schema: { querystring: obj({ publisher: { type: 'string', maxLength: 100 }, offer: { type: 'string', maxLength: 100 }, sku: { type: 'string', maxLength: 100 } }) },
+    handler: async (req) => ({ value: await app.catalog.list(req.query as { publisher?: string; offer?: string; sku?: string }) }),
+  });
+  const tags = ['Tokens'];
+  addRoute(server, {
+    method: 'GET', url: '/goldsmith/tokens', action: 'token.admin', tags, summary: 'API tokens (never their secrets)',
+    schema: {},
+    handler: async () => ({ value: await app.tokens.list() }),
+  });
+  addRoute(server, {
+    method: 'POST', url: '/goldsmith/tokens', action: 'token.admin', tags, summary: 'Create a token; its secret is in this response only',
+    // A token is granted at its own scope: the creator's scope must hold it.
+    target: (req) => (req.body as { scope: string }).scope,
+    schema: { body: TOKEN_BODY },
+    handler: async (req, reply, state) => {
+      const b = req.body as { name: string; role: string; scope: string; expiresAt?: string };
+      const { token, record } = await app.tokens.create({ ...b, expiresAt: b.expiresAt ? new Date(b.expiresAt) : undefined, createdBy: state.principal?.tokenId });
+      Object.assign(state.audit, { resourceId: `/goldsmith/tokens/${record.id}`, after: record });
+      return reply.status(201).send({ token, ...record });
+    },
+  });
+  addRoute(server, {
+    method: 'DELETE', url: '/goldsmith/tokens/:tokenId', action: 'token.admin', tags, summary: 'Revoke a token at once',
+    schema: { params: obj({ tokenId: { type: 'string', pattern: '^[a-z0-9]{16}$' } }, ['tokenId']) },
+    handler: async (req, _reply, state) => {
+      const id = (req.params as { tokenId: string }).tokenId;
+      const t = await app.tokens.revoke(id);
+      Object.assign(state.audit, { resourceId: `/goldsmith/tokens/${id}`, after: t });
+      return t;
     },
   });
 }
