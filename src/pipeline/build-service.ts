@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { mkdirPrivate } from '../config/private-files.js';
 import { ConflictError, isGoldsmithError } from '../errors/index.js';
 import { acquireDirLock } from '../store/lock.js';
-import { assertBaseCanBoot, loadTemplate } from '../template/index.js';
+import { assertBaseCanBoot, loadTemplate, loadTemplateText } from '../template/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
 import { PIPELINE } from './registry.js';
@@ -56,7 +56,9 @@ export class BuildService {
     await mkdirPrivate(dir);
     const file = join(dir, 'template.json');
     await writeFile(file, text, { mode: 0o600 });
-    return this.begin(file, opts);
+    // Errors name it `template.json`, not where the server keeps it; the run keeps the real file for resume.
+    const loaded = await loadTemplateText(text, 'template.json', { baseDir: dir });
+    return this.beginLoaded({ ...loaded, file }, opts);
   }
 
   private async beginLoaded(loaded: LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; onEvent?: PipelineListener }): Promise<{ run: RunRecord; finished: Promise<RunRecord> }> {

@@ -199,6 +199,9 @@ describeEachBackend('server API', (b) => {
       await sleep(100);
     }
     assert.equal(run!.state, 'failed', JSON.stringify(run).slice(0, 400));
+    const bad = await f.server.inject({ method: 'POST', url: '/goldsmith/builds', headers: { authorization: owner }, payload: { template: { name: 'x' } } });
+    assert.equal(bad.json().error.code, 'TEMPLATE_PROBLEMS');
+    assert.ok(!bad.body.includes(f.home), 'errors do not show where the server keeps submitted templates');
     const logs = (await f.server.inject({ url: `${r.json().url}/logs`, headers: { authorization: owner } })).json();
     assert.ok(Array.isArray(logs.value));
     assert.equal((await f.server.inject({ url: '/goldsmith/runs/run-nope', headers: { authorization: owner } })).statusCode, 404);
