@@ -13,7 +13,7 @@ import { createServer, type ServerOptions } from './server.js';
 
 export { createServer, DEFAULT_BODY_LIMIT, routesOf, type RouteSpec, type ServerOptions } from './server.js';
 export { STATUS_OF_KIND, toApiError } from './errors.js';
-export { failureDelay } from './throttle.js';
+export { failureDelay, FailureThrottle } from './throttle.js';
 export { assertTransport, ensureOwnerToken, isLoopback, parseListen } from './listen.js';
 
 /** The whole API, ready to inject into or listen. `log` gets background outcomes (builds). */

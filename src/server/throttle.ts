@@ -12,6 +12,7 @@ export function failureDelay(failures: number, baseMs: number, capMs: number): n
 
 export class FailureThrottle {
   private failures = new Map<string, number>();
+  private queue = new Map<string, Promise<unknown>>();
   constructor(
     private opts: { baseMs: number; capMs: number },
     private maxAddresses = 10_000,
@@ -19,9 +20,17 @@ export class FailureThrottle {
   delayFor(ip: string): number {
     return failureDelay(this.failures.get(ip) ?? 0, this.opts.baseMs, this.opts.capMs);
   }
+  /**
+   * Attempts from an address with failures wait one after another, so parallel connections do not
+   * multiply the guessing rate.
+   */
   async wait(ip: string): Promise<void> {
     const ms = this.delayFor(ip);
-    if (ms > 0) await sleep(ms);
+    if (ms === 0) return;
+    const mine = (this.queue.get(ip) ?? Promise.resolve()).then(() => sleep(ms));
+    this.queue.set(ip, mine);
+    await mine;
+    if (this.queue.get(ip) === mine) this.queue.delete(ip);
   }
   fail(ip: string): void {
     const n = (this.failures.get(ip) ?? 0) + 1;

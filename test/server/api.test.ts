@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertTransport, ensureOwnerToken, failureDelay, isLoopback, parseListen, routesOf, type RouteSpec } from '../../src/server/index.js';
+import { assertTransport, ensureOwnerToken, failureDelay, FailureThrottle, isLoopback, parseListen, routesOf, type RouteSpec } from '../../src/server/index.js';
 import { describeEachBackend } from '../support/stores.js';
 import { OTHER_RG, RG, serverFixture, SUB, VM_URL, type ServerFixture } from './support.js';
 
@@ -39,6 +39,17 @@ it('listen addresses: loopback only without TLS', () => {
 
 it('failed authentication waits longer each time, up to a cap', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 10, 100].map((n) => failureDelay(n, 100, 1000)), [0, 100, 200, 400, 800, 1000, 1000]);
+});
+
+it('parallel attempts from a failing address wait one after another', async () => {
+  const t = new FailureThrottle({ baseMs: 40, capMs: 1000 });
+  t.fail('a');
+  const start = Date.now();
+  await Promise.all([t.wait('a'), t.wait('a'), t.wait('a'), t.wait('b')]);
+  assert.ok(Date.now() - start >= 115, `took ${Date.now() - start} ms`);
+  const b = Date.now();
+  await t.wait('b');
+  assert.ok(Date.now() - b < 20, 'another address is not slowed');
 });
 
 describeEachBackend('server API', (b) => {
