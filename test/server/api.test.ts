@@ -169,6 +169,34 @@ describeEachBackend('server API', (b) => {
     assert.equal(d!.beforeDigest, p!.afterDigest);
   });
 
+  it('policy definitions, assignments and exemptions at their ARM paths; a VM PUT passes admission', async () => {
+    const h = { authorization: owner };
+    const def = `/subscriptions/${SUB}/providers/Microsoft.Authorization/policyDefinitions/only-westeurope`;
+    const rule = { properties: { displayName: 'Only westeurope', mode: 'Indexed', policyRule: { if: { not: { field: 'location', in: ['westeurope'] } }, then: { effect: 'deny' } } } };
+    const d = await f.server.inject({ method: 'PUT', url: def, headers: h, payload: rule });
+    assert.equal(d.statusCode, 201, d.body);
+    assert.equal(d.json().id, def);
+    const listed = (await f.server.inject({ url: `${RG}/providers/Microsoft.Authorization/policyDefinitions`.replace(`/resourceGroups/goldsmith`, ''), headers: h })).json().value as Array<{ id: string }>;
+    assert.ok(listed.some((x) => x.id === def), 'a subscription lists its own definitions (and built-ins)');
+    const asg = `${RG}/providers/Microsoft.Authorization/policyAssignments/westeurope-only`;
+    assert.equal((await f.server.inject({ method: 'PUT', url: asg, headers: h, payload: { properties: { policyDefinitionId: def } } })).statusCode, 200);
+    const before = await f.snapshot();
+    const vm = `${RG}/providers/Microsoft.Compute/virtualMachines/east1`;
+    const denied = await f.server.inject({ method: 'PUT', url: vm, headers: h, payload: { location: 'eastus', properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' } } } });
+    assert.equal(denied.statusCode, 409, denied.body);
+    assert.equal(denied.json().error.code, 'FLEET_DENIED_BY_POLICY');
+    assert.equal(await f.snapshot(), before, 'a denied PUT stores nothing');
+    const ex = `${RG}/providers/Microsoft.Authorization/policyExemptions/east-waiver`;
+    const e = await f.server.inject({ method: 'PUT', url: ex, headers: h, payload: { properties: { policyAssignmentId: asg, exemptionCategory: 'Waiver' } } });
+    assert.equal(e.statusCode, 201, e.body);
+    assert.ok((await f.server.inject({ url: `${RG}/providers/Microsoft.Authorization/policyExemptions`, headers: h })).json().value.some((x: { name: string }) => x.name === 'east-waiver'));
+    assert.equal((await f.server.inject({ method: 'DELETE', url: ex, headers: h })).statusCode, 200);
+    assert.equal((await f.server.inject({ method: 'DELETE', url: def, headers: h })).json().error.code, 'COMPLIANCE_DEFINITION_IN_USE');
+    assert.equal((await f.server.inject({ method: 'DELETE', url: asg, headers: h })).statusCode, 200);
+    assert.equal((await f.server.inject({ method: 'DELETE', url: def, headers: h })).statusCode, 200);
+    assert.equal((await f.server.inject({ method: 'PUT', url: vm, headers: h, payload: { location: 'eastus', properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' } } } })).statusCode, 201, 'allowed once the assignment is gone');
+  });
+
   it('queries compliance in Azure shapes with $filter, $top and $skiptoken', async () => {
     const golden = '/providers/Microsoft.Authorization/policySetDefinitions/goldsmith-golden-image-compliance';
     const a = await f.server.inject({ method: 'PUT', url: `${RG}/providers/Microsoft.Authorization/policyAssignments/golden`, headers: { authorization: owner }, payload: { properties: { policyDefinitionId: golden, parameters: { galleryEffect: { value: 'Audit' } } } } });
