@@ -47,6 +47,8 @@ export interface ServerOptions {
   https?: { cert: Buffer; key: Buffer };
   /** Delay after failed authentication from one address: base × 2^(failures-1), at most cap. */
   authDelay?: { baseMs: number; capMs: number };
+  /** The throttle itself (tests look at its state); made from authDelay when not given. */
+  throttle?: FailureThrottle;
   logger?: boolean;
 }
 
@@ -76,7 +78,7 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
       security: [{ bearer: [] }],
     },
   });
-  const throttle = new FailureThrottle(opts.authDelay ?? { baseMs: 250, capMs: 10_000 });
+  const throttle = opts.throttle ?? new FailureThrottle(opts.authDelay ?? { baseMs: 250, capMs: 10_000 });
 
   server.addHook('onRequest', async (req) => {
     if ((req.routeOptions.config as { public?: boolean } | undefined)?.public) return;
