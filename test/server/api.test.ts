@@ -141,6 +141,21 @@ describeEachBackend('server API', (b) => {
     assert.equal(await f.snapshot(), before);
   });
 
+  it('a bug answers 500 INTERNAL without its message or stack', async () => {
+    const getVm = f.app.fleet.getVm;
+    f.app.fleet.getVm = async () => {
+      throw new Error('password=hunter2 at /srv/secret.ts:1');
+    };
+    try {
+      const r = await f.server.inject({ url: VM_URL, headers: { authorization: owner } });
+      assert.equal(r.statusCode, 500);
+      assert.equal(r.json().error.code, 'INTERNAL');
+      assert.ok(!/hunter2|secret\.ts|at /.test(r.body), r.body);
+    } finally {
+      f.app.fleet.getVm = getVm;
+    }
+  });
+
   it('PUT, PATCH and DELETE a VM at its ARM path, with admission, audit digests and the path as identity', async () => {
     const url = `${RG}/providers/Microsoft.Compute/virtualMachines/api1`;
     const doc = { location: 'westeurope', tags: { team: 'api' }, properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' } } };
