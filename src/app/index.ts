@@ -16,6 +16,8 @@ import type { Store } from '../store/index.js';
 import { VulnService, type BuildPort } from '../vuln/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { AuditLog, TokenService } from '../identity/index.js';
+import { JobQueue } from '../jobs/index.js';
+import { BuildJobs } from './build-jobs.js';
 
 /** The composition root: real services wired over one store. The CLI and the (later) server both use it. */
 export interface App {
@@ -26,6 +28,9 @@ export interface App {
   gallery: GalleryService;
   builds: BuildService;
   schedules: ScheduleService;
+  /** The job queue shared by all workers, and builds as jobs (enqueue; the worker's handler). */
+  jobs: JobQueue;
+  buildJobs: BuildJobs;
   /** VMs and other resources; every write passes policy admission (deny, append, modify). */
   fleet: FleetService;
   compliance: ComplianceService;
@@ -58,6 +63,8 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
   const admission = new AdmissionService(compliance);
   const fleet = createFleet({ store, gallery, clock, admission });
   const triggers = new ComplianceTriggers(compliance);
+  const schedules = new ScheduleService(store, builds, clock);
+  const jobs = new JobQueue(store);
   const vuln = new VulnService({ store, gallery, artifacts, builds: buildPort(builds, services), buildRegion: BUILD_REGION, clock });
   return {
     config,
@@ -66,7 +73,9 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
     catalog,
     gallery,
     builds,
-    schedules: new ScheduleService(store, builds, clock),
+    schedules,
+    jobs,
+    buildJobs: new BuildJobs(jobs, builds, schedules),
     fleet,
     compliance,
     admission,

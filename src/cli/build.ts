@@ -51,6 +51,18 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     });
 
   build
+    .command('enqueue <template>')
+    .description('queue a build for `goldsmith worker` and return at once with the run and job ids')
+    .option('--version <x.y.z>', 'publish this exact gallery version instead of the template versioning')
+    .option('--output <formats>', 'also produce disk images: raw,qcow2,vhd')
+    .option('--json')
+    .action(async (file: string, o: { version?: string; output?: string; json?: boolean }) => {
+      const app = await ctx.app();
+      const { run, job } = await app.buildJobs.enqueue(file, { params: { version: o.version, outputs: parseOutputs(o.output) } });
+      emit(o, { ...summary(run), job: job.id }, () => `queued run ${run.id} (job ${job.id}); follow it with \`goldsmith build show ${run.id}\``);
+    });
+
+  build
     .command('resume <run>')
     .description('resume a stopped, failed or needs-repair run (re-reads the template)')
     .option('--quiet', 'show steps but not their output')
@@ -64,7 +76,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .command('list')
     .description('list build runs, newest first')
     .option('--template <name>')
-    .option('--state <state>', 'running | needs-repair | failed | succeeded')
+    .option('--state <state>', 'queued | running | needs-repair | failed | succeeded')
     .option('--json')
     .action(async (o: { template?: string; state?: string; json?: boolean }) => {
       const app = await ctx.app();

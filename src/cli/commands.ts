@@ -14,9 +14,11 @@ import { registerSchedule } from './schedule.js';
 import { registerServe } from './serve.js';
 import { registerTemplate } from './template.js';
 import { registerVerify } from './verify.js';
+import { registerWorker } from './worker.js';
+import { registerJobs } from './jobs.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerSchedule, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerComplianceCommands, registerKeys, registerVerify, registerServe];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerSchedule, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerComplianceCommands, registerKeys, registerVerify, registerWorker, registerJobs, registerServe];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InputError } from '../errors/index.js';
 import { parseExpiry } from '../identity/index.js';
 import { assertTransport } from '../server/listen.js';
-import { buildServer, ensureOwnerToken, parseListen } from '../server/index.js';
+import { buildServer, ensureOwnerToken, parseListen, startInProcessWorker } from '../server/index.js';
 import type { CliContext } from './context.js';
 import { emit, table, type OutputOptions } from './output.js';
 
@@ -24,14 +24,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--tls-cert <file>', 'PEM certificate (required off loopback)')
     .option('--tls-key <file>', 'PEM private key')
+    .option('--no-worker', 'do not run queued jobs in this process (leave them to `goldsmith worker` on PostgreSQL)')
     .option('--json', 'print the listening address and owner token file as JSON')
-    .action(async (o: OutputOptions & { listen: string; tlsCert?: string; tlsKey?: string }) => {
+    .action(async (o: OutputOptions & { listen: string; tlsCert?: string; tlsKey?: string; worker: boolean }) => {
       const listen = parseListen(o.listen);
       const https = await readTls(o.tlsCert, o.tlsKey);
       assertTransport(listen, !!https);
       const app = await ctx.app();
       const ownerTokenFile = await ensureOwnerToken(app.tokens, ctx.config.home);
-      const server = await buildServer(app, { https, log: (m) => process.stderr.write(`goldsmith serve: ${m}\n`) });
+      const log = (m: string) => void process.stderr.write(`goldsmith serve: ${m}\n`);
+      const server = await buildServer(app, { https });
+      const worker = o.worker ? startInProcessWorker(app, log) : undefined;
       const address = await server.listen({ host: listen.host, port: listen.port });
       emit(o, { address, ownerTokenFile: ownerTokenFile ?? null }, () =>
         [`goldsmith: serving ${address}`, ownerTokenFile ? `  first start: an owner token is in ${ownerTokenFile} (mode 0600); use it to create others with goldsmith token create` : ''].filter(Boolean).join('\n'),
@@ -41,6 +44,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         process.once('SIGTERM', done);
       });
       await server.close();
+      await worker?.stop();
     });
 
   const token = program.command('token').description('API tokens of the server (shown once, stored hashed)');

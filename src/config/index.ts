@@ -20,6 +20,9 @@ export interface Config {
   home: string;
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of embedded PGlite. */
   databaseUrl?: string;
+  /** PostgreSQL schema to keep Goldsmith's tables in (default: the server's search_path, usually public).
+   * Lets several Goldsmith installations, or test runs, share one database. */
+  databaseSchema?: string;
   /** Fast scratch space for working root filesystems (RAM-backed when /dev/shm exists). Losing it is
    * safe: a run restores its rootfs from its last checkpoint artifact. */
   scratch?: string;
@@ -40,6 +43,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     home: resolve(env.GOLDSMITH_HOME || './.goldsmith'),
     databaseUrl: env.GOLDSMITH_DATABASE_URL || undefined,
+    databaseSchema: env.GOLDSMITH_DATABASE_SCHEMA || undefined,
     scratch: env.GOLDSMITH_SCRATCH || undefined,
     scratchQuota: env.GOLDSMITH_SCRATCH_QUOTA || undefined,
     trustFile: env.GOLDSMITH_TRUST_FILE || undefined,

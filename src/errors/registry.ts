@@ -65,6 +65,7 @@ export const ERROR_CODES = {
 
   // Data directory, configuration and locks
   CONFIG_BAD_QUOTA: { kind: 'input', summary: 'The scratch quota (GOLDSMITH_SCRATCH_QUOTA) is not a size such as 16G, 512M, a number of bytes, or "off".' },
+  CONFIG_BAD_SCHEMA: { kind: 'input', summary: 'GOLDSMITH_DATABASE_SCHEMA is not a plain PostgreSQL schema name (letters, digits and _, at most 63).' },
   HOME_NOT_A_DIRECTORY: { kind: 'input', summary: 'The data directory (GOLDSMITH_HOME) exists but is not a directory; point GOLDSMITH_HOME elsewhere.' },
   PRIVATE_DIR_UNSAFE: { kind: 'input', summary: 'A private directory Goldsmith keeps (keys, data) is a link or belongs to another user; remove it so Goldsmith can recreate it.' },
   SCRATCH_UNSAFE: { kind: 'input', summary: 'The scratch directory is open to or owned by another user who could tamper with builds; remove it or set GOLDSMITH_SCRATCH.' },
@@ -114,6 +115,7 @@ export const ERROR_CODES = {
   BUILD_RESUME_TEMPLATE_CHANGED: { kind: 'conflict', summary: 'The template changed in a way a resumed run cannot absorb; start a new build.' },
   BUILD_RUN_BUSY: { kind: 'locked', summary: 'Another process is executing this run; wait for it or stop it first.' },
   BUILD_RUN_LOCK_CORRUPT: { kind: 'locked', summary: 'A run\'s lock file is damaged; once no process runs it, remove the lock file the message names.' },
+  BUILD_RUN_SUPERSEDED: { kind: 'conflict', summary: 'Another executor took the run over (its worker\'s lease expired, or it was resumed); this one stops without committing anything.' },
   BUILD_CHECKS_FAILED: { kind: 'needs-repair', summary: 'Validation checks failed: the run waits for repair; fix the template and run `goldsmith build resume`.' },
   BUILD_STEP_CRASHED: { kind: 'failed', summary: 'A build step failed with an unexpected error (recorded in the run); see `goldsmith build logs`.' },
   CUSTOMIZE_BAD_CERTIFICATE: { kind: 'input', summary: 'A certificate to install is not a PEM X.509 certificate.' },
@@ -132,7 +134,15 @@ export const ERROR_CODES = {
   PUBLISH_REPLICATION_FAILED: { kind: 'failed', summary: 'Replicating the new version\'s artifacts to a target region failed; resume the build to retry.' },
   SCHEDULE_NOT_FOUND: { kind: 'not-found', summary: 'No schedule is registered for this template file.' },
   SCHEDULE_NO_CRON: { kind: 'input', summary: 'The template has no schedule.cron to register.' },
+  SCHEDULE_ALREADY_FIRED: { kind: 'conflict', summary: 'Another process queued this schedule occurrence first; it builds once, nothing to do.' },
   DEMO_PACKAGE_UNAVAILABLE: { kind: 'failed', summary: 'A package the demo pins is not offered by the base image\'s apt sources; check the mirror.' },
+
+  // Jobs and workers
+  JOB_NOT_FOUND: { kind: 'not-found', summary: 'No job has this id; `goldsmith job list` shows them.' },
+  JOB_DUPLICATE: { kind: 'conflict', summary: 'A job with this key exists already (one per key, ever, such as one per schedule occurrence).' },
+  JOB_FINISHED: { kind: 'conflict', summary: 'The job has already finished (succeeded, failed or cancelled) and cannot be cancelled.' },
+  JOB_LEASE_EXHAUSTED: { kind: 'failed', summary: 'The workers running this job stopped renewing its lease on every allowed attempt (they died); see the workers\' logs.' },
+  JOB_HANDLER_CRASHED: { kind: 'failed', summary: 'A job failed with an unexpected error on its last allowed attempt; the job\'s error has the message.' },
 
   // Images and sandbox
   IMAGE_ARCHIVE_NOT_FOUND: { kind: 'input', summary: 'The rootfs archive to unpack does not exist.' },
@@ -385,6 +395,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; prefixes: readonly stri
   { title: 'Input documents', prefixes: ['INPUT'] },
   { title: 'Templates', prefixes: ['TEMPLATE'] },
   { title: 'Builds and pipeline', prefixes: ['BUILD', 'CUSTOMIZE', 'TATTOO', 'PUBLISH', 'SCHEDULE', 'DEMO'] },
+  { title: 'Jobs and workers', prefixes: ['JOB'] },
   { title: 'Images and sandbox', prefixes: ['IMAGE', 'SANDBOX', 'EXEC'] },
   { title: 'Catalog', prefixes: ['CATALOG'] },
   { title: 'Artifacts', prefixes: ['ARTIFACT'] },

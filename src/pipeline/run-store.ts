@@ -1,8 +1,9 @@
-import { NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { Queryable, Store, Tx } from '../store/index.js';
 import type { Template } from '../template/types.js';
 
-export type RunState = 'running' | 'needs-repair' | 'failed' | 'succeeded';
+/** `queued`: created by `BuildService.enqueue`, waiting for a worker to take its job. */
+export type RunState = 'queued' | 'running' | 'needs-repair' | 'failed' | 'succeeded';
 export type RunKind = 'on-demand' | 'scheduled' | 'emergency';
 
 export interface RunParams {
@@ -27,6 +28,8 @@ export interface RunRecord {
   /** Accumulated outputs of finished steps, keyed by step name. */
   outputs: Record<string, Record<string, unknown>>;
   workDir: string;
+  /** Fencing token: bumped whenever an executor takes the run over; only that executor may commit steps. */
+  attempt: number;
   error: { code: string; message: string; step?: string; data?: unknown } | null;
   createdAt: string;
   updatedAt: string;
@@ -46,7 +49,7 @@ export interface StepRecord {
 }
 
 const runCols = `id, template_name AS "templateName", template_file AS "templateFile", template_digest AS "templateDigest",
-  template, kind, state, params, outputs, work_dir AS "workDir", error, created_at AS "createdAt",
+  template, kind, state, params, outputs, work_dir AS "workDir", attempt, error, created_at AS "createdAt",
   updated_at AS "updatedAt", finished_at AS "finishedAt"`;
 const stepCols = `run_id AS "runId", seq, name, status, started_at AS "startedAt", finished_at AS "finishedAt",
   duration_ms AS "durationMs", result, log`;
@@ -55,14 +58,21 @@ const stepCols = `run_id AS "runId", seq, name, status, started_at AS "startedAt
 export class RunStore {
   constructor(private store: Store) {}
 
-  async create(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'finishedAt' | 'error' | 'outputs' | 'state'>): Promise<RunRecord> {
+  /** A new run, running (executed right away) or queued (a worker executes it); `then` runs in the
+   * same transaction, so a queued run and the job that will execute it exist together or not at all. */
+  async create(
+    run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'finishedAt' | 'error' | 'outputs' | 'state' | 'attempt'>,
+    opts: { state?: 'running' | 'queued'; then?: (tx: Tx, run: RunRecord) => Promise<void> } = {},
+  ): Promise<RunRecord> {
+    const state = opts.state ?? 'running';
     return this.store.tx(async (tx) => {
       const [row] = await tx.query<RunRecord>(
         `INSERT INTO build_runs (id, template_name, template_file, template_digest, template, kind, state, params, work_dir)
-         VALUES ($1,$2,$3,$4,$5,$6,'running',$7,$8) RETURNING ${runCols}`,
-        [run.id, run.templateName, run.templateFile, run.templateDigest, run.template, run.kind, run.params, run.workDir],
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING ${runCols}`,
+        [run.id, run.templateName, run.templateFile, run.templateDigest, run.template, run.kind, state, run.params, run.workDir],
       );
-      tx.emit({ type: 'build.run.started', subject: run.id, data: { template: run.templateName, kind: run.kind } });
+      await opts.then?.(tx, row!);
+      tx.emit({ type: state === 'queued' ? 'build.run.queued' : 'build.run.started', subject: run.id, data: { template: run.templateName, kind: run.kind } });
       return row!;
     });
   }
@@ -95,6 +105,7 @@ export class RunStore {
     extra?: (tx: Tx) => Promise<void>,
   ): Promise<RunRecord> {
     return this.store.tx(async (tx) => {
+      await assertHeld(tx, run);
       if (extra) await extra(tx);
       const [{ next }] = (await tx.query<{ next: number }>(
         'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM build_steps WHERE run_id = $1',
@@ -119,19 +130,38 @@ export class RunStore {
     });
   }
 
-  /** Resume: put the run back to running, optionally with a new template revision and with the
-   * outputs of steps from `resetFrom` on forgotten (their rows stay as history). */
-  async reopen(run: RunRecord, opts: { template?: Template; templateDigest?: string; keepOutputsOf: string[] }): Promise<RunRecord> {
+  /**
+   * Put the run back to running, optionally with a new template revision and with only the outputs
+   * of `keepOutputsOf` kept (the other steps' rows stay as history). `takeOver` starts a new attempt
+   * (a resume: whoever executed the run before may no longer commit); without it the caller must
+   * hold the current attempt (the runner restoring a checkpoint mid-execution).
+   */
+  async reopen(run: RunRecord, opts: { template?: Template; templateDigest?: string; keepOutputsOf: string[]; takeOver?: boolean }): Promise<RunRecord> {
     const outputs = Object.fromEntries(Object.entries(run.outputs).filter(([k]) => opts.keepOutputsOf.includes(k)));
     return this.store.tx(async (tx) => {
+      if (!opts.takeOver) await assertHeld(tx, run);
       const [row] = await tx.query<RunRecord>(
         `UPDATE build_runs SET state = 'running', error = NULL, finished_at = NULL, updated_at = now(), outputs = $2,
-           template = COALESCE($3, template), template_digest = COALESCE($4, template_digest)
+           template = COALESCE($3, template), template_digest = COALESCE($4, template_digest),
+           attempt = attempt + CASE WHEN $5::boolean THEN 1 ELSE 0 END
          WHERE id = $1 RETURNING ${runCols}`,
-        [run.id, outputs, opts.template ?? null, opts.templateDigest ?? null],
+        [run.id, outputs, opts.template ?? null, opts.templateDigest ?? null, Boolean(opts.takeOver)],
       );
       tx.emit({ type: 'build.run.resumed', subject: run.id });
       return row!;
     });
+  }
+}
+
+/**
+ * Lock the run's row and check that `run` is still the attempt executing it. A worker that lost its
+ * job (lease expired while it was stalled, another worker resumed the run) gets BUILD_RUN_SUPERSEDED
+ * at its next commit, before anything it would publish is written: a run publishes at most once.
+ */
+async function assertHeld(tx: Tx, run: RunRecord): Promise<void> {
+  const [cur] = await tx.query<{ attempt: number; state: RunState }>('SELECT attempt, state FROM build_runs WHERE id = $1 FOR UPDATE', [run.id]);
+  if (!cur) throw new NotFoundError('BUILD_RUN_NOT_FOUND', `no build run ${run.id}`, { where: run.id });
+  if (cur.attempt !== run.attempt || cur.state !== 'running') {
+    throw new ConflictError('BUILD_RUN_SUPERSEDED', `run ${run.id} is now ${cur.state} under attempt ${cur.attempt}; this executor (attempt ${run.attempt}) stops without committing`, { where: run.id });
   }
 }

@@ -43,7 +43,8 @@ export class Runner {
     private onEvent: PipelineListener = () => {},
   ) {}
 
-  async execute(initial: RunRecord, template: LoadedTemplate, opts: { resumed?: boolean } = {}): Promise<RunRecord> {
+  /** `signal`: when aborted, stop before the next step (the run stays running and resumable). */
+  async execute(initial: RunRecord, template: LoadedTemplate, opts: { resumed?: boolean; signal?: AbortSignal } = {}): Promise<RunRecord> {
     let run = initial;
     const started = Date.now();
     const now = () => this.services.clock().toISOString();
@@ -69,13 +70,14 @@ export class Runner {
     return run;
   }
 
-  private async runSteps(initial: RunRecord, template: LoadedTemplate, scratchRun: string, rootfs: string, opts: { resumed?: boolean }, now: () => string): Promise<RunRecord> {
+  private async runSteps(initial: RunRecord, template: LoadedTemplate, scratchRun: string, rootfs: string, opts: { resumed?: boolean; signal?: AbortSignal }, now: () => string): Promise<RunRecord> {
     let run = initial;
     run = await this.restoreIfNeeded(run, scratchRun, rootfs);
     const startIdx = this.steps.findIndex((s) => !(s.name in run.outputs));
     this.onEvent({ type: 'run.start', runId: run.id, template: run.templateName, resumed: Boolean(opts.resumed), from: this.steps[startIdx]?.name ?? 'done', at: now() });
 
     for (let i = Math.max(startIdx, 0); i < this.steps.length && startIdx >= 0; i++) {
+      if (opts.signal?.aborted) break;
       const step = this.steps[i]!;
       const lines = new StepLog();
       const ctx: StepContext = {

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { resolve } from 'node:path';
-import { InputError, NotFoundError } from '../errors/index.js';
-import type { Store } from '../store/index.js';
+import { ConflictError, InputError, isGoldsmithError, NotFoundError } from '../errors/index.js';
+import type { Queryable, Store, Tx } from '../store/index.js';
 import { loadTemplate } from '../template/index.js';
 import type { BuildService } from './build-service.js';
 import type { PipelineListener } from './events.js';
@@ -79,15 +79,51 @@ export class ScheduleService {
   }
 
   /** Build every due template, one after another; records the occurrence before building so a
-   * crash does not rebuild in a loop (the run itself is resumable). */
+   * crash does not rebuild in a loop (the run itself is resumable). An occurrence another process
+   * claimed first is skipped. */
   async runDue(onEvent?: PipelineListener): Promise<RunRecord[]> {
     const runs: RunRecord[] = [];
     for (const s of await this.due()) {
-      await this.store.query('UPDATE build_schedules SET last_due_at = $2 WHERE template_file = $1', [s.templateFile, s.dueAt]);
+      if (!(await this.claimOccurrence(this.store, s))) continue;
       const run = await this.builds.start(s.templateFile, { kind: 'scheduled', onEvent });
       await this.store.query('UPDATE build_schedules SET last_run_id = $2 WHERE template_file = $1', [s.templateFile, run.id]);
       runs.push(run);
     }
     return runs;
   }
+
+  /**
+   * For workers: queue a build of every due template. The occurrence is claimed in the transaction
+   * that creates the queued run (and its job), so with any number of workers ticking at once each
+   * occurrence yields exactly one run, and a crash between the two cannot lose or repeat it.
+   * A template that cannot be queued (unreadable, invalid) is reported and the others still go.
+   */
+  async enqueueDue(enqueue: EnqueueScheduled): Promise<{ runs: RunRecord[]; failed: Array<{ templateFile: string; error: unknown }> }> {
+    const runs: RunRecord[] = [];
+    const failed: Array<{ templateFile: string; error: unknown }> = [];
+    for (const s of await this.due()) {
+      try {
+        runs.push(await enqueue(s.templateFile, async (tx, run) => {
+          if (!(await this.claimOccurrence(tx, s, run.id))) throw new ConflictError('SCHEDULE_ALREADY_FIRED', `the ${s.dueAt} occurrence of ${s.templateFile} was queued by another process`, { where: s.templateFile });
+        }));
+      } catch (e) {
+        if (!(isGoldsmithError(e) && e.code === 'SCHEDULE_ALREADY_FIRED')) failed.push({ templateFile: s.templateFile, error: e });
+      }
+    }
+    return { runs, failed };
+  }
+
+  /** Move the schedule to `dueAt` unless someone already did: one winner per occurrence (the row lock
+   * makes a concurrent claimer wait and then see the new last_due_at). */
+  private async claimOccurrence(q: Queryable, s: Schedule & { dueAt: string }, runId?: string): Promise<boolean> {
+    const rows = await q.query(
+      `UPDATE build_schedules SET last_due_at = $2, last_run_id = COALESCE($3, last_run_id)
+       WHERE template_file = $1 AND (last_due_at IS NULL OR last_due_at < $2) RETURNING template_file`,
+      [s.templateFile, s.dueAt, runId ?? null],
+    );
+    return rows.length === 1;
+  }
 }
+
+/** Queue a scheduled build of a template; `claim` runs in the transaction creating the run and may refuse it. */
+export type EnqueueScheduled = (templateFile: string, claim: (tx: Tx, run: RunRecord) => Promise<void>) => Promise<RunRecord>;

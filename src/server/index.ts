@@ -14,13 +14,13 @@ import { createServer, type ServerOptions } from './server.js';
 export { createServer, DEFAULT_BODY_LIMIT, routesOf, type RouteSpec, type ServerOptions } from './server.js';
 export { STATUS_OF_KIND, toApiError } from './errors.js';
 export { failureDelay, FailureThrottle } from './throttle.js';
+export { startInProcessWorker } from './worker.js';
 export { assertTransport, ensureOwnerToken, isLoopback, parseListen } from './listen.js';
 
-/** The whole API, ready to inject into or listen. `log` gets background outcomes (builds). */
-export async function buildServer(app: App, opts: ServerOptions & { log?: (msg: string) => void } = {}): Promise<FastifyInstance> {
+/** The whole API, ready to inject into or listen. */
+export async function buildServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const server = await createServer(app, opts);
-  const log = opts.log ?? (() => {});
-  goldsmithRoutes(server, app, log);
+  goldsmithRoutes(server, app);
   adminRoutes(server, app);
   vmRoutes(server, app);
   galleryRoutes(server, app);

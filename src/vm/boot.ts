@@ -13,6 +13,7 @@ import { DISK_NAME, injectValidation } from './inject.js';
 import { spawnVmProcess, stopChild, vmRunIds, type RunIds } from './process.js';
 import { qemuArgs } from './qemu-args.js';
 import { LineSplitter, applyRecord, emptyReport, type GuestReport } from './records.js';
+import { withVmSlot } from './slots.js';
 import { startSwtpm, type Swtpm } from './swtpm.js';
 import type { AcceleratorChoice, BootFailure, BootOptions, BootResult, CheckResult, GuestCheck } from './types.js';
 
@@ -37,6 +38,11 @@ export interface BootTimings {
  */
 export async function bootDisk(opts: BootOptions, timings?: (t: BootTimings) => void): Promise<BootResult> {
   const checks = validateOptions(opts);
+  // One boot per slot on this host (slots.ts): waiting is not counted in the boot's time.
+  return withVmSlot(() => bootOnce(opts, checks, timings));
+}
+
+async function bootOnce(opts: BootOptions, checks: GuestCheck[], timings?: (t: BootTimings) => void): Promise<BootResult> {
   const accel = await probeAccelerator();
   const ids = vmRunIds();
   const work = await mkdtemp(join(tmpdir(), 'goldsmith-boot-'));

@@ -10,7 +10,7 @@ import type { Store } from '../store/index.js';
 /** The parts of a build run the emergency path reads. */
 export interface BuildRunView {
   id: string;
-  state: 'running' | 'needs-repair' | 'failed' | 'succeeded';
+  state: 'queued' | 'running' | 'needs-repair' | 'failed' | 'succeeded';
   templateFile: string;
   templateName: string;
   /** Outputs of finished steps, keyed by step name (`sbom`, `publish`). */

@@ -63,7 +63,7 @@ describe('boot validation in the pipeline', { concurrency: 1 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a kernel whose signature no longer matches is refused by Secure Boot: needs-repair, nothing published', { timeout: 600_000 }, async () => {
+  it('a kernel whose signature no longer matches is refused by Secure Boot: needs-repair, nothing published', { timeout: 1_200_000 }, async () => {
     // One byte changed 4 MiB into the kernel: still a kernel, but not the one Debian signed.
     const run = await app.builds.start(template(dir, 'unsigned-kernel', ['k=$(readlink -f /vmlinuz); printf X | dd of="$k" bs=1 seek=4194304 conv=notrunc status=none']));
     assert.equal(run.state, 'needs-repair', JSON.stringify(run.error));
@@ -76,7 +76,7 @@ describe('boot validation in the pipeline', { concurrency: 1 }, () => {
     await assert.rejects(app.gallery.showVersion({ gallery: 'g1', image: 'unsigned-kernel', version: '1.0.0' }), /does not exist|not found/i);
   });
 
-  it('an fstab that drops the guest into emergency mode fails the boot; the bound repair fixes it and the version publishes with its boot record', { timeout: 900_000 }, async () => {
+  it('an fstab that drops the guest into emergency mode fails the boot; the bound repair fixes it and the version publishes with its boot record', { timeout: 1_200_000 }, async () => {
     const run = await app.builds.start(template(dir, 'bad-fstab', ["echo 'tmpfs /srv/data nonexistentfs defaults 0 0' >> /etc/fstab"], { repair: ['fix-fstab'] }));
     assert.equal(run.state, 'succeeded', JSON.stringify(run.error));
     const boot = run.outputs['boot'] as unknown as BootStepOutputs;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApp, type App } from '../../src/app/index.js';
 import type { RoleName } from '../../src/identity/index.js';
-import { buildServer, type ServerOptions } from '../../src/server/index.js';
+import { buildServer, startInProcessWorker, type ServerOptions } from '../../src/server/index.js';
 import type { Store } from '../../src/store/index.js';
 import type { BackendFactory } from '../support/stores.js';
 
@@ -46,6 +46,7 @@ export async function serverFixture(backend: BackendFactory, opts: ServerOptions
   await app.fleet.createVm({ name: 'web1', image: 'g1/ubuntu', team: 'web' });
   await app.fleet.scopes.createResourceGroup('elsewhere', { subscription: SUB, location: 'westeurope' });
   const server = await buildServer(app, { authDelay: { baseMs: 1, capMs: 2 }, ...opts });
+  const worker = startInProcessWorker(app, () => {}, { pollMs: 50 });
   let n = 0;
   return {
     app, store, server, home,
@@ -67,6 +68,7 @@ export async function serverFixture(backend: BackendFactory, opts: ServerOptions
     },
     async close() {
       await server.close();
+      await worker.stop();
       await app.triggers.idle();
       await store.close();
       rmSync(home, { recursive: true, force: true });

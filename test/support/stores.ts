@@ -21,7 +21,7 @@ export function testPgUrl(): string {
  * A store in a schema of its own on the test PostgreSQL, so test files running in parallel never
  * see each other's rows; the schema is dropped when the store is closed, so runs leave nothing behind.
  */
-export async function openPostgresSchema(prefix: string): Promise<Store> {
+export async function openPostgresSchema(prefix: string): Promise<Store & { schema: string }> {
   const url = testPgUrl();
   const schema = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const s = await PostgresStore.open(url, schema);
@@ -36,7 +36,7 @@ export async function openPostgresSchema(prefix: string): Promise<Store> {
       await admin.end();
     }
   };
-  return s;
+  return Object.assign(s, { schema });
 }
 
 let template: Promise<Blob> | undefined;

@@ -52,7 +52,7 @@ test('the KVM probe notices a KVM that cannot run firmware within its time, and 
   assert.equal(leftovers(), '');
 });
 
-test('a Secure Boot + vTPM boot reaches multi-user, passes its checks and ignores forged reports', { timeout: 420_000 }, async () => {
+test('a Secure Boot + vTPM boot reaches multi-user, passes its checks and ignores forged reports', { timeout: 900_000 }, async () => {
   const before = await digest(good);
   const port = `/dev/virtio-ports/${RESULT_PORT}`;
   // A command in the guest writes forged records (no nonce, a wrong one, garbage, an over-long line): none may count.
@@ -102,7 +102,7 @@ test('a Secure Boot + vTPM boot reaches multi-user, passes its checks and ignore
 // A disk that drops into emergency mode (a broken fstab) and a kernel Secure Boot refuses are
 // booted through the whole pipeline in test/pipeline/boot-validation.test.ts.
 
-test('an aborted boot stops at once and leaves nothing running', { timeout: 60_000 }, async () => {
+test('an aborted boot stops at once and leaves nothing running (after waiting for a VM slot)', { timeout: 900_000 }, async () => {
   const ac = new AbortController();
   const p = bootDisk({ disk: good, format: 'raw', secureBoot: false, tpm: true, signal: ac.signal, onConsole: () => ac.abort() });
   const r = await p;

@@ -1,7 +1,7 @@
 /**
  * Goldsmith's own resources: builds and runs (with logs), the audit log, and the health check.
- * A POST of a build answers 202 with the run's URL at once; the build goes on in this process
- * (a queued job later) and its outcome is on the run.
+ * A POST of a build queues it as a job and answers 202 with the run's URL at once; a worker (in
+ * `serve`'s own process by default, or `goldsmith worker`) runs it and the outcome is on the run.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../app/index.js';
@@ -35,7 +35,7 @@ async function buildTarget(app: App, req: FastifyRequest): Promise<string> {
   );
 }
 
-export function goldsmithRoutes(server: FastifyInstance, app: App, log: (msg: string) => void): void {
+export function goldsmithRoutes(server: FastifyInstance, app: App): void {
   addRoute(server, {
     method: 'GET', url: '/healthz', action: null, public: true, tags: ['Server'], summary: 'Liveness: answers without a token',
     schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } },
@@ -54,19 +54,16 @@ export function goldsmithRoutes(server: FastifyInstance, app: App, log: (msg: st
 
   const tags = ['Builds'];
   addRoute(server, {
-    method: 'POST', url: '/goldsmith/builds', action: 'build.write', tags, summary: 'Start a build of a template; 202 with the run URL',
+    method: 'POST', url: '/goldsmith/builds', action: 'build.write', tags, summary: 'Queue a build of a template; 202 with the run URL (a worker runs it)',
     target: (req) => buildTarget(app, req),
     schema: { querystring: queryApiVersion, body: BUILD_BODY },
     handler: async (req, reply, state) => {
       const body = req.body as { template: unknown; version?: string; outputs?: Array<'raw' | 'qcow2' | 'vhd'> };
-      const { run, finished } = await app.builds.submit(body.template, { params: { version: body.version, outputs: body.outputs } });
-      finished.then(
-        (r) => log(`run ${r.id} ended ${r.state}`),
-        (e: unknown) => log(`run ${run.id} stopped: ${e instanceof Error ? e.message : String(e)}`),
-      );
+      const file = await app.builds.saveSubmitted(body.template);
+      const { run, job } = await app.buildJobs.enqueue(file, { params: { version: body.version, outputs: body.outputs } });
       const url = `/goldsmith/runs/${run.id}`;
-      Object.assign(state.audit, { resourceId: url, after: { id: run.id, templateDigest: run.templateDigest } });
-      return reply.status(202).header('location', url).send({ id: run.id, state: run.state, url });
+      Object.assign(state.audit, { resourceId: url, after: { id: run.id, job: job.id, templateDigest: run.templateDigest } });
+      return reply.status(202).header('location', url).send({ id: run.id, job: job.id, state: run.state, url });
     },
   });
   addRoute(server, {

@@ -7,7 +7,7 @@ import type { Migration } from './index.js';
  */
 export const identity: Migration[] = [
   {
-    id: '0008-identity-1',
+    id: '0009-identity-1',
     sql: `
 CREATE TABLE api_tokens (
   id          text PRIMARY KEY,
