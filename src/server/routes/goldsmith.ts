@@ -59,8 +59,8 @@ export function goldsmithRoutes(server: FastifyInstance, app: App): void {
     schema: { querystring: queryApiVersion, body: BUILD_BODY },
     handler: async (req, reply, state) => {
       const body = req.body as { template: unknown; version?: string; outputs?: Array<'raw' | 'qcow2' | 'vhd'> };
-      const file = await app.builds.saveSubmitted(body.template);
-      const { run, job } = await app.buildJobs.enqueue(file, { params: { version: body.version, outputs: body.outputs } });
+      const loaded = await app.builds.saveSubmitted(body.template);
+      const { run, job } = await app.buildJobs.enqueue(loaded, { params: { version: body.version, outputs: body.outputs } });
       const url = `/goldsmith/runs/${run.id}`;
       Object.assign(state.audit, { resourceId: url, after: { id: run.id, job: job.id, templateDigest: run.templateDigest } });
       return reply.status(202).header('location', url).send({ id: run.id, job: job.id, state: run.state, url });
