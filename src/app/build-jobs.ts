@@ -1,3 +1,4 @@
+import type { LoadedTemplate } from '../template/types.js';
 import type { Job, JobHandler, JobOutcome } from '../jobs/index.js';
 import { JobQueue } from '../jobs/index.js';
 import type { BuildService } from '../pipeline/build-service.js';
@@ -23,7 +24,7 @@ export class BuildJobs {
   ) {}
 
   /** Queue a build; the run record (state queued) and its job exist when this returns. */
-  async enqueue(templateFile: string, opts: { kind?: RunKind; params?: RunParams; maxAttempts?: number } = {}): Promise<{ run: RunRecord; job: Job<BuildJobPayload> }> {
+  async enqueue(templateFile: string | LoadedTemplate, opts: { kind?: RunKind; params?: RunParams; maxAttempts?: number } = {}): Promise<{ run: RunRecord; job: Job<BuildJobPayload> }> {
     let job: Job<BuildJobPayload> | undefined;
     const run = await this.builds.enqueue(templateFile, async (tx, r) => {
       job = await this.queue.enqueue<BuildJobPayload>('build', { runId: r.id }, { maxAttempts: opts.maxAttempts }, tx);

@@ -17,6 +17,7 @@ import type { PipelineServices } from '../pipeline/step.js';
 import type { Store } from '../store/index.js';
 import { VulnService, type BuildPort } from '../vuln/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { AuditLog, TokenService } from '../identity/index.js';
 import { JobQueue } from '../jobs/index.js';
 import { BuildJobs } from './build-jobs.js';
 
@@ -43,6 +44,10 @@ export interface App {
   /** What pipeline steps get; for building a BuildService with another step list. */
   pipeline: PipelineServices;
   keyring: Keyring;
+  /** API tokens of the server's principals. */
+  tokens: TokenService;
+  /** Who wrote what through the server. */
+  audit: AuditLog;
   clock: () => Date;
   /** Every process's committed change events, in commit order (started by `startLive`). */
   feed: ChangeFeed;
@@ -86,6 +91,8 @@ export function createApp(config: Config, store: Store, opts: { clock?: () => Da
     vuln,
     pipeline: services,
     keyring,
+    tokens: new TokenService(store, clock),
+    audit: new AuditLog(store, clock),
     clock,
     feed,
     metrics,

@@ -15,8 +15,9 @@ export interface VersionRef {
  * the database row alone (which names the digest) could point at another version's bytes.
  * Soft-deleted versions keep theirs.
  */
-export async function verifiedArtifact(app: App, ref: VersionRef, kind: string, opts: { region?: string } = {}): Promise<{ path: string; name: string; digest: string; size: number; region: string }> {
-  const label = `${ref.gallery}/${ref.image}/${ref.version}`;
+export async function verifiedArtifact(app: App, ref: VersionRef | string, kind: string, opts: { region?: string } = {}): Promise<{ path: string; name: string; digest: string; size: number; region: string }> {
+  // A full id (what the server has from its path) names one version; names may match in several resource groups.
+  const label = typeof ref === 'string' ? ref : `${ref.gallery}/${ref.image}/${ref.version}`;
   const v = await app.gallery.showVersion(ref);
   const art = v.artifacts.find((a) => a.kind === kind);
   if (!art) {
@@ -30,7 +31,7 @@ export async function verifiedArtifact(app: App, ref: VersionRef, kind: string, 
   for (const region of regions) {
     if (!(await app.artifacts.has(region, art.digest)) || !(await app.artifacts.has(region, bundle.digest))) continue;
     const path = await app.artifacts.localPath(region, art.digest);
-    const check = await verifyConsumedArtifact({ ref, kind, artifactPath: path, bundlePath: await app.artifacts.localPath(region, bundle.digest), trusted: trust.trusted, known: trust.known });
+    const check = await verifyConsumedArtifact({ ref: typeof ref === 'string' ? { gallery: v.gallery, image: v.image, version: v.name } : ref, kind, artifactPath: path, bundlePath: await app.artifacts.localPath(region, bundle.digest), trusted: trust.trusted, known: trust.known });
     if (!check.ok) throw new IntegrityError('GALLERY_ARTIFACT_UNVERIFIED', `the ${kind} of ${label} in ${region} does not verify: ${check.problems.join('; ')}`, { where: `${label} (${region})` });
     return { path, name: files.find((f) => f.digest === art.digest)?.name ?? `${v.image}_${v.name}.${kind}`, digest: art.digest, size: art.size, region };
   }

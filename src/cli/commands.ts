@@ -11,13 +11,14 @@ import { registerMarketplace } from './marketplace.js';
 import { registerPolicy } from './policy.js';
 import { registerSbom } from './sbom.js';
 import { registerSchedule } from './schedule.js';
+import { registerServe } from './serve.js';
 import { registerTemplate } from './template.js';
 import { registerVerify } from './verify.js';
 import { registerWorker } from './worker.js';
 import { registerJobs } from './jobs.js';
 
 /** Every command group, in help order. Each lives in its own file under src/cli/. */
-const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerSchedule, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerComplianceCommands, registerKeys, registerVerify, registerWorker, registerJobs];
+const groups: Array<(program: Command, ctx: CliContext) => void> = [registerDemo, registerMarketplace, registerTemplate, registerBuild, registerSchedule, registerGallery, registerFleet, registerSbom, registerCve, registerPolicy, registerComplianceCommands, registerKeys, registerVerify, registerWorker, registerJobs, registerServe];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   for (const g of groups) g(program, ctx);

@@ -195,7 +195,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: OutputOptions & { name: string; assignment: string; scope: string; category: string; expiresOn?: string; referenceIds?: string }) => {
       const svc = await complianceService(ctx);
-      const e = await svc.createExemption({
+      const e = await svc.exempt({
         name: o.name,
         policyAssignmentId: o.assignment,
         scope: o.scope,
@@ -203,8 +203,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
         expiresOn: o.expiresOn,
         policyDefinitionReferenceIds: o.referenceIds?.split(',').map((s) => s.trim()).filter(Boolean),
       });
-      const scan = await svc.evaluateAssignmentScope(e.policyAssignmentId, e.scope);
-      emit(o, { ...e, evaluation: scan }, () => `created exemption ${e.name}\n  ${e.id}`);
+      emit(o, e, () => `created exemption ${e.name}\n  ${e.id}`);
     });
   ex.command('list')
     .description('list exemptions (expired ones are marked)')
@@ -219,8 +218,7 @@ export function registerPolicyAdmin(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o: OutputOptions) => {
       const svc = await complianceService(ctx);
-      const e = await svc.deleteExemption(id);
-      await svc.evaluateAssignmentScope(e.policyAssignmentId, e.scope);
+      const e = await svc.unexempt(id);
       emit(o, { deleted: e.id }, () => `deleted ${e.id}`);
     });
 

@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { App } from '../app/index.js';
-import { IntegrityError, InputError, isGoldsmithError, NotFoundError } from '../errors/index.js';
-import { verifiedArtifact } from '../app/verified-artifact.js';
+import { InputError } from '../errors/index.js';
+import { sbomDocument, type SbomKind } from '../app/supply-chain.js';
 import { diffInventories, parseSpdx, type Inventory } from '../sbom/index.js';
 import type { CliContext } from './context.js';
 import { emit, printJson, table } from './output.js';
@@ -13,18 +13,8 @@ function parseRef(ref: string): { gallery: string; image: string; version: strin
   return { gallery, image, version };
 }
 
-/** The stored SBOM document of a version, verified against its signed statement (verifiedArtifact). */
-async function sbomOf(app: App, ref: string, kind: 'sbom-spdx' | 'sbom-cyclonedx' = 'sbom-spdx'): Promise<{ text: string; name: string }> {
-  try {
-    const a = await verifiedArtifact(app, parseRef(ref), kind);
-    return { text: await readFile(a.path, 'utf8'), name: a.name };
-  } catch (e) {
-    // The SBOM commands keep their own codes, which scripts already match on.
-    if (isGoldsmithError(e) && e.code === 'GALLERY_ARTIFACT_NOT_FOUND') throw new NotFoundError('SBOM_NOT_FOUND', e.message, { where: ref });
-    if (isGoldsmithError(e) && e.code === 'GALLERY_ARTIFACT_UNVERIFIED') throw new IntegrityError('SBOM_UNVERIFIED', e.message, { where: e.where });
-    if (isGoldsmithError(e) && e.code === 'GALLERY_ARTIFACT_MISSING') throw new NotFoundError('SBOM_BLOB_MISSING', e.message, { where: ref });
-    throw e;
-  }
+function sbomOf(app: App, ref: string, kind: SbomKind = 'sbom-spdx'): Promise<{ text: string; name: string }> {
+  return sbomDocument(app, parseRef(ref), kind);
 }
 
 async function inventoryOf(app: App, ref: string): Promise<Inventory> {

@@ -1,18 +1,15 @@
 import type { Command } from 'commander';
 import {
-  Keyring,
   PREDICATE_TYPES,
   REQUIRED_FOR_PUBLISH,
-  resolveTrust,
   shortKeyId,
   verifyBundleForArtifact,
-  verifyStoredVersion,
-  storedVersion,
   type ArtifactVerifyResult,
   type ResolvedTrust,
   type VersionVerifyResult,
 } from '../attest/index.js';
 import { EXIT_CODES, InputError, IntegrityError } from '../errors/index.js';
+import { trustFor, verifyVersion } from '../app/supply-chain.js';
 import type { CliContext } from './context.js';
 import { printJson } from './output.js';
 
@@ -76,8 +73,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     .option('--trust-file <pem>', 'PEM bundle of trusted public keys (pins trust; overrides GOLDSMITH_TRUST_FILE)')
     .option('--json', 'print the full result as JSON')
     .action(async (target: string, opts: VerifyOpts) => {
-      const c = ctx.config;
-      const trust = await resolveTrust({ home: c.home, trustFile: opts.trustFile ?? c.trustFile, trustedKeysPem: c.trustedKeys }, Keyring.forHome(c.home));
+      const trust = await trustFor(ctx.config, opts.trustFile);
       const trustJson = { source: trust.source.kind, location: trust.source.label, pinned: trust.pinned };
       if (!opts.attestations) {
         const r = await verifyGalleryVersion(ctx, target, trust, requiredTypes(opts.require) ?? [...REQUIRED_FOR_PUBLISH]);
@@ -116,13 +112,5 @@ async function verifyGalleryVersion(ctx: CliContext, ref: string, trust: Resolve
   if (!gallery || !image || !version || rest.length) {
     throw new InputError('CLI_BAD_TARGET', `expected an artifact file with --attestations, or <gallery>/<image>/<version>; got ${ref}`, { where: ref });
   }
-  const app = await ctx.app();
-  const v = await app.gallery.showVersion({ gallery, image, version });
-  return verifyStoredVersion({
-    row: storedVersion(v),
-    pathOf: (region, digest) => app.artifacts.localPath(region, digest),
-    requirePredicateTypes: required,
-    trusted: trust.trusted,
-    known: trust.known,
-  });
+  return verifyVersion(await ctx.app(), { gallery, image, version }, trust, required);
 }

@@ -94,6 +94,19 @@ export class ComplianceService {
     this.invalidatePolicies();
     return e;
   }
+
+  /** Create an exemption and re-evaluate what it covers, so results say Exempt at once (CLI and API). */
+  async exempt(input: ExemptionInput): Promise<ExemptionRecord & { evaluation: ScanReport | null }> {
+    const e = await this.createExemption(input);
+    return { ...e, evaluation: await this.evaluateAssignmentScope(e.policyAssignmentId, e.scope) };
+  }
+
+  /** Delete an exemption and re-evaluate what it covered. */
+  async unexempt(idOrName: string): Promise<ExemptionRecord> {
+    const e = await this.deleteExemption(idOrName);
+    await this.evaluateAssignmentScope(e.policyAssignmentId, e.scope);
+    return e;
+  }
   /** Forget the gallery index (a version was published, excluded, aged or deleted). */
   invalidateGallery(): void {
     this.galleryCache = undefined;

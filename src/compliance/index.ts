@@ -9,6 +9,7 @@ export { cachesToInvalidate, ComplianceTriggers, vmsOnImages, type TriggerOption
 export { invalidateOnFeed } from './feed-invalidation.js';
 export { whatIf, type WhatIfReport } from './whatif.js';
 export { summarize, listResults, resultsForResource, compliancePercentage, SUMMARY_BY, type ResultFilter, type Summary, type SummaryBy, type SummaryRow, type ListedResult } from './summary.js';
+export { parseResultFilter } from './odata-filter.js';
 export { DefinitionsRepo, definitionIdAt } from './definitions-repo.js';
 export { AssignmentsRepo, assignmentIdAt, exemptionIdAt, normaliseAssignment } from './assignments-repo.js';
 export { BUILTIN_DEFINITION_PREFIX, BUILTIN_SET_PREFIX, GOLDEN_IMAGE_INITIATIVE_NAME, REMEDIATION_DOCS, builtinDefinitions, goldenImageInitiative, trustedLaunchWhereSupported } from './golden-initiative.js';

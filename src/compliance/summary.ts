@@ -198,14 +198,15 @@ function toListed(r: Row, withTrace: boolean): ListedResult {
   };
 }
 
-export async function listResults(q: Queryable, f: ResultFilter = {}, limit = 1000): Promise<ListedResult[]> {
+/** Results in a stable order; `offset` pages through them (the API's $skiptoken). */
+export async function listResults(q: Queryable, f: ResultFilter = {}, limit = 1000, offset = 0): Promise<ListedResult[]> {
   const params: unknown[] = [];
   const where = resultWhere(f, params);
-  params.push(limit);
+  params.push(limit, offset);
   const rows = await q.query<Row>(
     `SELECT ${LIST_COLS} FROM compliance_results ${where}
      ORDER BY CASE state WHEN 'NonCompliant' THEN 0 WHEN 'Conflicting' THEN 1 WHEN 'Unknown' THEN 2 WHEN 'NotStarted' THEN 3 WHEN 'Exempt' THEN 4 ELSE 5 END, resource_id_lower, assignment_id, reference_id
-     LIMIT $${params.length}`,
+     LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );
   return rows.map((r) => toListed(r, false));

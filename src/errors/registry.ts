@@ -360,6 +360,27 @@ export const ERROR_CODES = {
   VM_INJECT_FAILED: { kind: 'failed', summary: 'The validation unit could not be written into the disk copy\'s root filesystem (is it ext4?).' },
   VM_NO_FIRMWARE: { kind: 'failed', summary: 'UEFI firmware (OVMF) is not installed; install Debian\'s ovmf package.' },
   VM_SWTPM_FAILED: { kind: 'failed', summary: 'The software TPM (swtpm) did not start; the message gives its output.' },
+  // Server, tokens and the HTTP API (statuses: docs/api.md)
+  SERVE_BAD_LISTEN: { kind: 'input', summary: '`--listen` is not host:port (e.g. 127.0.0.1:8080, [::1]:8080).' },
+  SERVE_TLS_REQUIRED: { kind: 'input', summary: 'Plain HTTP is served only on loopback; give --tls-cert and --tls-key to listen on a network.' },
+  SERVE_TLS_INCOMPLETE: { kind: 'input', summary: 'Only one of --tls-cert and --tls-key was given; give both.' },
+  SERVE_TLS_UNREADABLE: { kind: 'input', summary: 'The TLS certificate or key file cannot be read; the message says which and why.' },
+  SERVE_OWNER_TOKEN_EXISTS: { kind: 'conflict', summary: 'The database has no tokens but an owner-token file exists (from another database?); move it away to create a new one.' },
+  TOKEN_BAD_NAME: { kind: 'input', summary: 'A token name is 1-100 printable characters.' },
+  TOKEN_BAD_ROLE: { kind: 'input', summary: 'No such role; the message lists the roles (docs/api.md).' },
+  TOKEN_BAD_SCOPE: { kind: 'input', summary: 'The scope is not /, a management group, subscription or resource group id (a machine token: its VM id).' },
+  TOKEN_BAD_EXPIRY: { kind: 'input', summary: 'The expiry is not a duration (30d, 12h, 90m) or an ISO date in the future.' },
+  TOKEN_NOT_FOUND: { kind: 'not-found', summary: 'No token has this id; `goldsmith token list` shows them.' },
+  API_UNAUTHENTICATED: { kind: 'permission', summary: 'HTTP 401: no valid bearer token (missing, malformed, unknown, expired or revoked).' },
+  API_FORBIDDEN: { kind: 'permission', summary: 'HTTP 403: the token\'s role or scope does not allow this request; the target names the id asked for.' },
+  API_INVALID_REQUEST: { kind: 'input', summary: 'HTTP 400: the body, query or path does not match the route\'s schema (unknown field, wrong type); details name each place.' },
+  API_MALFORMED_JSON: { kind: 'input', summary: 'HTTP 400: the body is not valid JSON, is empty, or has a __proto__ key.' },
+  API_BAD_CONTENT_LENGTH: { kind: 'input', summary: 'HTTP 400: the Content-Length header does not match the body.' },
+  API_BAD_REQUEST: { kind: 'input', summary: 'HTTP 400: the request cannot be handled as sent (a protocol-level problem).' },
+  API_PATH_MISMATCH: { kind: 'input', summary: 'HTTP 400: the body names another id, name or type than the path; the path is the resource\'s identity.' },
+  API_BODY_TOO_LARGE: { kind: 'input', summary: 'HTTP 413: the body is over the server\'s limit (1 MiB).' },
+  API_UNSUPPORTED_MEDIA_TYPE: { kind: 'input', summary: 'HTTP 415: request bodies must be application/json.' },
+  API_ROUTE_NOT_FOUND: { kind: 'not-found', summary: 'HTTP 404: no such route; GET /openapi.json lists them.' },
 } as const satisfies Record<string, CodeSpec>;
 
 /** A registered code. An unregistered string here is a compile error: add it to ERROR_CODES first. */
@@ -387,6 +408,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; prefixes: readonly stri
   { title: 'Compliance', prefixes: ['COMPLIANCE'] },
   { title: 'Fleet', prefixes: ['FLEET'] },
   { title: 'Boot tests in a virtual machine', prefixes: ['VM'] },
+  { title: 'Server, tokens and the HTTP API', prefixes: ['SERVE', 'TOKEN', 'API'] },
 ];
 
 /** The docs area a code belongs to, or undefined when its prefix has none yet. */

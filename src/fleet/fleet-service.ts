@@ -180,6 +180,22 @@ export class FleetService {
     return docs[0]!;
   }
 
+  /** The document at `id`, or undefined: what a PUT replaces (the server audits its digest). */
+  findResource(id: string): Promise<ArmResource | undefined> {
+    return getResource<ArmResource>(this.store, id);
+  }
+
+  /**
+   * PATCH semantics (JSON merge patch, RFC 7396): change only what the patch names, null removes a
+   * key; the result goes through putResource, so shape checks and admission see the whole document.
+   * `type` guards the route: a VM route never patches another resource type.
+   */
+  async patchResource(id: string, type: string, patch: Record<string, unknown>): Promise<ArmResource> {
+    const current = await this.getResource(id);
+    if (current.type.toLowerCase() !== type.toLowerCase()) throw new NotFoundError('FLEET_RESOURCE_NOT_FOUND', `${id} is not a ${type}`, { where: id });
+    return this.putResource(mergePatch(current, patch));
+  }
+
   async getResource(id: string): Promise<ArmResource> {
     const doc = await getResource<ArmResource>(this.store, id);
     if (!doc) throw new NotFoundError('FLEET_RESOURCE_NOT_FOUND', `resource ${id} does not exist`, { where: id });
@@ -293,4 +309,16 @@ export function normalizeLocation(location: string): string {
   const n = String(location).trim().toLowerCase().replace(/\s+/g, '');
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(n)) throw new InputError('FLEET_BAD_LOCATION', `location ${JSON.stringify(location)} must be a region name such as westeurope`, { where: 'location' });
   return n;
+}
+
+/** RFC 7396 JSON merge patch: objects merge key by key, null deletes, anything else replaces. */
+export function mergePatch<T>(target: T, patch: unknown): T {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch as T;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '__proto__') continue; // never a document key; assigning it would swap the prototype
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out as T;
 }

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdirPrivate } from '../config/private-files.js';
 import { ConflictError, isGoldsmithError } from '../errors/index.js';
 import { acquireDirLock } from '../store/lock.js';
-import { assertBaseCanBoot, loadTemplate } from '../template/index.js';
+import { assertBaseCanBoot, loadTemplate, loadTemplateText } from '../template/index.js';
 import type { Tx } from '../store/index.js';
 import type { LoadedTemplate } from '../template/types.js';
 import type { PipelineListener } from './events.js';
@@ -74,16 +74,32 @@ export class BuildService {
   }
 
   /**
+   * Keep a template sent as a document (the API) as `<home>/submitted/<sha256>/template.json` (where
+   * workers and resumes read it again) and load it for `enqueue`. Relative file references resolve in that directory, which
+   * holds nothing else, so a submitted template reaches no file of the server's beyond the template
+   * roots the operator configured.
+   */
+  async saveSubmitted(doc: unknown): Promise<LoadedTemplate> {
+    const text = JSON.stringify(doc);
+    const dir = join(this.home, 'submitted', createHash('sha256').update(text).digest('hex'));
+    await mkdirPrivate(dir);
+    const file = join(dir, 'template.json');
+    await writeFile(file, text, { mode: 0o600 });
+    // Errors name it `template.json`, not where the server keeps it; the run keeps the real file.
+    return { ...(await loadTemplateText(text, 'template.json', { baseDir: dir })), file };
+  }
+
+  /**
    * Create the run queued, with the job that will execute it (`enqueueJob`, given the transaction),
    * and return at once: a worker takes the job and calls `executeQueued`. Template and base are
    * checked now, so a bad template is refused here rather than failing later in a worker.
    */
   async enqueue(
-    templateFile: string,
+    templateFile: string | LoadedTemplate,
     enqueueJob: (tx: Tx, run: RunRecord) => Promise<void>,
     opts: { kind?: RunKind; params?: RunParams } = {},
   ): Promise<RunRecord> {
-    const loaded = await loadTemplate(resolve(templateFile));
+    const loaded = typeof templateFile === 'string' ? await loadTemplate(resolve(templateFile)) : templateFile;
     await this.assertBaseCanBoot(loaded);
     const id = newRunId(this.services.clock());
     const workDir = join(this.home, 'runs', id);

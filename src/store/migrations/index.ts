@@ -10,10 +10,11 @@ import { policy } from './0005-policy.js';
 import { supplyChain } from './0006-supply-chain.js';
 import { fleet } from './0007-fleet.js';
 import { jobs } from './0008-jobs.js';
+import { identity } from './0009-identity.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [core, catalog, gallery, pipeline, policy, supplyChain, fleet, jobs].flat();
+export const migrations: readonly Migration[] = [core, catalog, gallery, pipeline, policy, supplyChain, fleet, jobs, identity].flat();
