@@ -377,6 +377,7 @@ export const ERROR_CODES = {
   API_MALFORMED_JSON: { kind: 'input', summary: 'HTTP 400: the body is not valid JSON, is empty, or has a __proto__ key.' },
   API_BAD_CONTENT_LENGTH: { kind: 'input', summary: 'HTTP 400: the Content-Length header does not match the body.' },
   API_BAD_REQUEST: { kind: 'input', summary: 'HTTP 400: the request cannot be handled as sent (a protocol-level problem).' },
+  API_BAD_LAST_EVENT_ID: { kind: 'input', summary: 'HTTP 400: the Last-Event-ID of an event stream is not a non-negative integer (an event id from an earlier stream).' },
   API_PATH_MISMATCH: { kind: 'input', summary: 'HTTP 400: the body names another id, name or type than the path; the path is the resource\'s identity.' },
   API_BODY_TOO_LARGE: { kind: 'input', summary: 'HTTP 413: the body is over the server\'s limit (1 MiB).' },
   API_UNSUPPORTED_MEDIA_TYPE: { kind: 'input', summary: 'HTTP 415: request bodies must be application/json.' },

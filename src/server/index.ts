@@ -1,6 +1,8 @@
 /**
  * `goldsmith serve`'s HTTP API: every route over the composition root. See docs/api.md.
  */
+import { startLive } from '../app/index.js';
+import { eventRoutes } from './routes/events.js';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app/index.js';
 import { complianceRoutes } from './routes/compliance.js';
@@ -27,6 +29,10 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   policyRoutes(server, app);
   complianceRoutes(server, app);
   supplyChainRoutes(server, app);
+  eventRoutes(server, app);
+  // The feed /events streams, and this process's caches following other processes' writes.
+  const stopLive = await startLive(app);
+  server.addHook('onClose', async () => stopLive());
   await server.ready();
   return server;
 }
