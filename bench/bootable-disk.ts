@@ -4,18 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootLayout, installBootConfig, makeBootableDisk, partitionExtents, unpackRootfs } from '../src/image/index.js';
 import { cachedBootableBase } from '../test/support/base-image.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function timeIt(n: number, f: () => Promise<unknown> | unknown): Promise<number> {
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await f();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-}
+import { timeIt } from './_timing.js';
 
 /**
  * What a bootable GPT disk costs over the filesystem alone, on the bootable Debian test base:

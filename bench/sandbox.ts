@@ -5,18 +5,7 @@ import { join } from 'node:path';
 import { packRootfs, unpackRootfs } from '../src/image/index.js';
 import { runInImage } from '../src/sandbox/index.js';
 import { cachedMinbase } from '../test/support/base-image.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function timeIt(n: number, f: () => Promise<unknown> | unknown): Promise<number> {
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await f();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-}
+import { timeIt } from './_timing.js';
 
 /**
  * What isolation costs. Baseline, measured in the same run: the same work without the sandbox

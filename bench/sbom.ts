@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { catalogRootfs, serialiseSbom, toCycloneDx, toSpdx } from '../src/sbom/index.js';
 import { compareApk, compareDebian, compareRpm } from '../src/vuln/version/index.js';
 import { genDebianPairs } from '../test/vuln/version/gen-debian.js';
+import { median } from './_timing.js';
 
 export interface SbomBenchResult {
   rootfs: { path: string; packages: number; medianMs: number; cpuMs: number; catalogMs: number };
@@ -29,8 +30,6 @@ async function sbomOnce(dir: string): Promise<{ total: number; cpu: number; cata
   const c = process.cpuUsage(c0);
   return { total: performance.now() - t0, cpu: (c.user + c.system) / 1000, catalog: t1 - t0, packages: inv.packages.length };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timeSbom(dir: string, runs: number) {
   const results = [];
