@@ -27,7 +27,12 @@ export async function verifiedArtifact(app: App, ref: VersionRef | string, kind:
   const bundle = v.artifacts.find((a) => a.kind === 'attestation');
   if (!bundle) throw new IntegrityError('GALLERY_ARTIFACT_UNVERIFIED', `${label} has no attestation bundle: its ${kind} cannot be verified`, { where: label });
   const trust = app.pipeline.trust ? await resolveTrust(app.pipeline.trust, app.keyring) : await trustFromKeyring(app.keyring);
-  const regions = opts.region ? [opts.region] : [app.pipeline.buildRegion, ...v.replicationStatus.map((r) => r.region)];
+  const known = [app.pipeline.buildRegion, ...v.replicationStatus.map((r) => r.region)];
+  // Only a region the version is in: a name from the command line never becomes a path of its own.
+  if (opts.region !== undefined && !known.includes(opts.region)) {
+    throw new NotFoundError('GALLERY_ARTIFACT_MISSING', `${label} is not in region ${JSON.stringify(opts.region.slice(0, 80))} (it is in: ${known.join(', ')})`, { where: label });
+  }
+  const regions = opts.region ? [opts.region] : known;
   for (const region of regions) {
     if (!(await app.artifacts.has(region, art.digest)) || !(await app.artifacts.has(region, bundle.digest))) continue;
     const path = await app.artifacts.localPath(region, art.digest);

@@ -62,6 +62,8 @@ test('the demo publishes two reproducible versions of the hardened image: latest
     closeSync(fd);
     await assert.rejects(verifiedArtifact(app, latest, 'raw', { region: 'northeurope' }), (e: GoldsmithError) => e.code === 'GALLERY_ARTIFACT_UNVERIFIED' && /northeurope/.test(e.message));
     assert.equal((await verifiedArtifact(app, latest, 'raw', { region: 'westeurope' })).region, 'westeurope');
+    // A region the version is not in is refused by name, never turned into a path.
+    await assert.rejects(verifiedArtifact(app, latest, 'raw', { region: '../../etc' }), (e: GoldsmithError) => e.code === 'GALLERY_ARTIFACT_MISSING');
   } finally {
     await store.close();
   }
